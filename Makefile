@@ -1,0 +1,47 @@
+# The two commands the README opens with: `make demo` and `make test`.
+# Every target puts .venv/bin on PATH: `airflow standalone` and friends start their parts by running `airflow`
+# from PATH (DESIGN §8).
+SHELL := /bin/bash
+PYTHON_BOOT ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export AIRFLOW_HOME ?= $(CURDIR)/var/airflow
+export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
+export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export AIRFLOW__CORE__UNIT_TEST_MODE := False
+
+.PHONY: venv demo test lint format freeze clean
+
+# The venv is (re)built when the pinned files change; the stamp records a finished install.
+$(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
+	test -x $(VENV)/bin/python || $(PYTHON_BOOT) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade "pip==25.3"
+	$(VENV)/bin/python -m pip install --quiet -c constraints.txt -r requirements.txt
+	$(VENV)/bin/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+venv: $(VENV)/.installed
+
+demo: venv
+	$(VENV)/bin/python -m taimer_procountor.demo
+
+test: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/python -m pytest
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Regenerate the full freeze after changing requirements.txt (run in a venv built from requirements.txt).
+freeze: venv
+	$(VENV)/bin/python -m pip freeze --exclude-editable | grep -v '^-e ' > constraints.txt
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Local servers standing in for Procountor and Taimer, for the demo, tests and benchmarks."""

@@ -1,0 +1,1 @@
+"""Taimer <-> Procountor sync library. Imports nothing from Airflow except in taimer_procountor.airflow."""

@@ -1,0 +1,42 @@
+"""All catalogue entries in one mapping, assembled from the per-area ``codes_*`` modules."""
+
+from __future__ import annotations
+
+from taimer_procountor.errors.codes_procountor import PROCOUNTOR_CODES
+from taimer_procountor.errors.entry import ErrorEntry, FixWhere
+
+_SOURCES: tuple[tuple[ErrorEntry, ...], ...] = (PROCOUNTOR_CODES,)
+
+
+def _assemble() -> dict[str, ErrorEntry]:
+    table: dict[str, ErrorEntry] = {}
+    for entries in _SOURCES:
+        for entry in entries:
+            if entry.code in table:
+                raise ValueError(f"error code {entry.code} is defined twice in the catalogue")
+            table[entry.code] = entry
+    return table
+
+
+CATALOGUE: dict[str, ErrorEntry] = _assemble()
+
+
+def lookup(code: str) -> ErrorEntry:
+    """The entry for ``code``. A code Procountor sends that we have not catalogued yet keeps its own code and
+    gets a generic description, so nothing is lost from the report."""
+    entry = CATALOGUE.get(code)
+    if entry is not None:
+        return entry
+    return ErrorEntry(
+        code,
+        f"Procountorin virhe {code} (ei vielä luettelossa).",
+        f"Procountor error {code} (not in the catalogue yet).",
+        "Katso virheen kenttä ja viesti; ilmoita koodi integraation ylläpidolle.",
+        "See the error's field and message; report the code to the integration's maintainers.",
+        FixWhere.INTEGRATION,
+    )
+
+
+def describe(code: str, language: str = "en") -> str:
+    entry = lookup(code)
+    return entry.fi if language == "fi" else entry.en
