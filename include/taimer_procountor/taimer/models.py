@@ -267,6 +267,7 @@ class IntegrationUpdate(TaimerModel):
     paid_amount: Money | None = None
     paid_date: date | None = None
     attachments_skipped_reason: str | None = None
+    approval_state: ApprovalState | None = None  # bills only: e.g. approved_in_procountor after the push
 
 
 # --------------------------------------------------------------------------------------------------- attachments
@@ -576,6 +577,16 @@ class TaimerDataset(TaimerModel):
     travel_reports: list[TravelReport] = Field(default_factory=list)
     reference: ReferenceData = Field(default_factory=ReferenceData)
     attachment_blobs: dict[str, AttachmentBlob] = Field(default_factory=dict)
+
+
+class DocumentSummary(TaimerModel):
+    """One line of a document listing (ready for transfer, or changed since a time); fetch the whole document by id."""
+
+    kind: DocumentKind
+    id: str
+    number: str | None = None
+    sync_state: SyncState = SyncState.NOT_SELECTED
+    updated_at: datetime | None = None
 
 
 TaimerDocument = SalesInvoice | Bill | ExpenseReport | TravelReport

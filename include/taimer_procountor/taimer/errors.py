@@ -1,0 +1,77 @@
+"""Typed errors of the Taimer side. Each carries a catalogue code (``taimer_procountor.taimer.codes``).
+
+Messages pass through ``redact`` when they are made, so a registered API key can never leak through ``str(exc)``.
+"""
+
+from __future__ import annotations
+
+from taimer_procountor.redaction import redact
+
+
+class TaimerError(Exception):
+    """Base of every Taimer adapter failure."""
+
+    code = "TAIMER_ERROR"
+    retryable = False
+
+    def __init__(
+        self, message: str, *, status: int | None = None, field: str | None = None, code: str | None = None
+    ) -> None:
+        self.message = redact(message)
+        self.status = status
+        self.field = field
+        if code:
+            self.code = code
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        status = f" (HTTP {self.status})" if self.status else ""
+        return f"{self.code}{status}: {self.message}"
+
+
+class TaimerAuthError(TaimerError):
+    """The API key was refused (401/403)."""
+
+    code = "TAIMER_UNAUTHORIZED"
+
+
+class TaimerNotFoundError(TaimerError):
+    code = "TAIMER_NOT_FOUND"
+
+
+class TaimerValidationError(TaimerError):
+    """Taimer refused the data we sent (400/409/422)."""
+
+    code = "TAIMER_VALIDATION"
+
+
+class TaimerAttachmentUnavailableError(TaimerError):
+    """Taimer does not hold the attachment's content (kept in Google Drive, or missing)."""
+
+    code = "TAIMER_ATTACHMENT_UNAVAILABLE"
+
+
+class TaimerServerError(TaimerError):
+    """Taimer answered 5xx (after the retries, for safe calls)."""
+
+    code = "TAIMER_SERVER_ERROR"
+    retryable = True
+
+
+class TaimerRateLimitedError(TaimerServerError):
+    code = "TAIMER_RATE_LIMITED"
+
+
+class TaimerUnreachableError(TaimerError):
+    """Connection refused or timed out before a request could have had any effect (or after the retries)."""
+
+    code = "TAIMER_UNREACHABLE"
+    retryable = True
+
+
+class TaimerOutcomeUnknownError(TaimerError):
+    """A non-idempotent call failed after it was sent (5xx, timeout, dropped connection): it may or may not have
+    taken effect. Not retried automatically; read the state back or repeat deliberately."""
+
+    code = "TAIMER_OUTCOME_UNKNOWN"
+    retryable = True
