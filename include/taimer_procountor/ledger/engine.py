@@ -1,0 +1,103 @@
+"""Engines and transactions: SQLite in WAL mode with ``BEGIN IMMEDIATE`` writes, PostgreSQL as it comes.
+
+pysqlite's own transaction handling defers ``BEGIN`` until the first DML statement and cannot start an IMMEDIATE
+transaction, so (following SQLAlchemy's pysqlite notes on transaction control) the driver's handling is switched off
+(``isolation_level=None``) and SQLAlchemy's ``begin`` event emits ``BEGIN`` itself: ``BEGIN IMMEDIATE`` for engines
+carrying the ``ledger_begin="IMMEDIATE"`` execution option (every write transaction of the ledger), so two writers
+queue up on the database lock (``busy_timeout``) instead of failing with "database is locked" when one of them
+upgrades a read lock to a write lock half-way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from taimer_procountor.redaction import get_logger
+
+log = get_logger(__name__)
+
+SQLITE_BUSY_TIMEOUT_MS = 60_000
+BEGIN_OPTION = "ledger_begin"
+
+
+def is_sqlite(url: str | URL) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def create_ledger_engine(url: str | URL, *, echo: bool = False) -> Engine:
+    """An engine for the ledger at ``url`` with the settings concurrency needs on each backend."""
+    url = make_url(url)
+    if url.get_backend_name() == "sqlite":
+        engine = create_engine(
+            url,
+            echo=echo,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "isolation_level": None},
+        )
+        _install_sqlite_hooks(engine)
+        return engine
+    return create_engine(url, echo=echo, pool_pre_ping=True)
+
+
+def _install_sqlite_hooks(engine: Engine) -> None:
+    memory = engine.url.database in (None, "", ":memory:")
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (below)
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        if not memory:
+            cur.execute("PRAGMA journal_mode = WAL")
+            cur.execute("PRAGMA synchronous = NORMAL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:
+        mode = conn.get_execution_options().get(BEGIN_OPTION, "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+class LedgerBase:
+    """Engine and session factories; the repository mixins (see ``repository``) build on ``read()``/``write()``."""
+
+    def __init__(self, url: str | URL, *, echo: bool = False) -> None:
+        self.url = make_url(url)
+        self.engine = create_ledger_engine(self.url, echo=echo)
+        self.dialect = self.engine.dialect.name
+        write_engine = self.engine.execution_options(**{BEGIN_OPTION: "IMMEDIATE"}) if self.is_sqlite else self.engine
+        self.read_sessions = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self.write_sessions = sessionmaker(bind=write_engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write transaction: committed on success, rolled back on error. On SQLite it holds the write lock from
+        its first statement (``BEGIN IMMEDIATE``)."""
+        with self.write_sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self.read_sessions() as session:
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> LedgerBase:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.dispose()
+
+    def __repr__(self) -> str:
+        return f"<Ledger {self.url.render_as_string(hide_password=True)}>"

@@ -1,0 +1,747 @@
+"""Outbound documents and their attachments: upsert, validate, claim -> send -> record, lookup before repost.
+
+Every state change is one short transaction with a conditional ``UPDATE ... WHERE state IN (...)`` so two workers
+(two runs at once, a retried task beside a late original) can never both act on the same document: the loser's
+``UPDATE`` matches no row. On PostgreSQL the candidate rows are picked with ``FOR UPDATE SKIP LOCKED`` so workers do
+not queue behind each other; on SQLite the write transaction holds the database write lock (``BEGIN IMMEDIATE``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select, true, update
+from sqlalchemy.orm import Session
+
+from taimer_procountor.ledger._common import insert_for, new_token, now_or, ttl_delta
+from taimer_procountor.ledger.errors import ClaimLost, DuplicateInvoiceError, LookupRequired, NotFound
+from taimer_procountor.ledger.hashing import redact_json, redact_text, to_json
+from taimer_procountor.ledger.models import OutboundAttachment, OutboundDocument
+from taimer_procountor.ledger.states import (
+    ATTACHMENT_CLAIM_STATES,
+    ATTACHMENT_CLAIMABLE,
+    ATTACHMENT_DONE,
+    CLAIM_STATES,
+    POST_SEND_STATES,
+    PRE_SEND_STATES,
+    SENDABLE_STATES,
+    AttachmentState,
+    DocState,
+)
+from taimer_procountor.redaction import get_logger
+
+log = get_logger(__name__)
+
+D = OutboundDocument
+A = OutboundAttachment
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    """What ``upsert_outbound`` did. ``document`` is a detached snapshot of the row after the upsert."""
+
+    document: OutboundDocument
+    created: bool
+    content_changed: bool  # the hash differs from what Taimer offered last time
+    reset: bool  # not sent yet and changed: back to DISCOVERED, to be validated again
+    flagged: bool  # already in Procountor and changed: changed_after_send was set by this call
+
+
+def _doc_claimable(now: datetime):
+    """A document a worker may claim for sending: waiting (valid / outcome unknown) or held by an expired claim."""
+    return or_(
+        D.state.in_(SENDABLE_STATES),
+        and_(D.state.in_(CLAIM_STATES), D.claim_expires_at <= now),
+    )
+
+
+def _att_claimable(now: datetime):
+    return or_(
+        A.state.in_(ATTACHMENT_CLAIMABLE),
+        and_(A.state.in_(ATTACHMENT_CLAIM_STATES), A.claim_expires_at <= now),
+    )
+
+
+def _error_fields(code: str | None, detail: object | None, errors: Sequence[Any] | None) -> dict[str, Any]:
+    return {
+        "last_error_code": code,
+        "last_error_detail": redact_text(detail),
+        "errors": redact_json(to_json(list(errors or []))),
+    }
+
+
+class OutboundRepository:
+    """Mixin of ``Ledger``: outbound documents and attachments."""
+
+    dialect: str
+
+    # ----------------------------------------------------------------------------------------------- extract
+    def upsert_outbound(
+        self,
+        source_type: str,
+        source_id: str,
+        taimer_number: str | None,
+        content_hash: str,
+        *,
+        details: dict[str, Any] | None = None,
+        now: datetime | None = None,
+    ) -> UpsertResult:
+        """Record what Taimer offers for one document.
+
+        New: inserted as DISCOVERED. Not yet sent (discovered/valid/invalid/failed) and the hash changed: reset to
+        DISCOVERED with the new hash (validate again). Already created in Procountor (sent and later) and the hash
+        differs from the sent one: ``changed_after_send`` is set and the state is left alone -- the flow decides
+        (update the UNFINISHED invoice with PUT + version, then ``record_updated``); it is never resent blindly.
+        Claimed/sending/outcome unknown: only ``latest_content_hash`` is updated; ``record_sent`` flags the change.
+        """
+        now = now_or(now)
+        with self.write() as s:
+            ins = (
+                insert_for(self.dialect, D)
+                .values(
+                    source_type=source_type,
+                    source_id=str(source_id),
+                    taimer_number=taimer_number,
+                    content_hash=content_hash,
+                    latest_content_hash=content_hash,
+                    state=DocState.DISCOVERED,
+                    changed_after_send=False,
+                    lookup_required=False,
+                    validation_errors=[],
+                    errors=[],
+                    attempt_count=0,
+                    details=to_json(details or {}),
+                    created_at=now,
+                    updated_at=now,
+                )
+                .on_conflict_do_nothing(index_elements=["source_type", "source_id"])
+            )
+            created = s.execute(ins).rowcount == 1
+            doc = s.execute(
+                select(D).where(D.source_type == source_type, D.source_id == str(source_id)).with_for_update()
+            ).scalar_one()
+            if created:
+                return UpsertResult(doc, True, True, False, False)
+            content_changed = doc.latest_content_hash != content_hash
+            reset = flagged = False
+            if taimer_number is not None:
+                doc.taimer_number = taimer_number
+            if details is not None:
+                doc.details = to_json(details)
+            doc.latest_content_hash = content_hash
+            if doc.state in PRE_SEND_STATES and doc.content_hash != content_hash:
+                doc.state = DocState.DISCOVERED
+                doc.content_hash = content_hash
+                doc.validation_errors = []
+                doc.validated_at = None
+                doc.last_error_code = None
+                doc.last_error_detail = None
+                doc.errors = []
+                reset = True
+            elif doc.state in POST_SEND_STATES:
+                was = doc.changed_after_send
+                doc.changed_after_send = doc.content_hash != content_hash
+                flagged = doc.changed_after_send and not was
+                if flagged:
+                    log.warning("document %s #%s changed after it was sent; flagged", doc.id, doc.taimer_number)
+            doc.updated_at = now
+            s.flush()
+            return UpsertResult(doc, False, content_changed, reset, flagged)
+
+    # ---------------------------------------------------------------------------------------------- validate
+    def mark_validated(
+        self,
+        doc_id: int,
+        errors: Sequence[dict[str, Any]] | None,
+        *,
+        content_hash: str | None = None,
+        now: datetime | None = None,
+    ) -> bool:
+        """VALID when ``errors`` is empty, else INVALID with the errors (``[{"code", "field", "message"}]``, catalogue
+        codes). Only documents not yet claimed are changed; with ``content_hash`` only if the validated content is
+        still the current one (a concurrent upsert may have changed it). Returns whether the row changed."""
+        now = now_or(now)
+        errs = redact_json(to_json(list(errors or [])))
+        first = errs[0] if errs else {}
+        cond = [D.id == doc_id, D.state.in_((DocState.DISCOVERED, DocState.VALID, DocState.INVALID))]
+        if content_hash is not None:
+            cond.append(D.content_hash == content_hash)
+        values: dict[str, Any] = {
+            "state": DocState.INVALID if errs else DocState.VALID,
+            "validation_errors": errs,
+            "validated_at": now,
+            "updated_at": now,
+            "last_error_code": first.get("code") if errs else None,
+            "last_error_detail": (first.get("message") if errs else None),
+        }
+        with self.write() as s:
+            return _update(s, D, cond, values) == 1
+
+    def reset_for_resend(self, doc_ids: Iterable[int], *, now: datetime | None = None) -> int:
+        """Put FAILED / INVALID documents back to DISCOVERED (a person asked to re-send them). Documents that exist
+        in Procountor, or whose outcome is unknown, are never reset. Returns how many were reset."""
+        now = now_or(now)
+        ids = list(doc_ids)
+        if not ids:
+            return 0
+        with self.write() as s:
+            return _update(
+                s,
+                D,
+                [D.id.in_(ids), D.state.in_((DocState.FAILED, DocState.INVALID))],
+                {"state": DocState.DISCOVERED, "validation_errors": [], "validated_at": None, "updated_at": now},
+            )
+
+    # ------------------------------------------------------------------------------------------------- claim
+    def claim(
+        self,
+        doc_ids: Iterable[int],
+        worker: str,
+        ttl: float | timedelta,
+        *,
+        now: datetime | None = None,
+    ) -> list[OutboundDocument]:
+        """Claim the given documents for sending; returns those this worker got (others are held or not sendable).
+
+        Claimable: VALID, OUTCOME_UNKNOWN, or CLAIMED/SENDING whose claim expired (a crashed worker). A document
+        taken over from SENDING keeps ``lookup_required``: the crashed worker may have posted it."""
+        ids = list(doc_ids)
+        if not ids:
+            return []
+        return self._claim_docs(worker, ttl, now, D.id.in_(ids), limit=None)
+
+    def claim_next(
+        self,
+        worker: str,
+        ttl: float | timedelta,
+        *,
+        limit: int = 1,
+        source_type: str | None = None,
+        max_attempts: int | None = None,
+        now: datetime | None = None,
+    ) -> list[OutboundDocument]:
+        """Claim up to ``limit`` claimable documents (oldest first); empty when none is left."""
+        extra = []
+        if source_type is not None:
+            extra.append(D.source_type == source_type)
+        if max_attempts is not None:
+            extra.append(D.attempt_count < max_attempts)
+        return self._claim_docs(worker, ttl, now, and_(true(), *extra), limit=limit)
+
+    def _claim_docs(self, worker, ttl, now, where, limit: int | None) -> list[OutboundDocument]:
+        now = now_or(now)
+        token = new_token()
+        cond = and_(_doc_claimable(now), where)
+        pick = select(D.id).where(cond).order_by(D.id).with_for_update(skip_locked=True)
+        if limit is not None:
+            pick = pick.limit(limit)
+        values = {
+            "state": DocState.CLAIMED,
+            "claimed_by": worker[:255],
+            "claim_token": token,
+            "claim_expires_at": now + ttl_delta(ttl),
+            "lookup_required": case((D.state == DocState.SENDING, True), else_=D.lookup_required),
+            "updated_at": now,
+        }
+        with self.write() as s:
+            # The outer WHERE repeats the condition: PostgreSQL re-checks it on the newest row version after waiting
+            # for a concurrent writer, so a row another worker just claimed is skipped, not claimed twice.
+            n = _update(s, D, [D.id.in_(pick.scalar_subquery()), cond], values)
+            if not n:
+                return []
+            return list(s.execute(select(D).where(D.claim_token == token).order_by(D.id)).scalars())
+
+    def release_claim(self, doc_id: int, token: str, *, now: datetime | None = None) -> bool:
+        """Give a claimed document back unsent (e.g. the run is stopping): VALID again, or OUTCOME_UNKNOWN when a
+        lookup is still owed."""
+        now = now_or(now)
+        with self.write() as s:
+            return (
+                _update(
+                    s,
+                    D,
+                    [D.id == doc_id, D.claim_token == token, D.state == DocState.CLAIMED],
+                    {
+                        "state": case((D.lookup_required, DocState.OUTCOME_UNKNOWN), else_=DocState.VALID),
+                        **_no_claim(),
+                        "updated_at": now,
+                    },
+                )
+                == 1
+            )
+
+    # -------------------------------------------------------------------------------------------------- send
+    def mark_sending(
+        self,
+        doc_id: int,
+        token: str,
+        *,
+        content_hash: str | None = None,
+        ttl: float | timedelta | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        """Commit "about to POST" -- call it right before ``POST /invoices``. From here a crash leaves the document
+        needing a lookup. Raises ``LookupRequired`` if a lookup is owed first, ``ClaimLost`` if the claim is gone
+        (expired and taken over): in both cases do not post. ``content_hash``: hash of the content actually posted,
+        when it differs from the validated one; ``ttl`` extends the claim to cover the request."""
+        now = now_or(now)
+        values: dict[str, Any] = {
+            "state": DocState.SENDING,
+            "lookup_required": True,
+            "attempt_count": D.attempt_count + 1,
+            "last_attempt_at": now,
+            "updated_at": now,
+        }
+        if content_hash is not None:
+            values["content_hash"] = content_hash
+        if ttl is not None:
+            values["claim_expires_at"] = now + ttl_delta(ttl)
+        cond = [
+            D.id == doc_id,
+            D.claim_token == token,
+            D.state == DocState.CLAIMED,
+            D.claim_expires_at > now,
+            D.lookup_required.is_(False),
+        ]
+        with self.write() as s:
+            if _update(s, D, cond, values) == 1:
+                return
+            doc = _get(s, D, doc_id)
+        if doc.claim_token == token and doc.state == DocState.CLAIMED and doc.lookup_required:
+            raise LookupRequired(f"document {doc_id} may already exist in Procountor; look it up first")
+        raise ClaimLost(f"document {doc_id}: claim {token[:8]}... is no longer held (state {doc.state})")
+
+    def record_lookup_absent(self, doc_id: int, token: str, *, now: datetime | None = None) -> None:
+        """The lookup by ``originalInvoiceNumber`` found nothing: the document may be posted (``mark_sending``)."""
+        now = now_or(now)
+        with self.write() as s:
+            cond = [D.id == doc_id, D.claim_token == token, D.state == DocState.CLAIMED, D.claim_expires_at > now]
+            if _update(s, D, cond, {"lookup_required": False, "updated_at": now}) != 1:
+                raise ClaimLost(f"document {doc_id}: claim {token[:8]}... is no longer held")
+
+    def record_sent(
+        self,
+        doc_id: int,
+        token: str | None,
+        procountor_invoice_id: int,
+        *,
+        invoice_number: str | None = None,
+        ledger_receipt_id: int | None = None,
+        version: str | None = None,
+        now: datetime | None = None,
+    ) -> OutboundDocument:
+        """The invoice exists in Procountor (POST answered, or a lookup found it): SENT with its ids.
+
+        A fact from Procountor is recorded even when the claim was lost meanwhile, so it can never be forgotten;
+        clearing the claim then makes the other worker's ``mark_sending`` fail, so it does not post a second one.
+        Repeating with the same id is a no-op; a *different* id raises ``DuplicateInvoiceError``."""
+        now = now_or(now)
+        with self.write() as s:
+            doc = s.execute(select(D).where(D.id == doc_id).with_for_update()).scalar_one_or_none()
+            if doc is None:
+                raise NotFound(f"no outbound document {doc_id}")
+            if doc.procountor_invoice_id is not None:
+                if doc.procountor_invoice_id != procountor_invoice_id:
+                    raise DuplicateInvoiceError(
+                        f"document {doc_id} (#{doc.taimer_number}) already has Procountor invoice "
+                        f"{doc.procountor_invoice_id}, now {procountor_invoice_id} was reported"
+                    )
+                if doc.state in POST_SEND_STATES:
+                    return doc
+            if token is not None and doc.claim_token != token:
+                log.warning("document %s: recording invoice %s after the claim was lost", doc_id, procountor_invoice_id)
+            doc.state = DocState.SENT
+            doc.procountor_invoice_id = procountor_invoice_id
+            doc.procountor_invoice_number = invoice_number if invoice_number is not None else None
+            if ledger_receipt_id is not None:
+                doc.procountor_ledger_receipt_id = ledger_receipt_id
+            if version is not None:
+                doc.procountor_version = version
+            doc.lookup_required = False
+            doc.changed_after_send = doc.latest_content_hash != doc.content_hash
+            doc.last_error_code = None
+            doc.last_error_detail = None
+            doc.claimed_by = doc.claim_token = None
+            doc.claim_expires_at = None
+            doc.sent_at = now
+            doc.updated_at = now
+            s.flush()
+            return doc
+
+    def record_outcome_unknown(
+        self, doc_id: int, token: str, code: str, detail: object | None = None, *, now: datetime | None = None
+    ) -> bool:
+        """The POST timed out, got a 5xx or the connection dropped: OUTCOME_UNKNOWN, to be looked up before any
+        repost. False when the claim was already lost (nothing changed)."""
+        now = now_or(now)
+        with self.write() as s:
+            n = _update(
+                s,
+                D,
+                [D.id == doc_id, D.claim_token == token, D.state.in_(CLAIM_STATES)],
+                {
+                    "state": DocState.OUTCOME_UNKNOWN,
+                    "lookup_required": True,
+                    **_no_claim(),
+                    **_error_fields(code, detail, None),
+                    "updated_at": now,
+                },
+            )
+        return n == 1
+
+    def record_failure(
+        self,
+        doc_id: int,
+        token: str,
+        code: str,
+        detail: object | None = None,
+        errors: Sequence[Any] | None = None,
+        *,
+        retryable: bool = False,
+        now: datetime | None = None,
+    ) -> bool:
+        """Procountor refused the document and created nothing (4xx with ``{"errors": [...]}``): FAILED with the
+        code, detail and error list (all redacted). ``retryable=True`` (e.g. a 429 or 5xx answered *before* the
+        POST was sent) puts it back to VALID instead. False when the claim was already lost."""
+        now = now_or(now)
+        with self.write() as s:
+            n = _update(
+                s,
+                D,
+                [D.id == doc_id, D.claim_token == token, D.state.in_(CLAIM_STATES)],
+                {
+                    "state": DocState.VALID if retryable else DocState.FAILED,
+                    "lookup_required": False,
+                    **_no_claim(),
+                    **_error_fields(code, detail, errors),
+                    "updated_at": now,
+                },
+            )
+        return n == 1
+
+    def documents_needing_lookup(
+        self, *, source_type: str | None = None, limit: int | None = None, now: datetime | None = None
+    ) -> list[OutboundDocument]:
+        """Documents whose POST may have succeeded: OUTCOME_UNKNOWN, or SENDING/CLAIMED-with-lookup under an expired
+        claim. Claim them (``claim``), then ``GET /invoices?originalInvoiceNumber=<taimer_number>``: found ->
+        ``record_sent``; absent -> ``record_lookup_absent`` and post."""
+        now = now_or(now)
+        cond = [
+            or_(
+                D.state == DocState.OUTCOME_UNKNOWN,
+                and_(D.state.in_(CLAIM_STATES), D.lookup_required.is_(True), D.claim_expires_at <= now),
+            )
+        ]
+        if source_type is not None:
+            cond.append(D.source_type == source_type)
+        q = select(D).where(*cond).order_by(D.id)
+        if limit is not None:
+            q = q.limit(limit)
+        with self.read() as s:
+            return list(s.execute(q).scalars())
+
+    # --------------------------------------------------------------------------------------- after the send
+    def record_enriched(
+        self,
+        doc_id: int,
+        *,
+        ledger_receipt_id: int | None = None,
+        version: str | None = None,
+        now: datetime | None = None,
+    ) -> bool:
+        """Sales account and cost center are on the ledger receipt: SENT -> ENRICHED (repeating is a no-op)."""
+        values: dict[str, Any] = {"state": DocState.ENRICHED, "enriched_at": now_or(now), "updated_at": now_or(now)}
+        if ledger_receipt_id is not None:
+            values["procountor_ledger_receipt_id"] = ledger_receipt_id
+        if version is not None:
+            values["procountor_version"] = version
+        with self.write() as s:
+            return _update(s, D, [D.id == doc_id, D.state == DocState.SENT], values) == 1
+
+    def record_attached(self, doc_id: int, *, now: datetime | None = None) -> bool:
+        """Every attachment is uploaded or skipped: SENT/ENRICHED -> ATTACHED. Raises ``ValueError`` while an
+        attachment is still open."""
+        now = now_or(now)
+        with self.write() as s:
+            open_ = s.execute(
+                select(func.count()).where(A.document_id == doc_id, A.state.not_in(ATTACHMENT_DONE))
+            ).scalar_one()
+            if open_:
+                raise ValueError(f"document {doc_id} still has {open_} attachment(s) not uploaded or skipped")
+            cond = [D.id == doc_id, D.state.in_((DocState.SENT, DocState.ENRICHED))]
+            return _update(s, D, cond, {"state": DocState.ATTACHED, "attached_at": now, "updated_at": now}) == 1
+
+    def record_written_back(self, doc_id: int, *, now: datetime | None = None) -> bool:
+        """Taimer has been told (Procountor id and number, or the errors): stamps ``written_back_at``; a document in
+        Procountor moves on to WRITTEN_BACK. Returns whether the row changed."""
+        now = now_or(now)
+        with self.write() as s:
+            n = _update(
+                s,
+                D,
+                [D.id == doc_id],
+                {
+                    "state": case(
+                        (D.state.in_((DocState.SENT, DocState.ENRICHED, DocState.ATTACHED)), DocState.WRITTEN_BACK),
+                        else_=D.state,
+                    ),
+                    "written_back_at": now,
+                    "updated_at": now,
+                },
+            )
+        return n == 1
+
+    def record_updated(
+        self, doc_id: int, content_hash: str, *, version: str | None = None, now: datetime | None = None
+    ) -> bool:
+        """The changed content was written to the (still UNFINISHED) Procountor invoice with PUT: the sent hash is
+        now ``content_hash`` and ``changed_after_send`` clears when it matches what Taimer offers."""
+        now = now_or(now)
+        values: dict[str, Any] = {
+            "content_hash": content_hash,
+            "changed_after_send": D.latest_content_hash != content_hash,
+            "updated_at": now,
+        }
+        if version is not None:
+            values["procountor_version"] = version
+        with self.write() as s:
+            return _update(s, D, [D.id == doc_id, D.state.in_(POST_SEND_STATES)], values) == 1
+
+    # --------------------------------------------------------------------------------------------- queries
+    def get_outbound(self, doc_id: int) -> OutboundDocument:
+        with self.read() as s:
+            return _get(s, D, doc_id)
+
+    def find_outbound(self, source_type: str, source_id: str) -> OutboundDocument | None:
+        with self.read() as s:
+            return s.execute(
+                select(D).where(D.source_type == source_type, D.source_id == str(source_id))
+            ).scalar_one_or_none()
+
+    def outbound_documents(
+        self,
+        *,
+        states: Iterable[DocState] | None = None,
+        source_type: str | None = None,
+        taimer_numbers: Iterable[str] | None = None,
+        changed_after_send: bool | None = None,
+        limit: int | None = None,
+    ) -> list[OutboundDocument]:
+        """Documents filtered by state / type / Taimer numbers / flag, oldest first."""
+        cond = []
+        if states is not None:
+            cond.append(D.state.in_(list(states)))
+        if source_type is not None:
+            cond.append(D.source_type == source_type)
+        if taimer_numbers is not None:
+            cond.append(D.taimer_number.in_(list(taimer_numbers)))
+        if changed_after_send is not None:
+            cond.append(D.changed_after_send.is_(changed_after_send))
+        q = select(D).where(*cond).order_by(D.id)
+        if limit is not None:
+            q = q.limit(limit)
+        with self.read() as s:
+            return list(s.execute(q).scalars())
+
+    def count_by_state(self, *, source_type: str | None = None) -> dict[str, int]:
+        q = select(D.state, func.count()).group_by(D.state)
+        if source_type is not None:
+            q = q.where(D.source_type == source_type)
+        with self.read() as s:
+            return {str(state): n for state, n in s.execute(q)}
+
+    # ------------------------------------------------------------------------------------------ attachments
+    def upsert_attachment(
+        self,
+        doc_id: int,
+        taimer_attachment_id: str,
+        name: str,
+        *,
+        size: int | None = None,
+        content_hash: str | None = None,
+        mime_type: str | None = None,
+        now: datetime | None = None,
+    ) -> OutboundAttachment:
+        """Record one attachment of a document (idempotent). Metadata of an attachment not uploaded yet follows
+        Taimer; an uploaded one is left as it is."""
+        now = now_or(now)
+        with self.write() as s:
+            s.execute(
+                insert_for(self.dialect, A)
+                .values(
+                    document_id=doc_id,
+                    taimer_attachment_id=str(taimer_attachment_id),
+                    name=name,
+                    size=size,
+                    content_hash=content_hash,
+                    mime_type=mime_type,
+                    state=AttachmentState.PENDING,
+                    lookup_required=False,
+                    attempt_count=0,
+                    created_at=now,
+                    updated_at=now,
+                )
+                .on_conflict_do_nothing(index_elements=["document_id", "taimer_attachment_id"])
+            )
+            att = s.execute(
+                select(A)
+                .where(A.document_id == doc_id, A.taimer_attachment_id == str(taimer_attachment_id))
+                .with_for_update()
+            ).scalar_one()
+            meta = (name, size, content_hash, mime_type)
+            open_states = (AttachmentState.PENDING, AttachmentState.FAILED, AttachmentState.SKIPPED)
+            if att.state in open_states and (att.name, att.size, att.content_hash, att.mime_type) != meta:
+                att.name, att.size, att.content_hash, att.mime_type = meta
+                att.updated_at = now
+            s.flush()
+            return att
+
+    def attachments_of(self, doc_id: int) -> list[OutboundAttachment]:
+        with self.read() as s:
+            return list(s.execute(select(A).where(A.document_id == doc_id).order_by(A.id)).scalars())
+
+    def skip_attachment(
+        self, attachment_id: int, code: str, detail: object | None = None, *, now: datetime | None = None
+    ) -> bool:
+        """Deliberately not transferred (Google Drive storage, a type or size Procountor does not take): SKIPPED
+        with the reason, shown in the run report."""
+        now = now_or(now)
+        with self.write() as s:
+            cond = [A.id == attachment_id, A.state.in_((AttachmentState.PENDING, AttachmentState.FAILED))]
+            values = {"state": AttachmentState.SKIPPED, "error_code": code, "error_detail": redact_text(detail)}
+            return _update(s, A, cond, {**values, "updated_at": now}) == 1
+
+    def claim_attachment(
+        self, attachment_id: int, worker: str, ttl: float | timedelta, *, now: datetime | None = None
+    ) -> OutboundAttachment | None:
+        """Claim one attachment for upload; None when another worker holds it or it is done. If the returned
+        attachment has ``lookup_required``, check the invoice's attachment list first."""
+        now = now_or(now)
+        token = new_token()
+        values = {
+            "state": AttachmentState.CLAIMED,
+            "claimed_by": worker[:255],
+            "claim_token": token,
+            "claim_expires_at": now + ttl_delta(ttl),
+            "lookup_required": case((A.state == AttachmentState.UPLOADING, True), else_=A.lookup_required),
+            "updated_at": now,
+        }
+        with self.write() as s:
+            if _update(s, A, [A.id == attachment_id, _att_claimable(now)], values) != 1:
+                return None
+            return s.execute(select(A).where(A.id == attachment_id)).scalar_one()
+
+    def mark_attachment_uploading(self, attachment_id: int, token: str, *, now: datetime | None = None) -> None:
+        """Commit "about to POST /attachments"; raises ``LookupRequired`` / ``ClaimLost`` like ``mark_sending``."""
+        now = now_or(now)
+        cond = [
+            A.id == attachment_id,
+            A.claim_token == token,
+            A.state == AttachmentState.CLAIMED,
+            A.claim_expires_at > now,
+            A.lookup_required.is_(False),
+        ]
+        values = {
+            "state": AttachmentState.UPLOADING,
+            "lookup_required": True,
+            "attempt_count": A.attempt_count + 1,
+            "updated_at": now,
+        }
+        with self.write() as s:
+            if _update(s, A, cond, values) == 1:
+                return
+            att = _get(s, A, attachment_id)
+        if att.claim_token == token and att.state == AttachmentState.CLAIMED and att.lookup_required:
+            raise LookupRequired(f"attachment {attachment_id} may already be uploaded; check the invoice's list")
+        raise ClaimLost(f"attachment {attachment_id}: claim is no longer held (state {att.state})")
+
+    def record_attachment_lookup_absent(self, attachment_id: int, token: str, *, now: datetime | None = None) -> None:
+        now = now_or(now)
+        with self.write() as s:
+            cond = [A.id == attachment_id, A.claim_token == token, A.state == AttachmentState.CLAIMED]
+            if _update(s, A, cond, {"lookup_required": False, "updated_at": now}) != 1:
+                raise ClaimLost(f"attachment {attachment_id}: claim is no longer held")
+
+    def record_attachment_uploaded(
+        self, attachment_id: int, token: str | None, procountor_attachment_id: int, *, now: datetime | None = None
+    ) -> OutboundAttachment:
+        """Uploaded (or found in the invoice's attachment list): UPLOADED with its Procountor id. Recorded even if
+        the claim was lost meanwhile; a different id for an uploaded attachment raises ``DuplicateInvoiceError``."""
+        now = now_or(now)
+        with self.write() as s:
+            att = s.execute(select(A).where(A.id == attachment_id).with_for_update()).scalar_one_or_none()
+            if att is None:
+                raise NotFound(f"no attachment {attachment_id}")
+            if att.procountor_attachment_id is not None and att.procountor_attachment_id != procountor_attachment_id:
+                raise DuplicateInvoiceError(
+                    f"attachment {attachment_id} is already Procountor attachment {att.procountor_attachment_id}"
+                )
+            att.state = AttachmentState.UPLOADED
+            att.procountor_attachment_id = procountor_attachment_id
+            att.lookup_required = False
+            att.claimed_by = att.claim_token = None
+            att.claim_expires_at = None
+            att.error_code = att.error_detail = None
+            att.uploaded_at = att.uploaded_at or now
+            att.updated_at = now
+            s.flush()
+            return att
+
+    def record_attachment_outcome_unknown(
+        self, attachment_id: int, token: str, code: str, detail: object | None = None, *, now: datetime | None = None
+    ) -> bool:
+        now = now_or(now)
+        with self.write() as s:
+            cond = [A.id == attachment_id, A.claim_token == token, A.state.in_(ATTACHMENT_CLAIM_STATES)]
+            values = {
+                "state": AttachmentState.OUTCOME_UNKNOWN,
+                "lookup_required": True,
+                **_no_claim(),
+                "error_code": code,
+                "error_detail": redact_text(detail),
+                "updated_at": now,
+            }
+            return _update(s, A, cond, values) == 1
+
+    def record_attachment_failure(
+        self,
+        attachment_id: int,
+        token: str,
+        code: str,
+        detail: object | None = None,
+        *,
+        retryable: bool = False,
+        now: datetime | None = None,
+    ) -> bool:
+        now = now_or(now)
+        with self.write() as s:
+            cond = [A.id == attachment_id, A.claim_token == token, A.state.in_(ATTACHMENT_CLAIM_STATES)]
+            values = {
+                "state": AttachmentState.PENDING if retryable else AttachmentState.FAILED,
+                "lookup_required": False,
+                **_no_claim(),
+                "error_code": code,
+                "error_detail": redact_text(detail),
+                "updated_at": now,
+            }
+            return _update(s, A, cond, values) == 1
+
+
+def _no_claim() -> dict[str, Any]:
+    return {"claimed_by": None, "claim_token": None, "claim_expires_at": None}
+
+
+def _update(s: Session, model: Any, cond: Sequence[Any], values: dict[str, Any]) -> int:
+    """A conditional UPDATE; returns the number of rows it changed (the rowcount check of every state change)."""
+    stmt = update(model).where(*cond).values(**values).execution_options(synchronize_session=False)
+    return s.execute(stmt).rowcount
+
+
+def _get(s: Session, model: Any, row_id: int) -> Any:
+    row = s.get(model, row_id, populate_existing=True)
+    if row is None:
+        raise NotFound(f"no {model.__tablename__} {row_id}")
+    return row
