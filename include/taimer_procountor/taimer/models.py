@@ -557,6 +557,7 @@ class ReferenceWriteResult(TaimerModel):
     updated: int = 0
     unchanged: int = 0
     removed: int = 0
+    users_updated: int = 0  # person IDs only: users whose Procountor person ID was set from a match
 
 
 # --------------------------------------------------------------------------------------------------- dataset
