@@ -119,4 +119,15 @@ PROCOUNTOR_CODES: tuple[ErrorEntry, ...] = (
         FixWhere.TRANSIENT,
         retryable=True,
     ),
+    ErrorEntry(
+        "PROCOUNTOR_OUTCOME_UNKNOWN",
+        "Procountorille lähetetyn pyynnön lopputulos jäi epäselväksi (aikakatkaisu, katkennut yhteys tai 5xx "
+        "lähettämisen jälkeen).",
+        "The outcome of a request sent to Procountor is unknown (timeout, dropped connection or 5xx after sending).",
+        "Ei toimenpiteitä: synkronointi tarkistaa Procountorista (originalInvoiceNumber), syntyikö kohde, ennen kuin "
+        "lähettää uudelleen.",
+        "Nothing to do: the sync looks the document up in Procountor (originalInvoiceNumber) before sending it again.",
+        FixWhere.TRANSIENT,
+        retryable=True,
+    ),
 )

@@ -1,0 +1,446 @@
+"""``ProcountorClient``: every call to Procountor goes through one place for auth, retries and rate.
+
+    from taimer_procountor.procountor import ProcountorClient, ProcountorSettings
+    client = ProcountorClient(ProcountorSettings(base_url=..., client_id=..., client_secret=..., api_key=...))
+    for hit in client.invoices.search(types=["SALES_INVOICE"], start_date=date(2026, 1, 1)):
+        ...
+    created = client.invoices.create(invoice)              # POST: never retried after sending
+    client.ledger_receipts.set_dimensions(receipt_id, transaction_id, values)
+
+Call safety (what is retried on connection errors, 429 and 5xx):
+
+- retried: every GET; the token request; invoice actions (approve, verify, send, sendToCirculation, unfinished,
+  invalidate, reject: repeating one is harmless, a repeat of an action that already happened answers 403);
+  ``set_dimensions`` (sets absolute values).
+- never retried after sending, ``ProcountorOutcomeUnknown`` instead: ``invoices.create`` (POST /invoices),
+  ``attachments.upload`` (POST /attachments), ``invoices.update`` and ``ledger_receipts.update`` (versioned PUT:
+  a repeat would fail on the stale version anyway), ``invoices.mark_paid`` (each call adds a payment event).
+- a 401 is answered by one re-login and one resend of the same call, whatever the method: a 401 means the server
+  did not act on it.
+
+The client is thread-safe as far as its own state goes (token, limiter); it shares one ``requests.Session``.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+import requests
+from pydantic import BaseModel
+
+from taimer_procountor.http import HttpStatusError, HttpTransport, RateLimiter, RetryPolicy, Timeouts, TransportError
+from taimer_procountor.procountor.auth import TokenManager
+from taimer_procountor.procountor.errors import ProcountorError, from_transport
+from taimer_procountor.procountor.models import (
+    AttachmentMeta,
+    BankAccountInfo,
+    Company,
+    Dimension,
+    DimensionItemValue,
+    FiscalYear,
+    InfoMessage,
+    Invoice,
+    InvoiceBasicInfo,
+    LedgerAccount,
+    LedgerReceipt,
+    MarkInvoiceAsPaid,
+    PaymentEvent,
+    Person,
+    Product,
+    VatInformation,
+    to_wire,
+)
+from taimer_procountor.procountor.settings import ProcountorSettings
+from taimer_procountor.redaction import get_logger
+
+log = get_logger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
+
+MAX_PAGE_SIZE = 200
+MAX_ATTACHMENT_BYTES = 10_000_000
+
+
+def _param(value: Any) -> Any:
+    """Query parameter value: lists comma-separated (FACTS §6), dates ISO, datetimes naive to the second."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None, microsecond=0).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | bytes):
+        return value
+    if isinstance(value, Iterable):
+        return ",".join(str(_param(v)) for v in value)
+    return value
+
+
+def _params(**kwargs: Any) -> dict[str, Any]:
+    return {k: _param(v) for k, v in kwargs.items() if v is not None}
+
+
+class ProcountorClient:
+    """Procountor REST client. Give it settings, and optionally the session (e.g. from ``ProcountorHook``) and a
+    shared ``RateLimiter`` (one per process and API client: parallel clients must share it to stay under the
+    rate)."""
+
+    def __init__(
+        self,
+        settings: ProcountorSettings,
+        *,
+        session: requests.Session | None = None,
+        limiter: RateLimiter | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.settings = settings
+        self.session = session or requests.Session()
+        self.limiter = limiter or RateLimiter(settings.rate_per_second)
+        self.transport = HttpTransport(
+            self.session,
+            settings.base_url,
+            limiter=self.limiter,
+            timeouts=Timeouts(settings.connect_timeout, settings.read_timeout),
+            retry=retry or RetryPolicy(max_attempts=settings.max_attempts),
+            logger=log,
+        )
+        self.auth = TokenManager(self.transport, settings)
+        self.invoices = InvoicesApi(self)
+        self.attachments = AttachmentsApi(self)
+        self.ledger_receipts = LedgerReceiptsApi(self)
+
+    def __repr__(self) -> str:
+        return f"ProcountorClient({self.settings.base_url!r}, client_id={self.settings.client_id!r})"
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> ProcountorClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- the one place every call goes through -----------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        files: Any = None,
+        idempotent: bool | None = None,
+        accept: str = "application/json",
+    ) -> requests.Response:
+        """Send one call with a bearer token; on 401 log in again once and resend. Raises ``ProcountorError``."""
+        path = "/" + path.lstrip("/")
+        for attempt in (1, 2):
+            token = self.auth.token()
+            headers = {"Authorization": f"Bearer {token}", "Accept": accept}
+            try:
+                return self.transport.send(
+                    method,
+                    path,
+                    params=params,
+                    json=json_body,
+                    files=files,
+                    headers=headers,
+                    idempotent=idempotent,
+                )
+            except HttpStatusError as exc:
+                if exc.status == 401 and attempt == 1:
+                    log.info("%s %s answered 401: logging in again and resending once", method, path)
+                    self.auth.invalidate(token)
+                    continue
+                raise from_transport(exc, path) from exc
+            except TransportError as exc:
+                raise from_transport(exc, path) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        return _json(self.request("GET", path, params=params), path)
+
+    def paged(
+        self,
+        path: str,
+        model: type[M],
+        params: Mapping[str, Any] | None = None,
+        *,
+        page_size: int | None = None,
+        keyset: bool = False,
+    ) -> Iterator[M]:
+        """Iterate a paged search (``{results, meta}``), loading one page at a time.
+
+        ``keyset=False``: ``page=0,1,…`` with ``size``; ``keyset=True``: ``previousId`` = the last id seen, with
+        ``orderById=ASC`` (stable while new items are added). Stops when a page has fewer than ``size`` items.
+        """
+        size = min(page_size or self.settings.page_size, MAX_PAGE_SIZE)
+        base = {k: v for k, v in (params or {}).items() if v is not None}
+        page = 0
+        previous_id: int | None = None
+        while True:
+            query = dict(base, size=size)
+            if keyset:
+                query["orderById"] = "ASC"
+                if previous_id is not None:
+                    query["previousId"] = previous_id
+            else:
+                query["page"] = page
+            body = self.get_json(path, query)
+            results = body.get("results") or [] if isinstance(body, dict) else []
+            meta = body.get("meta") or {} if isinstance(body, dict) else {}
+            count = int(meta.get("resultCount", len(results)))
+            log.debug("%s page %s: %d results", path, previous_id if keyset else page, count)
+            for item in results:
+                yield model.model_validate(item)
+            if not results or count < size:
+                return
+            if keyset:
+                last = results[-1].get("id")
+                if last is None or last == previous_id:
+                    raise ProcountorError(f"GET {path}: keyset paging made no progress", path=path)
+                previous_id = int(last)
+            page += 1
+
+    # --- reference data ----------------------------------------------------------------------------------------
+
+    def company(self) -> Company:
+        return Company.model_validate(self.get_json("/company"))
+
+    def chart_of_accounts(self) -> list[LedgerAccount]:
+        body = self.get_json("/coa")
+        return [LedgerAccount.model_validate(a) for a in body.get("ledgerAccounts", [])]
+
+    def dimensions(self) -> list[Dimension]:
+        body = self.get_json("/dimensions")
+        return [Dimension.model_validate(d) for d in body]
+
+    def products(self, type: str | None = None, *, active: bool | None = None, **filters: Any) -> Iterator[Product]:
+        """``GET /products`` (keyset-paged); ``type`` is SALES, PURCHASE or TRAVEL."""
+        if type is not None and type not in ("SALES", "PURCHASE", "TRAVEL"):
+            raise ValueError(f"product type must be SALES, PURCHASE or TRAVEL, not {type!r}")
+        return self.paged("/products", Product, _params(type=type, active=active, **filters), keyset=True)
+
+    def persons(self, *, include_inactive: bool | None = None, **filters: Any) -> Iterator[Person]:
+        return self.paged("/persons", Person, _params(includeInactive=include_inactive, **filters))
+
+    def person(self, person_id: int) -> Person:
+        return Person.model_validate(self.get_json(f"/persons/{int(person_id)}"))
+
+    def vats_default(self) -> VatInformation:
+        return VatInformation.model_validate(self.get_json("/vats/default"))
+
+    def bank_accounts(self) -> Iterator[BankAccountInfo]:
+        return self.paged("/bankaccounts", BankAccountInfo, {})
+
+    def fiscal_years(self) -> list[FiscalYear]:
+        body = self.get_json("/fiscalyears")
+        return [FiscalYear.model_validate(f) for f in body.get("fiscalYears", [])]
+
+
+class InvoicesApi:
+    """``/invoices``."""
+
+    ACTIONS = ("approve", "verify", "send", "sendToCirculation", "unfinished", "invalidate", "reject")
+
+    def __init__(self, client: ProcountorClient) -> None:
+        self._c = client
+
+    def search(
+        self,
+        *,
+        types: Iterable[str] | None = None,
+        status: Iterable[str] | None = None,
+        start_date: date | None = None,
+        end_date: date | None = None,
+        version_start_date: datetime | None = None,
+        version_end_date: datetime | None = None,
+        original_invoice_number: str | None = None,
+        invoice_number: int | str | None = None,
+        page_size: int | None = None,
+        keyset: bool = False,
+        **other: Any,
+    ) -> Iterator[InvoiceBasicInfo]:
+        """``GET /invoices`` as an iterator over every hit, one page in memory at a time. ``other`` passes further
+        Procountor parameters as they are (camelCase)."""
+        params = _params(
+            types=types,
+            status=status,
+            startDate=start_date,
+            endDate=end_date,
+            versionStartDate=version_start_date,
+            versionEndDate=version_end_date,
+            originalInvoiceNumber=original_invoice_number,
+            invoiceNumber=invoice_number,
+            **other,
+        )
+        return self._c.paged("/invoices", InvoiceBasicInfo, params, page_size=page_size, keyset=keyset)
+
+    def find_by_original_number(self, original_invoice_number: str) -> list[InvoiceBasicInfo]:
+        """The invoices whose ``originalInvoiceNumber`` equals the given one (the dedupe lookup before any resend
+        whose outcome was unknown). Exact match only, in case the server matches loosely."""
+        if not original_invoice_number:
+            raise ValueError("original_invoice_number must not be empty")
+        return [
+            hit
+            for hit in self.search(original_invoice_number=original_invoice_number)
+            if hit.original_invoice_number == original_invoice_number
+        ]
+
+    def get(self, invoice_id: int) -> Invoice:
+        return Invoice.model_validate(self._c.get_json(f"/invoices/{int(invoice_id)}"))
+
+    def create(self, invoice: Invoice | Mapping[str, Any]) -> Invoice:
+        """``POST /invoices``. Never retried after sending: a timeout, dropped connection or 5xx raises
+        ``ProcountorOutcomeUnknown`` and the caller looks the invoice up by ``originalInvoiceNumber``."""
+        body = to_wire(invoice) if isinstance(invoice, BaseModel) else dict(invoice)
+        body.pop("id", None)
+        response = self._c.request("POST", "/invoices", json_body=body, idempotent=False)
+        return Invoice.model_validate(_json(response, "/invoices"))
+
+    def update(self, invoice_id: int, invoice: Invoice | Mapping[str, Any]) -> Invoice:
+        """``PUT /invoices/{id}`` with the invoice's current ``version`` (required; a stale one answers 400)."""
+        body = to_wire(invoice) if isinstance(invoice, BaseModel) else dict(invoice)
+        if not body.get("version"):
+            raise ValueError("updating an invoice needs its current version (read it with get())")
+        path = f"/invoices/{int(invoice_id)}"
+        return Invoice.model_validate(_json(self._c.request("PUT", path, json_body=body, idempotent=False), path))
+
+    def _action(self, invoice_id: int, action: str, comment: str | None = None, **query: Any) -> InfoMessage:
+        path = f"/invoices/{int(invoice_id)}/{action}"
+        body = {"comment": comment} if comment is not None else None
+        response = self._c.request("PUT", path, params=_params(**query) or None, json_body=body, idempotent=True)
+        return InfoMessage.model_validate(_json(response, path) if response.content else {})
+
+    def approve(self, invoice_id: int, comment: str | None = None, **query: Any) -> InfoMessage:
+        return self._action(invoice_id, "approve", comment, **query)
+
+    def verify(self, invoice_id: int, comment: str | None = None) -> InfoMessage:
+        return self._action(invoice_id, "verify", comment)
+
+    def send(self, invoice_id: int) -> InfoMessage:
+        return self._action(invoice_id, "send")
+
+    def send_to_circulation(self, invoice_id: int) -> InfoMessage:
+        return self._action(invoice_id, "sendToCirculation")
+
+    def unfinished(self, invoice_id: int) -> InfoMessage:
+        return self._action(invoice_id, "unfinished")
+
+    def invalidate(self, invoice_id: int) -> InfoMessage:
+        return self._action(invoice_id, "invalidate")
+
+    def reject(self, invoice_id: int, comment: str | None = None) -> InfoMessage:
+        return self._action(invoice_id, "reject", comment)
+
+    def payment_events(self, invoice_id: int) -> list[PaymentEvent]:
+        body = self._c.get_json(f"/invoices/{int(invoice_id)}/paymentevents")
+        return [PaymentEvent.model_validate(p) for p in body.get("results", [])]
+
+    def mark_paid(self, invoice_id: int, body: MarkInvoiceAsPaid | Mapping[str, Any]) -> PaymentEvent:
+        """``PUT /invoices/{id}/paymentevents/markpaid``: adds a payment event, so never retried after sending."""
+        path = f"/invoices/{int(invoice_id)}/paymentevents/markpaid"
+        payload = to_wire(body) if isinstance(body, BaseModel) else dict(body)
+        response = self._c.request("PUT", path, json_body=payload, idempotent=False)
+        return PaymentEvent.model_validate(_json(response, path) if response.content else {})
+
+
+class AttachmentsApi:
+    """``/attachments``."""
+
+    def __init__(self, client: ProcountorClient) -> None:
+        self._c = client
+
+    def upload(self, meta: AttachmentMeta | Mapping[str, Any], content: bytes) -> AttachmentMeta:
+        """``POST /attachments`` as multipart/form-data: a ``meta`` JSON part and a ``file`` part. Never retried
+        after sending (``ProcountorOutcomeUnknown``): check the invoice's attachment list before uploading again."""
+        meta_model = meta if isinstance(meta, AttachmentMeta) else AttachmentMeta.model_validate(meta)
+        if len(content) > MAX_ATTACHMENT_BYTES:
+            raise ValueError(f"attachment {meta_model.name} is {len(content)} bytes; Procountor takes at most 10 MB")
+        wire = meta_model.to_wire()
+        wire.pop("id", None)
+        mime = meta_model.mime_type or "application/octet-stream"
+        files = {
+            "meta": (None, json.dumps(wire).encode("utf-8"), "application/json"),
+            "file": (meta_model.name, bytes(content), mime),
+        }
+        response = self._c.request("POST", "/attachments", files=files, idempotent=False)
+        return AttachmentMeta.model_validate(_json(response, "/attachments"))
+
+    def get(self, attachment_id: int) -> tuple[AttachmentMeta, bytes]:
+        """``GET /attachments/{id}``: decodes the multipart/mixed answer into the metadata and the file bytes."""
+        path = f"/attachments/{int(attachment_id)}"
+        response = self._c.request("GET", path, accept="multipart/mixed, application/json")
+        ctype = response.headers.get("Content-Type", "")
+        if ctype.startswith("application/json"):
+            return AttachmentMeta.model_validate(_json(response, path)), b""
+        raw = b"Content-Type: " + ctype.encode("latin-1") + b"\r\nMIME-Version: 1.0\r\n\r\n" + response.content
+        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(raw)
+        if not message.is_multipart():
+            raise ProcountorError(f"GET {path}: expected multipart/mixed, got {ctype!r}", path=path)
+        meta: AttachmentMeta | None = None
+        content = b""
+        for part in message.iter_parts():
+            payload = part.get_payload(decode=True) or b""
+            if part.get_content_type() == "application/json" and meta is None:
+                meta = AttachmentMeta.model_validate(json.loads(payload.decode("utf-8")))
+            else:
+                content = payload
+        if meta is None:
+            raise ProcountorError(f"GET {path}: the multipart answer had no JSON metadata part", path=path)
+        return meta, content
+
+
+class LedgerReceiptsApi:
+    """``/ledgerreceipts``: where an invoice's accounts and dimensions (cost centers) live."""
+
+    def __init__(self, client: ProcountorClient) -> None:
+        self._c = client
+
+    def get(self, receipt_id: int) -> LedgerReceipt:
+        return LedgerReceipt.model_validate(self._c.get_json(f"/ledgerreceipts/{int(receipt_id)}"))
+
+    def update(self, receipt: LedgerReceipt, *, create_reconciliation: bool | None = None) -> LedgerReceipt:
+        """``PUT /ledgerreceipts/{id}`` with the full receipt and its current ``version``."""
+        if receipt.id is None or not receipt.version:
+            raise ValueError("updating a ledger receipt needs its id and current version (read it with get())")
+        path = f"/ledgerreceipts/{int(receipt.id)}"
+        response = self._c.request(
+            "PUT",
+            path,
+            params=_params(createReconciliation=create_reconciliation) or None,
+            json_body=receipt.to_wire(),
+            idempotent=False,
+        )
+        return LedgerReceipt.model_validate(_json(response, path))
+
+    def set_dimensions(
+        self, receipt_id: int, transaction_id: int, values: Iterable[DimensionItemValue | Mapping[str, Any]]
+    ) -> Any:
+        """``PUT /ledgerreceipts/{r}/transactions/{t}/dimensions``: absolute values, so safe to repeat."""
+        items = [v if isinstance(v, DimensionItemValue) else DimensionItemValue.model_validate(v) for v in values]
+        path = f"/ledgerreceipts/{int(receipt_id)}/transactions/{int(transaction_id)}/dimensions"
+        body = {"dimensionItemValues": [v.to_wire() for v in items]}
+        response = self._c.request("PUT", path, json_body=body, idempotent=True)
+        return _json(response, path) if response.content else None
+
+
+def _json(response: requests.Response, path: str) -> Any:
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise ProcountorError(
+            f"{response.request.method if response.request else '?'} {path}: the answer was not JSON "
+            f"(Content-Type {response.headers.get('Content-Type')!r})",
+            status=response.status_code,
+            path=path,
+        ) from exc
