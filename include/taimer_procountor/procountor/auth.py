@@ -33,10 +33,12 @@ class TokenManager:
         settings: ProcountorSettings,
         *,
         clock: Callable[[], float] = time.monotonic,
+        on_token: Callable[[str], object] | None = None,
     ) -> None:
         self._transport = transport
         self._settings = settings
         self._clock = clock
+        self._on_token = on_token
         self._lock = threading.Lock()
         self._token: str | None = None
         self._expires_at = 0.0
@@ -101,6 +103,8 @@ class TokenManager:
                 "Procountor's token answer was not understood", status=response.status_code, path="/" + TOKEN_PATH
             ) from exc
         register_secret(answer.access_token)
+        if self._on_token is not None:
+            self._on_token(answer.access_token)
         lifetime = float(answer.expires_in)
         # Never let the margin eat the whole lifetime of a short-lived token.
         margin = min(s.token_margin_seconds, lifetime / 2)

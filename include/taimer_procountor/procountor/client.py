@@ -26,7 +26,7 @@ from __future__ import annotations
 import email.parser
 import email.policy
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -90,7 +90,8 @@ def _params(**kwargs: Any) -> dict[str, Any]:
 class ProcountorClient:
     """Procountor REST client. Give it settings, and optionally the session (e.g. from ``ProcountorHook``) and a
     shared ``RateLimiter`` (one per process and API client: parallel clients must share it to stay under the
-    rate)."""
+    rate). ``on_secret`` is called with the client secret, the API key and every access token (the hook passes
+    Airflow's ``mask_secret``)."""
 
     def __init__(
         self,
@@ -99,8 +100,12 @@ class ProcountorClient:
         session: requests.Session | None = None,
         limiter: RateLimiter | None = None,
         retry: RetryPolicy | None = None,
+        on_secret: Callable[[str], object] | None = None,
     ) -> None:
         self.settings = settings
+        if on_secret is not None:  # e.g. Airflow's mask_secret: told about every secret the client holds
+            on_secret(settings.client_secret)
+            on_secret(settings.api_key)
         self.session = session or requests.Session()
         self.limiter = limiter or RateLimiter(settings.rate_per_second)
         self.transport = HttpTransport(
@@ -111,7 +116,7 @@ class ProcountorClient:
             retry=retry or RetryPolicy(max_attempts=settings.max_attempts),
             logger=log,
         )
-        self.auth = TokenManager(self.transport, settings)
+        self.auth = TokenManager(self.transport, settings, on_token=on_secret)
         self.invoices = InvoicesApi(self)
         self.attachments = AttachmentsApi(self)
         self.ledger_receipts = LedgerReceiptsApi(self)

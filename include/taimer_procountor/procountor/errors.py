@@ -95,7 +95,7 @@ class ProcountorError(Exception):
             return [DocumentError(self.code, None, self.message)]
         out = []
         for item in self.errors:
-            code = item.code or self.code
+            code = item.code or self.default_code
             detail = None if item.code else redact(item.message or "")
             out.append(DocumentError(code, item.field, detail or None))
         return out
