@@ -1,0 +1,89 @@
+"""The ``Sandbox`` object behind one app: settings, state, tokens, rate limiter, faults, request log."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter, deque
+from typing import Any
+
+from sandboxes.procountor.auth import TokenStore
+from sandboxes.procountor.faults import FaultEngine
+from sandboxes.procountor.fixture import ProcountorFixture, default_fixture
+from sandboxes.procountor.http import json_response
+from sandboxes.procountor.ratelimit import SlidingWindowLimiter, retry_after_header
+from sandboxes.procountor.settings import ProcountorSandboxSettings
+from sandboxes.procountor.state import State
+from taimer_procountor.redaction import register_secrets
+
+
+def load_fixture_file(path: Any) -> ProcountorFixture:
+    with open(path, encoding="utf-8") as fh:
+        return ProcountorFixture.model_validate(json.load(fh))
+
+
+class Sandbox:
+    def __init__(self, settings: ProcountorSandboxSettings) -> None:
+        self.settings = settings
+        register_secrets([settings.client_secret, settings.api_key, *(s for s, _ in settings.extra_clients.values())])
+        self.initial_fixture = load_fixture_file(settings.fixture_path) if settings.fixture_path else default_fixture()
+        self.state = State(self.initial_fixture)
+        self.tokens = TokenStore()
+        self.limiter = SlidingWindowLimiter(settings.rate_per_second, settings.rate_window_seconds)
+        self.faults = FaultEngine()
+        self._log: deque[dict[str, Any]] = deque(maxlen=settings.request_log_size)
+        self._log_lock = threading.Lock()
+        self._status_counts: Counter[str] = Counter()
+        self.requests_total = 0
+
+    def log_request(self, entry: dict[str, Any]) -> None:
+        with self._log_lock:
+            self._log.append(entry)
+            self.requests_total += 1
+            self._status_counts[str(entry.get("status"))] += 1
+
+    def request_log(self) -> list[dict[str, Any]]:
+        with self._log_lock:
+            return list(self._log)
+
+    def rate_limit_body(self) -> dict[str, Any]:
+        return {"errors": [{"status": 429, "message": "Too many requests: rate limit exceeded"}]}
+
+    def rate_limited_response(self, wait: float):
+        headers = {"Retry-After": retry_after_header(wait, self.settings.retry_after_seconds)}
+        return json_response(self.rate_limit_body(), 429, headers)
+
+    def reset(self, fixture: ProcountorFixture | None = None) -> None:
+        """Back to a fresh state (``fixture`` or the initial one): data, faults, request log, counters. Tokens stay."""
+        self.state.load(fixture or self.initial_fixture)
+        self.faults.clear()
+        self.faults.reset_counts()
+        self.limiter.reset()
+        with self._log_lock:
+            self._log.clear()
+            self._status_counts.clear()
+            self.requests_total = 0
+
+    def stats(self) -> dict[str, Any]:
+        with self._log_lock:
+            by_status = dict(self._status_counts)
+            total = self.requests_total
+        with self.state.lock:
+            invoices = len(self.state.invoices)
+            created = self.state.invoices_created
+            attachments = len(self.state.attachments)
+        return {
+            "requests_total": total,
+            "requests_by_status": by_status,
+            "rate_limit": {
+                "rate_per_second": self.limiter.rate,
+                "window_seconds": self.limiter.window,
+                "clients": self.limiter.stats(),
+                "violations_total": sum(c["violations"] for c in self.limiter.stats().values()),
+            },
+            "faults_fired": dict(self.faults.fired_by_kind),
+            "tokens": {"issued": self.tokens.issued, "revoked": self.tokens.revoked, "live": self.tokens.live_count()},
+            "invoices": invoices,
+            "invoices_created": created,
+            "attachments": attachments,
+        }
