@@ -70,7 +70,7 @@ def _decode_cursor(cursor: str | None) -> str | None:
     if not cursor:
         return None
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        return base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True).decode()
     except (binascii.Error, UnicodeDecodeError) as exc:
         raise SandboxError(422, "TAIMER_VALIDATION", "cursor is not one this server handed out", "cursor") from exc
 

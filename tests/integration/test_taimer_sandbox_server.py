@@ -1,0 +1,71 @@
+"""The Taimer sandbox as a process and its control API and OpenAPI document, over real HTTP."""
+
+from __future__ import annotations
+
+import requests
+
+from sandboxes.runner import serve_in_process, serve_in_thread
+from sandboxes.taimer import create_app
+from sandboxes.taimer.demo import demo_dataset
+
+
+def test_taimer_sandbox_module_serves_fixture_with_env_key(tmp_path, monkeypatch) -> None:
+    dataset = demo_dataset()
+    dataset.company.name = "Prosessi Oy"
+    fixture = tmp_path / "taimer.json"
+    fixture.write_text(dataset.model_dump_json(), encoding="utf-8")
+    monkeypatch.setenv("TAIMER_SANDBOX_API_KEY", "env-key-123456")
+    monkeypatch.setenv("TAIMER_SANDBOX_FIXTURE", str(fixture))
+    with serve_in_process("sandboxes.taimer") as server:
+        ok = requests.get(server.base_url + "/api/v1/company", headers={"X-API-Key": "env-key-123456"}, timeout=5)
+        assert ok.json()["name"] == "Prosessi Oy"
+        default = requests.get(
+            server.base_url + "/api/v1/company", headers={"X-API-Key": "taimer-sandbox-key"}, timeout=5
+        )
+        assert default.status_code == 401
+        assert default.json()["error"]["code"] == "TAIMER_UNAUTHORIZED"
+
+
+def test_taimer_sandbox_control_api_and_openapi() -> None:
+    with serve_in_thread(create_app()) as server:
+        base = server.base_url
+        key = {"X-API-Key": "taimer-sandbox-key"}
+        assert requests.get(base + "/_control/health", timeout=5).json()["status"] == "ok"
+
+        spec = requests.get(base + "/openapi.json", timeout=5).json()
+        assert "/api/v1/sales-invoices" in spec["paths"]
+        assert "/api/v1/bills/by-procountor-id/{procountor_id}" in spec["paths"]
+        assert "APIKeyHeader" in spec["components"]["securitySchemes"]
+
+        rule = requests.post(
+            base + "/_control/faults", json={"kind": "error_before_commit", "nth": 1}, timeout=5
+        ).json()
+        assert rule["kind"] == "error_before_commit"
+        assert requests.get(base + "/api/v1/company", headers=key, timeout=5).status_code == 503
+        assert requests.get(base + "/api/v1/company", headers=key, timeout=5).status_code == 200
+        assert requests.get(base + "/_control/faults", timeout=5).json()["faults"][0]["fired"] == 1
+        bad = requests.post(base + "/_control/faults", json={"kind": "revoke_tokens"}, timeout=5)
+        assert bad.status_code == 422
+        assert requests.delete(base + "/_control/faults", timeout=5).json() == {"cleared": 1}
+
+        stats = requests.get(base + "/_control/stats", timeout=5).json()
+        assert stats["requests"]["GET 503"] == 1 and stats["requests"]["GET 200"] == 1
+
+        small = demo_dataset()
+        small.sales_invoices = small.sales_invoices[:1]
+        loaded = requests.post(base + "/_control/fixture", json=small.model_dump(mode="json"), timeout=5).json()
+        assert loaded["counts"]["sales_invoices"] == 1
+        state = requests.get(base + "/_control/state", timeout=5).json()
+        assert "attachment_blobs" not in state
+        assert (
+            "att-1" in requests.get(base + "/_control/state?include_blobs=true", timeout=5).json()["attachment_blobs"]
+        )
+
+        too_big = requests.get(base + "/api/v1/users?limit=100000", headers=key, timeout=5)
+        assert too_big.status_code == 422 and too_big.json()["error"]["field"] == "limit"
+        bad_cursor = requests.get(base + "/api/v1/users?cursor=%%%", headers=key, timeout=5)
+        assert bad_cursor.status_code == 422
+
+        reset = requests.post(base + "/_control/reset", timeout=5).json()
+        assert reset["counts"]["sales_invoices"] == 3
+        assert requests.get(base + "/_control/requests", timeout=5).json()["requests"] == []
