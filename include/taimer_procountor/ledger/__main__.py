@@ -37,20 +37,20 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--revision", default="head")
     args = parser.parse_args(argv)
 
-    from taimer_procountor.ledger import migrate as m
+    from taimer_procountor.ledger.migrate import current, head, history, migrate
 
     if args.command == "history":
-        for rev in m.history():
+        for rev in history():
             print(f"{rev.down_revision or '<base>'} -> {rev.revision}{' (head)' if rev.is_head else ''}: {rev.doc}")
         return 0
     url = args.url or default_url()
     shown = make_url(url).render_as_string(hide_password=True)
     if args.command == "migrate":
-        rev = m.migrate(url, args.revision)
-        print(f"ledger at {shown}: {rev} (head {m.head()})")
+        rev = migrate(url, args.revision)
+        print(f"ledger at {shown}: {rev} (head {head()})")
     else:
-        rev = m.current(url)
-        print(f"ledger at {shown}: {rev or '<empty>'}{' (head)' if rev == m.head() else ''}")
+        rev = current(url)
+        print(f"ledger at {shown}: {rev or '<empty>'}{' (head)' if rev == head() else ''}")
     return 0
 
 

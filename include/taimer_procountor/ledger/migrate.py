@@ -33,6 +33,43 @@ VERSION_TABLE = "taimer_procountor_ledger_version"
 _PG_LOCK_KEY = zlib.crc32(b"taimer_procountor_ledger:migrate")
 
 
+def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+    """Render our column types as plain SQLAlchemy types, so migration files never import the models."""
+    from sqlalchemy import Enum
+
+    from taimer_procountor.ledger.types import UTCDateTime
+
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime()"
+    if type_ == "type" and isinstance(obj, Enum) and not obj.native_enum:
+        return f"sa.String(length={obj.length})"
+    return False
+
+
+def compare_type(context, inspected_column, metadata_column, inspected_type, metadata_type):
+    """Non-native enums are VARCHAR in the database: compare them as such; everything else the default way."""
+    from sqlalchemy import Enum, String
+
+    if isinstance(metadata_type, Enum) and not metadata_type.native_enum:
+        return not isinstance(inspected_type, String) or inspected_type.length != metadata_type.length
+    return None
+
+
+def configure_kwargs(connection: Connection) -> dict:
+    """``context.configure`` arguments, shared by env.py and the drift check."""
+    from taimer_procountor.ledger.models import Base
+
+    return {
+        "connection": connection,
+        "target_metadata": Base.metadata,
+        "version_table": VERSION_TABLE,
+        "render_as_batch": connection.dialect.name == "sqlite",
+        "compare_type": compare_type,
+        "compare_server_default": True,
+        "render_item": render_item,
+    }
+
+
 def alembic_config() -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(SCRIPT_LOCATION))
