@@ -49,6 +49,7 @@ __all__ = [
     "make_png",
     "make_txt",
     "mime_for",
+    "normalise_kind",
     "render_blob",
     "render_kind",
     "sniff_kind",
@@ -91,14 +92,23 @@ _EXT = {
 }
 
 
+_ALIASES = {"jpg": "jpeg", "exe_renamed_pdf": "exe", "text": "txt", "utf8_txt": "txt_utf8"}
+
+
+def normalise_kind(kind: str) -> AttachmentKind:
+    """``AttachmentKind`` for a kind name, accepting the aliases ``jpg``, ``exe_renamed_pdf`` and ``text``."""
+    name = str(kind).lower()
+    return AttachmentKind(_ALIASES.get(name, name))
+
+
 def mime_for(kind: str) -> str:
     """The MIME type the file *claims* (for ``exe`` the true type; its file name still ends in .pdf)."""
-    return _MIME[AttachmentKind(kind)]
+    return _MIME[normalise_kind(kind)]
 
 
 def extension_for(kind: str) -> str:
     """File-name extension the generator gives a file of this kind (``exe`` → ``pdf``, deliberately)."""
-    return _EXT[AttachmentKind(kind)]
+    return _EXT[normalise_kind(kind)]
 
 
 def sniff_kind(data: bytes) -> str:
@@ -577,8 +587,8 @@ def _field(blob: Any, name: str) -> Any:
     return getattr(blob, name, None)
 
 
-def _parts_for(kind: str, seed: int, size: int | None) -> list[_Part]:
-    kind = AttachmentKind(kind)
+def _parts_for(kind_name: str, seed: int, size: int | None) -> list[_Part]:
+    kind = normalise_kind(kind_name)
     if kind is AttachmentKind.PDF:
         return _pdf_parts(seed, size)
     if kind is AttachmentKind.OVERSIZED:

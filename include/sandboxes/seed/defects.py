@@ -1,0 +1,233 @@
+"""The named defects the seed generator can plant, what each means, and which documents it can go on.
+
+Each defect is a deliberate fault a test expects the sync to catch with its own error code. ``DEFECTS`` is the single
+description of them; docs/seed.md is generated from the same texts (``defect_table_markdown``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from taimer_procountor.taimer.models import DocumentKind
+
+SALES = DocumentKind.SALES_INVOICE
+BILL = DocumentKind.BILL
+EXPENSE = DocumentKind.EXPENSE_REPORT
+TRAVEL = DocumentKind.TRAVEL_REPORT
+ALL_KINDS = frozenset({SALES, BILL, EXPENSE, TRAVEL})
+REPORTS = frozenset({EXPENSE, TRAVEL})
+
+
+class Defect(StrEnum):
+    # document level
+    UNKNOWN_VAT_PERCENT = "UNKNOWN_VAT_PERCENT"
+    VAT_NOT_VALID_ON_DATE = "VAT_NOT_VALID_ON_DATE"
+    BANK_ACCOUNT_MISMATCH = "BANK_ACCOUNT_MISMATCH"
+    MISSING_PERSON_ID = "MISSING_PERSON_ID"
+    MISSING_TRANSFERRER_PERSON_ID = "MISSING_TRANSFERRER_PERSON_ID"
+    UNKNOWN_PERSON_ID = "UNKNOWN_PERSON_ID"
+    UNKNOWN_SALES_ACCOUNT = "UNKNOWN_SALES_ACCOUNT"
+    INACTIVE_SALES_ACCOUNT = "INACTIVE_SALES_ACCOUNT"
+    UNKNOWN_COST_CENTER = "UNKNOWN_COST_CENTER"
+    INACTIVE_COST_CENTER = "INACTIVE_COST_CENTER"
+    FORBIDDEN_ATTACHMENT_TYPE = "FORBIDDEN_ATTACHMENT_TYPE"
+    DISGUISED_ATTACHMENT_TYPE = "DISGUISED_ATTACHMENT_TYPE"
+    ATTACHMENT_TOO_LARGE = "ATTACHMENT_TOO_LARGE"
+    NON_CP1252_TEXT = "NON_CP1252_TEXT"
+    INVALID_EINVOICE_OPERATOR = "INVALID_EINVOICE_OPERATOR"
+    BAD_BUSINESS_ID = "BAD_BUSINESS_ID"
+    BAD_REFERENCE_NUMBER = "BAD_REFERENCE_NUMBER"
+    DUE_DATE_BEFORE_INVOICE_DATE = "DUE_DATE_BEFORE_INVOICE_DATE"
+    EMPTY_INVOICE = "EMPTY_INVOICE"
+    CLOSED_PERIOD_DATE = "CLOSED_PERIOD_DATE"
+    # company level
+    COMPANY_BANK_ACCOUNT_NOT_IN_PROCOUNTOR = "COMPANY_BANK_ACCOUNT_NOT_IN_PROCOUNTOR"
+    NO_DEFAULT_RECIPIENT = "NO_DEFAULT_RECIPIENT"
+
+
+@dataclass(frozen=True)
+class DefectInfo:
+    scope: str  # "document" or "company"
+    kinds: frozenset[DocumentKind]  # document kinds it can go on (empty for company defects)
+    en: str
+    fi: str
+    procountor_code: str | None = None  # the code real Procountor answers if the sync let it through
+    attachment: bool = False  # needs attachments to be transferred (not with Google Drive)
+
+
+DEFECTS: dict[Defect, DefectInfo] = {
+    Defect.UNKNOWN_VAT_PERCENT: DefectInfo(
+        "document",
+        ALL_KINDS,
+        "A row carries a VAT percentage Procountor never uses (17 %).",
+        "Rivillä on ALV-prosentti, jota Procountorissa ei ole (17 %).",
+        "ERROR_VATSTATUS_VATPERC",
+    ),
+    Defect.VAT_NOT_VALID_ON_DATE: DefectInfo(
+        "document",
+        ALL_KINDS,
+        "A general-rate row uses the rate of the other period: 24 % on/after 2024-09-01, or 25.5 % before it.",
+        "Yleisen verokannan rivillä on väärän ajan prosentti: 24 % 1.9.2024 alkaen tai 25,5 % ennen sitä.",
+        "ERROR_VATSTATUS_VATPERC",
+    ),
+    Defect.BANK_ACCOUNT_MISMATCH: DefectInfo(
+        "document",
+        frozenset({SALES}),
+        "The invoice's bank account (a valid IBAN) is not one of the company's bank accounts in Procountor.",
+        "Laskun pankkitili (kelvollinen IBAN) ei ole yrityksen pankkitili Procountorissa.",
+    ),
+    Defect.MISSING_PERSON_ID: DefectInfo(
+        "document",
+        REPORTS,
+        "The report's owner has no Procountor person ID in Taimer.",
+        "Raportin omistajalla ei ole Procountorin henkilö-ID:tä Taimerissa.",
+    ),
+    Defect.MISSING_TRANSFERRER_PERSON_ID: DefectInfo(
+        "document",
+        REPORTS,
+        "The user transferring the report has no Procountor person ID (the owner has one).",
+        "Raportin siirtäjällä ei ole Procountorin henkilö-ID:tä (omistajalla on).",
+    ),
+    Defect.UNKNOWN_PERSON_ID: DefectInfo(
+        "document",
+        REPORTS,
+        "The owner's person ID does not exist among Procountor's persons.",
+        "Omistajan henkilö-ID:tä ei löydy Procountorin henkilörekisteristä.",
+    ),
+    Defect.UNKNOWN_SALES_ACCOUNT: DefectInfo(
+        "document",
+        frozenset({SALES}),
+        "The invoice's sales account (3333) is not in Procountor's chart of accounts.",
+        "Laskun myyntitiliä (3333) ei ole Procountorin tilikartassa.",
+        "ERROR_LEDGERACCOUNT_VATPERCENTAGE_COMBINATION",
+    ),
+    Defect.INACTIVE_SALES_ACCOUNT: DefectInfo(
+        "document",
+        frozenset({SALES}),
+        "The invoice's sales account exists in Procountor but is inactive (3990).",
+        "Laskun myyntitili on Procountorissa, mutta ei käytössä (3990).",
+        "ERROR_LEDGERACCOUNT_VATPERCENTAGE_COMBINATION",
+    ),
+    Defect.UNKNOWN_COST_CENTER: DefectInfo(
+        "document",
+        frozenset({SALES}),
+        "The invoice's cost center (999) is not an item of Procountor's cost-center dimension.",
+        "Laskun kustannuspaikkaa (999) ei ole Procountorin kustannuspaikkadimensiossa.",
+        "DIMENSION_OR_DIMENSION_ITEM_IDENTIFIERS_DOES_NOT_MATCH_THOSE_STORED_IN_DATABASE",
+    ),
+    Defect.INACTIVE_COST_CENTER: DefectInfo(
+        "document",
+        frozenset({SALES}),
+        "The invoice's cost center exists but is closed in Procountor (status P).",
+        "Laskun kustannuspaikka on Procountorissa suljettu (tila P).",
+        "DIMENSION_OR_DIMENSION_ITEM_IDENTIFIERS_DOES_NOT_MATCH_THOSE_STORED_IN_DATABASE",
+    ),
+    Defect.FORBIDDEN_ATTACHMENT_TYPE: DefectInfo(
+        "document",
+        ALL_KINDS,
+        "An attachment is a PNG image (named .png): only gif, jpg/jpeg, pdf and txt may go with an invoice.",
+        "Liite on PNG-kuva (.png): laskun mukana saa lähettää vain gif-, jpg-, pdf- ja txt-tiedostoja.",
+        attachment=True,
+    ),
+    Defect.DISGUISED_ATTACHMENT_TYPE: DefectInfo(
+        "document",
+        ALL_KINDS,
+        "An attachment named .pdf (claimed application/pdf) is really a Windows executable (MZ header).",
+        "Liite on nimetty .pdf-tiedostoksi, mutta se on Windows-ohjelma (MZ-otsake).",
+        attachment=True,
+    ),
+    Defect.ATTACHMENT_TOO_LARGE: DefectInfo(
+        "document",
+        ALL_KINDS,
+        "An attachment is a valid PDF larger than 10,000,000 bytes (10,485,760 bytes).",
+        "Liite on kelvollinen PDF, mutta yli 10 000 000 tavua (10 485 760 tavua).",
+        attachment=True,
+    ),
+    Defect.NON_CP1252_TEXT: DefectInfo(
+        "document",
+        ALL_KINDS,
+        "A row text contains characters outside Windows-1252 (e.g. Ł, ≈, ✓, emoji).",
+        "Rivin tekstissä on merkkejä, joita Windows-1252 ei tunne (esim. Ł, ≈, ✓, emoji).",
+    ),
+    Defect.INVALID_EINVOICE_OPERATOR: DefectInfo(
+        "document",
+        frozenset({SALES}),
+        "An e-invoice goes to a customer whose operator code is not a valid e-invoice operator.",
+        "Verkkolasku menee asiakkaalle, jonka operaattoritunnus ei ole kelvollinen.",
+        "ERROR_OPERATOR",
+    ),
+    Defect.BAD_BUSINESS_ID: DefectInfo(
+        "document",
+        frozenset({SALES, BILL}),
+        "The customer's (sales) or supplier's (bill) business ID has a wrong check digit.",
+        "Asiakkaan (myynti) tai toimittajan (osto) Y-tunnuksen tarkiste on väärä.",
+        "ERROR_BRN_CODE",
+    ),
+    Defect.BAD_REFERENCE_NUMBER: DefectInfo(
+        "document",
+        frozenset({SALES, BILL}),
+        "The reference number (Finnish or RF) has a wrong check digit.",
+        "Viitenumeron (kotimainen tai RF) tarkiste on väärä.",
+    ),
+    Defect.DUE_DATE_BEFORE_INVOICE_DATE: DefectInfo(
+        "document",
+        frozenset({SALES, BILL}),
+        "The due date is before the invoice date.",
+        "Eräpäivä on ennen laskun päivämäärää.",
+        "DUE_DATE_BEFORE_BILL_DATE",
+    ),
+    Defect.EMPTY_INVOICE: DefectInfo(
+        "document",
+        ALL_KINDS,
+        "The document has no rows at all (travel reports: no receipts, mileage or per-diem rows either).",
+        "Asiakirjalla ei ole yhtään riviä (matkalaskulla ei myöskään kilometri- tai päivärahariviä).",
+    ),
+    Defect.CLOSED_PERIOD_DATE: DefectInfo(
+        "document",
+        ALL_KINDS,
+        "The document date (and receipt dates) fall in a closed Procountor fiscal period.",
+        "Asiakirjan päivämäärä (ja kuittien päivät) osuu Procountorin suljetulle kaudelle.",
+        "CLOSED_FISCAL_PERIOD",
+    ),
+    Defect.COMPANY_BANK_ACCOUNT_NOT_IN_PROCOUNTOR: DefectInfo(
+        "company",
+        frozenset(),
+        "The Taimer company's bank account is not in Procountor: every sales invoice gets BANK_ACCOUNT_MISMATCH.",
+        "Taimerin yrityksen pankkitili puuttuu Procountorista: jokainen myyntilasku saa BANK_ACCOUNT_MISMATCH-virheen.",
+    ),
+    Defect.NO_DEFAULT_RECIPIENT: DefectInfo(
+        "company",
+        frozenset(),
+        "Taimer has no default purchase-invoice recipient: inbound bills that no rule routes stay unrouted.",
+        "Taimerissa ei ole ostolaskujen oletusvastaanottajaa: sääntöjen ulkopuoliset ostolaskut jäävät kohdistamatta.",
+    ),
+}
+
+DOCUMENT_DEFECTS = [d for d, info in DEFECTS.items() if info.scope == "document"]
+COMPANY_DEFECTS = [d for d, info in DEFECTS.items() if info.scope == "company"]
+
+
+def parse_defects(text: str | None) -> list[Defect] | None:
+    """``"A,B"`` → ``[Defect.A, Defect.B]``; ``None``/empty → None (= all document defects)."""
+    if not text:
+        return None
+    out = []
+    for name in text.split(","):
+        name = name.strip().upper()
+        if not name:
+            continue
+        try:
+            out.append(Defect(name))
+        except ValueError:
+            known = ", ".join(d.value for d in Defect)
+            raise ValueError(f"unknown defect {name!r}; known: {known}") from None
+    return out
+
+
+def defect_table_markdown() -> str:
+    lines = ["| defect | scope | on | meaning | Procountor's own code |", "|---|---|---|---|---|"]
+    for defect, info in DEFECTS.items():
+        kinds = ", ".join(sorted(k.value for k in info.kinds)) or "company"
+        lines.append(f"| `{defect.value}` | {info.scope} | {kinds} | {info.en} | {info.procountor_code or ''} |")
+    return "\n".join(lines)
