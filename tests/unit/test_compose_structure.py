@@ -338,6 +338,12 @@ for conn_id in ("procountor_default", "taimer_default"):
     hook = HttpHook(method="GET", http_conn_id=conn_id)
     hook.get_conn()
     out[conn_id]["base_url"] = hook.base_url
+try:  # the ledger's own connection helper, when it has landed: the URL the ledger engine will really use
+    from taimer_procountor.airflow.ledger_connection import ledger_url
+except ImportError:
+    pass
+else:
+    out["taimer_procountor_ledger"]["engine_url"] = ledger_url().render_as_string(hide_password=False)
 print("RESULT " + json.dumps(out))
 """
 
@@ -373,6 +379,8 @@ def test_airflow_itself_reads_the_connections(compose: dict[str, Any], tmp_path:
     ledger = got["taimer_procountor_ledger"]
     assert (ledger["host"], ledger["port"], ledger["schema"]) == ("ledger-db", 5432, "taimer_procountor_ledger")
     assert ledger["extra"]["sqlalchemy_url"].startswith("postgresql+psycopg2://ledger:")
+    if "engine_url" in ledger:
+        assert ledger["engine_url"] == "postgresql+psycopg2://ledger:ledger@ledger-db:5432/taimer_procountor_ledger"
 
 
 @pytest.mark.parametrize("name", sorted(SANDBOXES))
