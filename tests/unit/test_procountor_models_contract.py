@@ -70,7 +70,7 @@ def sample_invoice() -> Invoice:
             counter_party_address=Address(
                 name="Asiakas Oy", street="Katu 1", zip="00100", city="Helsinki", country="FINLAND"
             ),
-            identifier="1234567-8",
+            identifier="1234567-1",
         ),
         payment_info=PaymentInfo(
             payment_method="BANK_TRANSFER",

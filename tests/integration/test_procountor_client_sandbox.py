@@ -1,0 +1,402 @@
+"""ProcountorClient against the real Procountor sandbox on loopback: auth, paging, retries, typed errors,
+redaction, and the YAML contract of what it parses. No mocks: faults are injected through the sandbox's control API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import yaml
+from jsonschema import Draft202012Validator, FormatChecker
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+import sandboxes
+from sandboxes.procountor.app import create_app
+from sandboxes.procountor.settings import ProcountorSandboxSettings
+from sandboxes.runner import serve_in_thread
+from taimer_procountor.http import RetryPolicy
+from taimer_procountor.procountor import (
+    ProcountorClient,
+    ProcountorForbidden,
+    ProcountorNotFound,
+    ProcountorOutcomeUnknown,
+    ProcountorServerError,
+    ProcountorSettings,
+    ProcountorUnauthorized,
+    ProcountorValidationError,
+)
+from taimer_procountor.procountor.models import (
+    Address,
+    AttachmentMeta,
+    CounterParty,
+    DimensionItemValue,
+    ExtraInfo,
+    Invoice,
+    InvoiceRow,
+    PaymentInfo,
+)
+
+CLIENT_ID, SECRET, API_KEY = "sandbox-client", "sandbox-secret", "sandbox-api-key"
+FAST_RETRY = RetryPolicy(max_attempts=4, initial_backoff=0.01, max_backoff=0.05, jitter=0.01)
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    settings = ProcountorSandboxSettings(timeout_fault_seconds=1.5)
+    with serve_in_thread(create_app(settings)) as server:
+        yield server
+
+
+class Control:
+    def __init__(self, base_url: str) -> None:
+        self.base = base_url + "/_control"
+
+    def fault(self, **rule: Any) -> None:
+        requests.post(self.base + "/faults", json=rule, timeout=5).raise_for_status()
+
+    def log(self, path: str | None = None) -> list[dict[str, Any]]:
+        params = {"path": path} if path else None
+        return requests.get(self.base + "/requests", params=params, timeout=5).json()
+
+    def stats(self) -> dict[str, Any]:
+        return requests.get(self.base + "/stats", timeout=5).json()
+
+    def settings(self, **values: Any) -> None:
+        requests.patch(self.base + "/settings", json=values, timeout=5).raise_for_status()
+
+    def revoke(self) -> None:
+        requests.post(self.base + "/tokens/revoke", json={}, timeout=5).raise_for_status()
+
+
+@pytest.fixture
+def control(sandbox):
+    c = Control(sandbox.base_url)
+    requests.post(c.base + "/reset", timeout=5).raise_for_status()
+    c.settings(token_ttl_seconds=3600, rate_per_second=20)
+    yield c
+    requests.delete(c.base + "/faults", timeout=5)
+
+
+def make_client(sandbox, **overrides: Any) -> ProcountorClient:
+    fields: dict[str, Any] = {
+        "base_url": sandbox.base_url + "/api",
+        "client_id": CLIENT_ID,
+        "client_secret": SECRET,
+        "api_key": API_KEY,
+        "read_timeout": 0.5,
+        "connect_timeout": 2,
+        "rate_per_second": 20,  # the sandbox limit: the client must never trip it
+    }
+    fields.update(overrides)
+    return ProcountorClient(ProcountorSettings(**fields), retry=FAST_RETRY)
+
+
+@pytest.fixture
+def client(sandbox, control):
+    with make_client(sandbox) as c:
+        yield c
+
+
+def new_invoice(number: str) -> Invoice:
+    today = dt.date.today()
+    return Invoice(
+        type="SALES_INVOICE",
+        date=today,
+        status="UNFINISHED",
+        counter_party=CounterParty(
+            counter_party_address=Address(name="Asiakas Oy", street="Katu 1", zip="00100", city="Helsinki"),
+            identifier="1234567-1",
+        ),
+        payment_info=PaymentInfo(
+            payment_method="BANK_TRANSFER",
+            currency="EUR",
+            due_date=today + dt.timedelta(days=14),
+            currency_rate=Decimal(1),
+            bank_account={"accountNumber": "FI2112345600000785"},
+        ),
+        extra_info=ExtraInfo(accounting_by_row=False, unit_prices_include_vat=False),
+        discount_percent=Decimal(0),
+        invoice_rows=[
+            InvoiceRow(
+                product="Konsultointi",
+                quantity=Decimal("2"),
+                unit="HOUR",
+                unit_price=Decimal("100"),
+                discount_percent=Decimal(0),
+                vat_percent=Decimal("25.5"),
+            )
+        ],
+        invoice_channel="NO_SENDING",
+        vat_status=1,
+        language="FINNISH",
+        original_invoice_number=number,
+    )
+
+
+def settled_log(control: Control, method: str, path: str, expected: int, wait: float = 10.0) -> list[dict[str, Any]]:
+    """The request log once ``expected`` calls of ``method path`` are in it (the sandbox logs a call when its handler
+    ends, which for a timeout fault is after its sleep), or as it is after ``wait`` seconds."""
+    import time
+
+    deadline = time.monotonic() + wait
+    while True:
+        log = control.log()
+        if len(statuses(log, method, path)) >= expected or time.monotonic() > deadline:
+            return log
+        time.sleep(0.1)
+
+
+def statuses(entries: list[dict[str, Any]], method: str, path: str) -> list[int]:
+    return [e["status"] for e in entries if e["method"] == method and e["path"] == path]
+
+
+# --- tokens ------------------------------------------------------------------------------------------------------
+
+
+def test_token_is_cached_and_renewed_once_when_it_expires(sandbox, control):
+    control.settings(token_ttl_seconds=2)
+    with make_client(sandbox, token_margin_seconds=60) as c:  # margin is capped at half the lifetime: 1 s
+        c.company()
+        c.company()
+        assert c.auth.logins == 1
+        import time
+
+        time.sleep(1.2)  # past the client's renewal point, before the server's expiry
+        c.company()
+    log = control.log()
+    assert statuses(log, "POST", "/api/oauth/token") == [200, 200]
+    assert 401 not in statuses(log, "GET", "/api/company")
+    assert c.auth.logins == 2
+
+
+def test_revoked_token_gets_401_then_exactly_one_relogin(client, control):
+    client.company()
+    control.revoke()
+    company = client.company()
+    assert company.id
+    log = control.log()
+    assert statuses(log, "POST", "/api/oauth/token") == [200, 200]
+    assert statuses(log, "GET", "/api/company") == [200, 401, 200]
+
+
+def test_revoke_fault_on_a_post_is_resent_once_and_creates_one_invoice(client, control):
+    client.company()
+    control.fault(kind="revoke_tokens", path="^/api/invoices$", method="POST", nth=1, count=1)
+    created = client.invoices.create(new_invoice("REVOKE-1"))
+    assert created.id
+    assert statuses(control.log(), "POST", "/api/invoices") == [401, 200]
+    assert len(client.invoices.find_by_original_number("REVOKE-1")) == 1
+
+
+def test_wrong_api_key_is_unauthorized_without_retry_storm(sandbox, control):
+    with make_client(sandbox, api_key="not-the-right-key") as c, pytest.raises(ProcountorUnauthorized) as info:
+        c.company()
+    assert info.value.code == "PROCOUNTOR_UNAUTHORIZED"
+    assert len(statuses(control.log(), "POST", "/api/oauth/token")) == 1
+
+
+# --- paging ------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("keyset", [False, True])
+def test_search_pages_through_everything_once_and_lazily(client, control, keyset):
+    created = {client.invoices.create(new_invoice(f"PAGE-{i}")).id for i in range(23)}
+    before = len(control.log("/api/invoices"))
+    hits = client.invoices.search(types=["SALES_INVOICE"], page_size=5, keyset=keyset)
+    first = next(hits)
+    searches = [e for e in control.log("/api/invoices") if e["method"] == "GET"]
+    assert len(searches) == 1, "the iterator loads one page at a time"
+    ids = [first.id, *(h.id for h in hits)]
+    assert len(ids) == len(set(ids)) == 23
+    assert set(ids) == created
+    searches = [e for e in control.log("/api/invoices")[before:] if e["method"] == "GET"]
+    assert len(searches) == 5  # 5+5+5+5+3: the short page ends it
+    assert len({e["query"] for e in searches}) == 5, "no page loaded twice"
+    assert all("size=5" in e["query"] for e in searches)
+
+
+def test_reference_iterators(client, control):
+    persons = list(client.persons())
+    assert persons and all(p.id for p in persons)
+    assert client.person(persons[0].id).last_name == persons[0].last_name
+    travel = list(client.products("TRAVEL"))
+    assert travel and {p.type for p in travel} == {"TRAVEL"}
+    assert any(b.default_for_invoice for b in client.bank_accounts())
+    with pytest.raises(ValueError):
+        client.products("SERVICE")
+
+
+# --- retries -----------------------------------------------------------------------------------------------------
+
+
+def test_get_is_retried_on_injected_5xx_and_429(client, control):
+    client.company()
+    control.fault(kind="error_before_commit", path="^/api/company$", method="GET", count=2)
+    assert client.company().id
+    control.fault(kind="rate_limit", path="^/api/coa$", method="GET", count=1, seconds=1)
+    assert client.chart_of_accounts()
+    log = control.log()
+    assert statuses(log, "GET", "/api/company") == [200, 503, 503, 200]
+    assert statuses(log, "GET", "/api/coa") == [429, 200]
+
+
+@pytest.mark.parametrize("kind", ["error_after_commit", "timeout_after_commit", "drop_after_commit"])
+def test_post_invoice_is_never_retried_and_raises_outcome_unknown(client, control, kind):
+    client.company()
+    control.fault(kind=kind, path="^/api/invoices$", method="POST", count=1)
+    with pytest.raises(ProcountorOutcomeUnknown) as info:
+        client.invoices.create(new_invoice(f"UNKNOWN-{kind}"))
+    assert info.value.code == "PROCOUNTOR_OUTCOME_UNKNOWN"
+    log = settled_log(control, "POST", "/api/invoices", 1)
+    assert len(statuses(log, "POST", "/api/invoices")) == 1
+    found = client.invoices.find_by_original_number(f"UNKNOWN-{kind}")
+    assert len(found) == 1, "exactly one invoice exists: the ledger finds it instead of posting again"
+    assert control.stats()["invoices"] == 1
+
+
+def test_post_attachment_is_never_retried(client, control):
+    invoice = client.invoices.create(new_invoice("ATT-1"))
+    control.fault(kind="error_after_commit", path="^/api/attachments$", method="POST", count=1)
+    meta = AttachmentMeta(name="a.txt", reference_type="INVOICE", reference_id=invoice.id, mime_type="text/plain")
+    with pytest.raises(ProcountorOutcomeUnknown):
+        client.attachments.upload(meta, b"hello")
+    assert len(statuses(control.log(), "POST", "/api/attachments")) == 1
+    attached = client.invoices.get(invoice.id).attachments or []
+    assert [a.name for a in attached] == ["a.txt"]
+    got_meta, content = client.attachments.get(attached[0].id)
+    assert (got_meta.name, content) == ("a.txt", b"hello")
+
+
+# --- typed errors ------------------------------------------------------------------------------------------------
+
+
+def test_validation_error_carries_status_field_and_code(client, control):
+    bad = new_invoice("BAD-1")
+    bad.counter_party.identifier = "1234567-8"  # wrong check digit
+    with pytest.raises(ProcountorValidationError) as info:
+        client.invoices.create(bad)
+    err = info.value
+    assert (err.status, err.field, err.code) == (400, "counterParty.identifier", "ERROR_BRN_CODE")
+    assert err.to_document_errors()[0].code == "ERROR_BRN_CODE"
+    assert len(statuses(control.log(), "POST", "/api/invoices")) == 1
+
+
+def test_not_found_forbidden_and_html_500(client, control):
+    with pytest.raises(ProcountorNotFound) as nf:
+        client.invoices.get(987654)
+    assert nf.value.status == 404
+    invoice = client.invoices.create(new_invoice("FORBID-1"))
+    with pytest.raises(ProcountorForbidden) as fb:
+        client.invoices.send_to_circulation(invoice.id)  # a sales invoice cannot go to circulation
+    assert fb.value.status == 403 and fb.value.code == "PROCOUNTOR_FORBIDDEN"
+    control.fault(kind="html_500", path="^/api/fiscalyears$", method="GET", count=10)
+    with pytest.raises(ProcountorServerError) as se:
+        client.fiscal_years()
+    assert se.value.status == 500
+    assert se.value.errors and "<" not in (se.value.errors[0].message or "<")
+    assert len(statuses(control.log(), "GET", "/api/fiscalyears")) == FAST_RETRY.max_attempts
+
+
+# --- ledger receipts and actions -----------------------------------------------------------------------------------
+
+
+def test_dimensions_on_the_ledger_receipt_and_actions(client, control):
+    invoice = client.invoices.create(new_invoice("LR-1"))
+    receipt = client.ledger_receipts.get(invoice.ledger_receipt_id)
+    entry = next(t for t in receipt.transactions if t.transaction_type == "ENTRY")
+    dim = client.dimensions()[0]
+    item = next(i for i in dim.items if i.active)
+    client.ledger_receipts.set_dimensions(
+        receipt.id,
+        entry.id,
+        [DimensionItemValue(dimension_id=dim.id, item_id=item.id, value=abs(entry.accounting_value))],
+    )
+    again = client.ledger_receipts.get(receipt.id)
+    values = next(t for t in again.transactions if t.id == entry.id).dimension_item_values
+    assert values and values[0].item_id == item.id
+    client.invoices.approve(invoice.id)
+    assert client.invoices.get(invoice.id).status in ("APPROVED", "NOT_SENT")
+
+
+# --- redaction ---------------------------------------------------------------------------------------------------
+
+
+def test_no_secret_api_key_or_token_in_logs_or_error_texts(sandbox, control, caplog):
+    caplog.set_level(logging.DEBUG)
+    texts: list[str] = []
+    with make_client(sandbox) as c:
+        c.company()
+        control.revoke()
+        c.company()
+        control.fault(kind="error_after_commit", path="^/api/invoices$", method="POST", count=1)
+        for call in (lambda: c.invoices.create(new_invoice("RED-1")), lambda: c.invoices.get(424242)):
+            try:
+                call()
+            except Exception as exc:
+                texts.append(str(exc))
+                texts.append(repr(exc))
+        token = c.auth._token
+    with make_client(sandbox, api_key="wrong-api-key-123") as bad:
+        try:
+            bad.company()
+        except ProcountorUnauthorized as exc:
+            texts.append(str(exc))
+    assert token and len(texts) >= 3
+    logged = [r.getMessage() for r in caplog.records]
+    assert logged
+    for secret in (SECRET, API_KEY, token, "wrong-api-key-123"):
+        assert not any(secret in line for line in logged), secret
+        assert not any(secret in t for t in texts), secret
+
+
+# --- contract: parsed responses re-serialize into valid YAML shapes ------------------------------------------------
+
+SPEC = Path(sandboxes.__file__).parent / "procountor" / "spec" / "procountor-api.yaml"
+URI = "urn:test:procountor-client"
+
+
+def _nullable(node: Any) -> Any:
+    if isinstance(node, dict):
+        out = {k: _nullable(v) for k, v in node.items()}
+        if out.get("nullable") is True and isinstance(out.get("type"), str):
+            out["type"] = [out["type"], "null"]
+        return out
+    if isinstance(node, list):
+        return [_nullable(v) for v in node]
+    return node
+
+
+@cache
+def _registry() -> Registry:
+    doc = _nullable(yaml.safe_load(SPEC.read_text(encoding="utf-8")))
+    return Registry().with_resource(URI, Resource.from_contents(doc, default_specification=DRAFT202012))
+
+
+def schema_errors(name: str, instance: Any) -> list[str]:
+    v = Draft202012Validator({"$ref": f"{URI}#/components/schemas/{name}"}, registry=_registry(),
+                             format_checker=FormatChecker())  # fmt: skip
+    return [f"{'.'.join(map(str, e.absolute_path))}: {e.message}" for e in v.iter_errors(instance)]
+
+
+def test_parsed_responses_round_trip_into_valid_yaml_shapes(client, control):
+    invoice = client.invoices.create(new_invoice("CONTRACT-1"))
+    assert schema_errors("Invoice", client.invoices.get(invoice.id).to_wire()) == []
+    hits = [h.to_wire() for h in client.invoices.search()]
+    assert schema_errors("InvoiceSearchResult", {"results": hits, "meta": {"pageNumber": 0}}) == []
+    assert schema_errors("LedgerReceipt", client.ledger_receipts.get(invoice.ledger_receipt_id).to_wire()) == []
+    assert schema_errors("Company", client.company().to_wire()) == []
+    coa = {"ledgerAccounts": [a.to_wire() for a in client.chart_of_accounts()]}
+    assert schema_errors("LedgerAccounts", coa) == []
+    assert all(schema_errors("Dimension", d.to_wire()) == [] for d in client.dimensions())
+    assert schema_errors("VatInformation", client.vats_default().to_wire()) == []
+    assert schema_errors("FiscalYears", {"fiscalYears": [f.to_wire() for f in client.fiscal_years()]}) == []
+    person = client.person(next(iter(client.persons())).id)
+    assert schema_errors("Person", person.to_wire()) == []
