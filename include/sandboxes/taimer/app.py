@@ -20,7 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.security import APIKeyHeader
 
-from sandboxes.taimer.faults import FaultBook, FaultMiddleware, FaultRule
+from sandboxes.taimer.faults import FaultBook, FaultMiddleware, FaultRule, quiet_injected_drops
 from sandboxes.taimer.settings import TaimerSandboxSettings
 from sandboxes.taimer.state import SandboxError, TaimerStore
 from taimer_procountor.taimer.contract import (
@@ -264,6 +264,7 @@ def create_app(settings: TaimerSandboxSettings | None = None) -> FastAPI:
     app.include_router(api)
     _control_routes(app, store, book)
     app.add_middleware(FaultMiddleware, book=book, api_prefix=API_PREFIX)
+    quiet_injected_drops()
     return app
 
 

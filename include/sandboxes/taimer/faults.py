@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import random
 import re
 import threading
@@ -57,6 +58,19 @@ class FaultRule(BaseModel):
 
 class DroppedConnection(Exception):
     """Raised after the response has started, so the server closes the connection without a full answer."""
+
+
+class _QuietDrops(logging.Filter):
+    """Keep uvicorn from printing a traceback for every drop we inject on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], DroppedConnection))
+
+
+def quiet_injected_drops() -> None:
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _QuietDrops) for f in logger.filters):
+        logger.addFilter(_QuietDrops())
 
 
 @dataclass
