@@ -1,4 +1,4 @@
-"""Typed errors of the Taimer side. Each carries a catalogue code (``taimer_procountor.taimer.codes``).
+"""Typed errors of the Taimer side. Each carries a catalogue code (``taimer_procountor.errors.codes_taimer``).
 
 Messages pass through ``redact`` when they are made, so a registered API key can never leak through ``str(exc)``.
 """

@@ -1,8 +1,4 @@
-"""Catalogue entries for failures of talking to Taimer (the Taimer adapter's own codes).
-
-ENGINEERING.md wants area codes in ``taimer_procountor/errors/codes_<area>.py``; that folder belongs to another
-owner, so these live here until the lead wires ``TAIMER_CODES`` into ``errors.catalogue._SOURCES``.
-"""
+"""Catalogue entries for failures of talking to Taimer (the Taimer adapter's own codes)."""
 
 from taimer_procountor.errors.entry import ErrorEntry, FixWhere
 
