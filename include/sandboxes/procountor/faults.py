@@ -47,7 +47,10 @@ class FaultRule(BaseModel):
     @field_validator("path")
     @classmethod
     def _regex(cls, v: str) -> str:
-        re.compile(v)
+        try:
+            re.compile(v)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from exc
         return v
 
 

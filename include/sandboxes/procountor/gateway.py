@@ -167,6 +167,10 @@ class GatewayMiddleware:
         transport = getattr(cycle, "transport", None)
         if transport is not None:
             transport.abort()
+            # Tell uvicorn's request cycle the exchange is over, so it does not log a missing response as an error.
+            for attr in ("response_started", "response_complete"):
+                if hasattr(cycle, attr):
+                    setattr(cycle, attr, True)
             return
         # Fallback: start a response and break off in the middle; the client sees a broken connection.
         await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1000")]})
