@@ -394,6 +394,7 @@ def test_sandbox_service_command_ports_and_healthcheck_agree(services: dict[str,
     health_url = urlsplit(service["healthcheck"]["test"][-1])
     assert (health_url.port, health_url.path) == (port, "/_control/health")
     assert service["entrypoint"] == ["/usr/bin/dumb-init", "--"], "the sandbox must not go through Airflow's entrypoint"
+    assert "user" not in service and "volumes" not in service, "sandboxes run as the image's user and own no files"
 
 
 def test_no_two_services_publish_the_same_host_port(services: dict[str, Any]) -> None:
