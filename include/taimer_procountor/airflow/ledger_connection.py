@@ -24,6 +24,9 @@ from taimer_procountor.redaction import get_logger, register_secret
 
 log = get_logger(__name__)
 
+# URLs this process has already migrated: later tasks of the same worker process skip the (cheap but locking) check.
+_migrated: set[str] = set()
+
 LEDGER_CONN_ID = "taimer_procountor_ledger"
 DEFAULT_FILENAME = "taimer_procountor_ledger.sqlite"
 _PG_SCHEMES = {"postgres", "postgresql", "psql", "postgresql+psycopg2"}
@@ -107,6 +110,8 @@ def get_ledger(conn_id: str = LEDGER_CONN_ID, *, migrate_first: bool = True) -> 
     url = ledger_url(conn_id)
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    if migrate_first:
+    key = url.render_as_string(hide_password=False)
+    if migrate_first and key not in _migrated:
         migrate(url)
+        _migrated.add(key)
     return connect(url)

@@ -355,7 +355,8 @@ class OutboundRepository:
                 log.warning("document %s: recording invoice %s after the claim was lost", doc_id, procountor_invoice_id)
             doc.state = DocState.SENT
             doc.procountor_invoice_id = procountor_invoice_id
-            doc.procountor_invoice_number = invoice_number if invoice_number is not None else None
+            if invoice_number is not None:
+                doc.procountor_invoice_number = invoice_number
             if ledger_receipt_id is not None:
                 doc.procountor_ledger_receipt_id = ledger_receipt_id
             if version is not None:
