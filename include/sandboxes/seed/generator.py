@@ -6,7 +6,7 @@ which documents carry which defects and how inbound purchase invoices should be 
 
 Determinism: every part draws from its own ``random.Random`` seeded with ``"<seed>:<part>:<index>"``, nothing reads the
 clock, and the dataset is built in a fixed order, so the same config gives byte-identical JSON. Changing one count
-does not reshuffle the documents of another kind.
+does not reshuffle the documents of another kind (apart from where defects land: they are planned across kinds).
 
 Consistency (on documents without defects): the Taimer company's bank accounts are Procountor bank accounts (same
 IBAN); every user who owns or transfers a report has a Procountor person ID that exists in Procountor's persons;
