@@ -8,6 +8,7 @@ import threading
 import pytest
 import requests
 
+from sandboxes.procountor.fixture import default_fixture
 from sandboxes.runner import serve_in_process
 
 
@@ -150,9 +151,17 @@ def test_eight_threads_get_unique_numbers(api, bodies):
 
 def test_command_line_serves_with_options(tmp_path, monkeypatch):
     monkeypatch.setenv("PROCOUNTOR_SANDBOX_CLIENT_SECRET", "from-env-secret")
-    with serve_in_process("sandboxes.procountor", ["--rate", "7", "--token-ttl", "60"]) as server:
+    fixture = json.loads(default_fixture().model_dump_json())
+    fixture["company"]["name"] = "Komentorivi Oy"
+    path = tmp_path / "company.json"
+    path.write_text(json.dumps(fixture), encoding="utf-8")
+    args = ["--rate", "7", "--token-ttl", "60", "--fixture", str(path)]
+    with serve_in_process("sandboxes.procountor", args) as server:
         r = requests.post(server.base_url + "/api/oauth/token", timeout=5, data={
             "grant_type": "client_credentials", "client_id": "sandbox-client", "client_secret": "from-env-secret",
             "api_key": "sandbox-api-key"})  # fmt: skip
         assert r.status_code == 200 and r.json()["expires_in"] == 60
         assert requests.get(server.base_url + "/_control/stats", timeout=5).json()["rate_limit"]["rate_per_second"] == 7
+        company = requests.get(server.base_url + "/api/company", timeout=5,
+                               headers={"Authorization": "Bearer " + r.json()["access_token"]})  # fmt: skip
+        assert company.json()["name"] == "Komentorivi Oy"
