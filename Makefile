@@ -2,6 +2,9 @@
 # Every target puts .venv/bin on PATH: `airflow standalone` and friends start their parts by running `airflow`
 # from PATH (DESIGN §8).
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -ec
+# pip warns about this machine kind's optional local package mirrors; the warnings are noise, errors still show.
+QUIET_PIP := { grep -v '^WARNING: Location' || true; }
 PYTHON_BOOT ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
@@ -16,9 +19,9 @@ export AIRFLOW__CORE__UNIT_TEST_MODE := False
 # The venv is (re)built when the pinned files change; the stamp records a finished install.
 $(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON_BOOT) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install --quiet --upgrade "pip==25.3"
-	$(VENV)/bin/python -m pip install --quiet -c constraints.txt -r requirements.txt
-	$(VENV)/bin/python -m pip install --quiet --no-deps -e .
+	$(VENV)/bin/python -m pip install --quiet --upgrade "pip==25.3" 2>&1 | $(QUIET_PIP)
+	$(VENV)/bin/python -m pip install --quiet -c constraints.txt -r requirements.txt 2>&1 | $(QUIET_PIP)
+	$(VENV)/bin/python -m pip install --quiet --no-deps -e . 2>&1 | $(QUIET_PIP)
 	touch $@
 
 venv: $(VENV)/.installed
