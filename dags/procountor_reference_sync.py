@@ -1,0 +1,171 @@
+"""
+### Procountor reference data → ledger snapshot → Taimer
+
+Nightly at **01:30 Europe/Helsinki** (before the outbound sync) and on demand, this DAG:
+
+1. **prepare**: migrates the sync ledger (idempotent) and opens the run record (`flow_run`, flow `reference_sync`).
+2. **fetch_snapshot**: reads from Procountor the company, chart of accounts, the cost-center dimension's items
+   (the dimension named by the `cost_center_dimension` param), products (sales, purchase, travel), persons,
+   VAT percentages and statuses, bank accounts and fiscal years, and stores one snapshot per kind in the ledger.
+3. **check_bank_accounts**: Taimer's company bank accounts must be active Procountor bank accounts (IBANs compared
+   normalised). A mismatch is reported loudly (`REFERENCE_BANK_ACCOUNT_MISMATCH`) and stops nothing.
+4. **push_reference** (one mapped task per Taimer kind: accounts, cost_centers, products, vat_rates, person_ids):
+   writes a kind to Taimer only when something in it changed since the last push. Person IDs are matched to
+   Taimer users by personal identifier, then by e-mail (case-insensitive), never by name; ambiguous matches are
+   refused and reported.
+5. **report**: the run summary: its return value (XCom tab: counts and ids only), a table in its log, and the
+   ledger's run record. The run fails here if a step failed after its retries.
+6. **publish**: emits the `taimer_procountor://reference-snapshot` asset event (summary in the event's extra)
+   when anything changed; skipped otherwise.
+
+Connections: `procountor_default`, `taimer_default`, `taimer_procountor_ledger`. See docs/reference-sync.md.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import CronTriggerTimetable, Param, dag, get_current_context, task
+
+from taimer_procountor.airflow.assets import REFERENCE_SNAPSHOT
+
+TIMEZONE = "Europe/Helsinki"
+TAIMER_KINDS = ["accounts", "cost_centers", "products", "vat_rates", "person_ids"]  # taimer.models.ReferenceKind
+
+
+def _run_ids() -> tuple[str, str]:
+    context = get_current_context()
+    return context["dag"].dag_id, context["run_id"]
+
+
+@dag(
+    dag_id="procountor_reference_sync",
+    schedule=CronTriggerTimetable("30 1 * * *", timezone=TIMEZONE),
+    start_date=pendulum.datetime(2026, 1, 1, tz=TIMEZONE),
+    catchup=False,
+    max_active_runs=1,
+    doc_md=__doc__,
+    tags=["taimer", "procountor", "reference-data"],
+    default_args={
+        "owner": "data-engineering",
+        "retries": 2,
+        "retry_delay": timedelta(seconds=30),
+        "retry_exponential_backoff": True,
+        "max_retry_delay": timedelta(minutes=5),
+        "execution_timeout": timedelta(minutes=20),
+    },
+    params={
+        "cost_center_dimension": Param(
+            "Kustannuspaikka",
+            type="string",
+            minLength=1,
+            title="Cost-center dimension",
+            description="Name of the Procountor dimension whose items are Taimer's cost centers.",
+        ),
+        "full_push": Param(
+            False,
+            type="boolean",
+            title="Write every kind to Taimer",
+            description="Write each kind's full set even if the ledger says Taimer already has it "
+            "(after someone edited Taimer's reference data by hand).",
+        ),
+    },
+)
+def procountor_reference_sync():
+    @task
+    def prepare() -> dict:
+        """Migrate the ledger (idempotent) and open this run's record (a retry reuses it)."""
+        from taimer_procountor.airflow.ledger_connection import get_ledger
+        from taimer_procountor.reference import FLOW
+
+        dag_id, run_id = _run_ids()
+        ledger = get_ledger()
+        row = ledger.start_run(dag_id, run_id, FLOW)
+        return {"dag_id": dag_id, "run_id": run_id, "flow": FLOW, "attempts": row.attempts}
+
+    @task
+    def fetch_snapshot(run: dict, params: dict | None = None) -> dict:
+        """Read every reference kind from Procountor and store one snapshot per kind in the ledger."""
+        from taimer_procountor.airflow.ledger_connection import get_ledger
+        from taimer_procountor.airflow.procountor_hook import ProcountorHook
+        from taimer_procountor.reference.fetch import fetch_snapshot as fetch
+        from taimer_procountor.reference.sync import store_snapshot
+
+        with ProcountorHook().get_client() as client:
+            fetched = fetch(client, cost_center_dimension=params["cost_center_dimension"])
+        return store_snapshot(get_ledger(), fetched)
+
+    @task
+    def check_bank_accounts(fetched: dict) -> dict:
+        """Taimer's company IBANs against Procountor's active bank accounts; reports, never fails the run."""
+        from taimer_procountor.airflow.ledger_connection import get_ledger
+        from taimer_procountor.airflow.taimer_hook import TaimerHook
+        from taimer_procountor.reference.sync import bank_account_check
+
+        return bank_account_check(get_ledger(), TaimerHook().get_adapter())
+
+    @task(map_index_template="{{ reference_kind }}")
+    def push_reference(kind: str, fetched: dict, params: dict | None = None) -> dict:
+        """Write one kind to Taimer if anything in it changed since the last successful push."""
+        from taimer_procountor.airflow.ledger_connection import get_ledger
+        from taimer_procountor.airflow.taimer_hook import TaimerHook
+        from taimer_procountor.reference.sync import push_kind
+
+        get_current_context()["reference_kind"] = kind
+        return push_kind(get_ledger(), TaimerHook().get_adapter(), kind, full=bool(params["full_push"]))
+
+    @task(trigger_rule="all_done", retries=0)
+    def report() -> dict:
+        """Summarise the run (XCom: counts and ids only), log it as a table, close the ledger's run record."""
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from taimer_procountor.airflow.ledger_connection import get_ledger
+        from taimer_procountor.redaction import get_logger
+        from taimer_procountor.reference import FLOW
+        from taimer_procountor.reference.report import build_report, ledger_counts, render_table
+
+        context = get_current_context()
+        ti = context["ti"]
+        dag_id, run_id = _run_ids()
+        pushes = ti.xcom_pull(task_ids="push_reference", map_indexes=list(range(len(TAIMER_KINDS)))) or []
+        summary = build_report(
+            dag_id=dag_id,
+            run_id=run_id,
+            fetch=ti.xcom_pull(task_ids="fetch_snapshot"),
+            bank=ti.xcom_pull(task_ids="check_bank_accounts"),
+            pushes=[p for p in pushes if isinstance(p, dict)],
+            failed_steps=[] if ti.xcom_pull(task_ids="prepare") else ["prepare"],
+        )
+        get_logger(__name__).info("\n%s", render_table(summary))
+        get_ledger().finish_run(
+            dag_id, run_id, FLOW, summary["status"], counts=ledger_counts(summary), errors=summary["errors"]
+        )
+        if summary["status"] == "failed":
+            ti.xcom_push(key="return_value", value=summary)
+            raise AirflowFailException(f"reference sync failed: {[e['where'] for e in summary['errors']]}")
+        return summary
+
+    @task(outlets=[REFERENCE_SNAPSHOT])
+    def publish(summary: dict) -> dict:
+        """Emit the reference-snapshot asset event when anything changed (a skipped task emits none)."""
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from taimer_procountor.reference.report import asset_extra
+
+        if not (summary["snapshot_changed"] or summary["taimer_written"]):
+            raise AirflowSkipException("nothing changed in Procountor's reference data and nothing was written")
+        extra = asset_extra(summary)
+        get_current_context()["outlet_events"][REFERENCE_SNAPSHOT].extra = extra
+        return extra
+
+    run = prepare()
+    fetched = fetch_snapshot(run)
+    bank = check_bank_accounts(fetched)
+    pushes = push_reference.partial(fetched=fetched).expand(kind=TAIMER_KINDS)
+    summary = report()
+    [run, fetched, bank, pushes] >> summary
+    publish(summary)
+
+
+procountor_reference_sync()

@@ -1,0 +1,20 @@
+"""The reference-data sync: Procountor -> ledger snapshot -> Taimer, as plain functions (no Airflow).
+
+- ``fetch.fetch_snapshot(client, cost_center_dimension=...)`` reads every kind from Procountor;
+- ``sync.store_snapshot(ledger, fetched)`` saves one snapshot per kind and returns the diff counts;
+- ``sync.push_kind(ledger, taimer, kind)`` writes one Taimer kind only if something changed;
+- ``sync.bank_account_check(ledger, taimer)`` compares the company's IBANs (``bank.check_bank_accounts``);
+- ``persons.match_persons(persons, users)`` is the person-matching rule;
+- ``report.build_report(...)`` / ``render_table`` / ``asset_extra`` make the run report.
+
+docs/reference-sync.md describes the DAG that wires them.
+"""
+
+from taimer_procountor.reference.kinds import (
+    DEFAULT_COST_CENTER_DIMENSION,
+    FLOW,
+    SNAPSHOT_KINDS,
+    TAIMER_KINDS,
+)
+
+__all__ = ["DEFAULT_COST_CENTER_DIMENSION", "FLOW", "SNAPSHOT_KINDS", "TAIMER_KINDS"]

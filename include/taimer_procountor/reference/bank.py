@@ -1,0 +1,106 @@
+"""The company bank-account check: every bank account in Taimer's company settings must be an active bank account
+of the company in Procountor (the seed article: "Varmista, että Taimerissa oleva yrityksesi pankkitili vastaa
+Procountorissa olevaa pankkitiliä").
+
+IBANs are compared normalised with ``schwifty`` (spaces and case do not matter; a Taimer IBAN with bad check digits
+is reported as invalid rather than as a mismatch). A Procountor account counts when its ``status`` is ``ACTIVE`` (or
+missing). Procountor accounts that are not in Taimer are fine: Taimer may use only some of them. The check reports,
+it never raises: invoices with a bad account are stopped one by one by the outbound flow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from schwifty import IBAN
+
+
+def normalise_iban(value: str | None) -> str | None:
+    """The compact IBAN (``FI2112345600000785``), or None if ``value`` is not a valid IBAN."""
+    if not value:
+        return None
+    try:
+        return IBAN(value).compact
+    except ValueError:
+        return None
+
+
+def mask_iban(value: str) -> str:
+    """``FI21 **** 0785``: enough to recognise an account in a report, without spelling it out."""
+    compact = "".join(value.split()).upper()
+    return f"{compact[:4]} **** {compact[-4:]}" if len(compact) > 8 else "****"
+
+
+@dataclass
+class BankCheck:
+    status: str  # "ok" / "mismatch"
+    taimer_accounts: int = 0
+    procountor_active_accounts: int = 0
+    matched: list[str] = field(default_factory=list)  # masked IBANs
+    problems: list[dict[str, str]] = field(default_factory=list)  # {"code", "iban" (masked), "detail"}
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "taimer_accounts": self.taimer_accounts,
+            "procountor_active_accounts": self.procountor_active_accounts,
+            "matched": list(self.matched),
+            "problems": [dict(p) for p in self.problems],
+        }
+
+
+def _get(obj: Any, name: str) -> Any:
+    return obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
+
+
+def check_bank_accounts(taimer_ibans: Iterable[str], procountor_accounts: Iterable[Mapping[str, Any]]) -> BankCheck:
+    """Compare Taimer's company IBANs with Procountor's bank accounts (snapshot rows: ``iban`` or
+    ``accountNumber``, ``status``)."""
+    active: set[str] = set()
+    inactive: set[str] = set()
+    for acc in procountor_accounts:
+        iban = normalise_iban(_get(acc, "iban")) or normalise_iban(_get(acc, "accountNumber"))
+        if iban is None:
+            continue
+        status = (_get(acc, "status") or "ACTIVE").upper()
+        (active if status == "ACTIVE" else inactive).add(iban)
+    inactive -= active
+    taimer = [t for t in taimer_ibans if t]
+    check = BankCheck(status="ok", taimer_accounts=len(taimer), procountor_active_accounts=len(active))
+    if not taimer:
+        check.problems.append(
+            {"code": "REFERENCE_NO_TAIMER_BANK_ACCOUNT", "iban": "", "detail": "Taimer's company settings list none"}
+        )
+    for raw in taimer:
+        iban = normalise_iban(raw)
+        if iban is None:
+            check.problems.append(
+                {"code": "REFERENCE_BANK_ACCOUNT_INVALID_IBAN", "iban": mask_iban(raw), "detail": "not a valid IBAN"}
+            )
+        elif iban in active:
+            check.matched.append(mask_iban(iban))
+        elif iban in inactive:
+            check.problems.append(
+                {
+                    "code": "REFERENCE_BANK_ACCOUNT_INACTIVE",
+                    "iban": mask_iban(iban),
+                    "detail": "in Procountor, but not active",
+                }
+            )
+        else:
+            check.problems.append(
+                {
+                    "code": "REFERENCE_BANK_ACCOUNT_MISMATCH",
+                    "iban": mask_iban(iban),
+                    "detail": f"not among Procountor's {len(active)} active bank account(s)",
+                }
+            )
+    if check.problems:
+        check.status = "mismatch"
+    return check

@@ -1,0 +1,153 @@
+"""Matching Procountor persons to Taimer users: the rule, in one place.
+
+For each Procountor person (only active persons are read):
+
+1. **Personal identifier** (henkilötunnus): the person's identifier and the user's ``personal_identifier``, both
+   normalised (spaces removed, upper case), compared as SHA-256 digests (the ledger never stores the identifier).
+   Exactly one user with it: matched. More than one: ambiguous.
+2. **E-mail**, only if no identifier decided it: the person's e-mail and the user's, compared case-insensitively
+   after trimming. Exactly one user: matched. More than one: ambiguous.
+3. Otherwise unmatched. **Never by name**: two people can share a name.
+
+Then, in the other direction: a user that two or more persons matched is ambiguous for all of them. Ambiguous
+matches are refused (the person goes to Taimer without a user, and the report lists the ids with
+``REFERENCE_PERSON_AMBIGUOUS``); unmatched persons are listed as information (``REFERENCE_PERSON_UNMATCHED``).
+
+Users whose Procountor person ID is set in Taimer but names no Procountor person are reported too
+(``REFERENCE_USER_PERSON_ID_UNKNOWN``): their travel and expense invoices would stop. Only ids go into reports and
+logs, never names, e-mails or identifiers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+RULE_IDENTIFIER = "personal_identifier"
+RULE_EMAIL = "email"
+
+
+def normalise_identifier(value: str | None) -> str | None:
+    if not value:
+        return None
+    text = "".join(value.split()).upper()
+    return text or None
+
+
+def identifier_digest(value: str | None) -> str | None:
+    """SHA-256 (hex) of the normalised personal identifier, or None when there is none."""
+    norm = normalise_identifier(value)
+    return hashlib.sha256(norm.encode("utf-8")).hexdigest() if norm else None
+
+
+def normalise_email(value: str | None) -> str | None:
+    if not value:
+        return None
+    text = value.strip().casefold()
+    return text or None
+
+
+@dataclass(frozen=True)
+class PersonMatch:
+    person_id: int
+    user_id: str | None
+    rule: str | None  # RULE_IDENTIFIER / RULE_EMAIL when matched
+    status: str  # "matched" / "unmatched" / "ambiguous"
+    candidates: tuple[str, ...] = ()  # user ids (ambiguous only)
+    previous_person_id: int | None = None  # the matched user's person ID before (None: none was set)
+
+
+@dataclass
+class MatchResult:
+    matches: list[PersonMatch] = field(default_factory=list)
+    users_with_unknown_person_id: list[str] = field(default_factory=list)
+
+    def by_status(self, status: str) -> list[PersonMatch]:
+        return [m for m in self.matches if m.status == status]
+
+    def user_for(self, person_id: int) -> str | None:
+        for m in self.matches:
+            if m.person_id == person_id:
+                return m.user_id
+        return None
+
+    def summary(self) -> dict[str, Any]:
+        """Counts and ids only (safe for XCom and the run report)."""
+        matched = self.by_status("matched")
+        return {
+            "persons": len(self.matches),
+            "matched": len(matched),
+            "matched_by_identifier": sum(1 for m in matched if m.rule == RULE_IDENTIFIER),
+            "matched_by_email": sum(1 for m in matched if m.rule == RULE_EMAIL),
+            "relinked_users": sorted(
+                m.user_id
+                for m in matched
+                if m.user_id and m.previous_person_id is not None and m.previous_person_id != m.person_id
+            ),
+            "unmatched": len(self.by_status("unmatched")),
+            "unmatched_person_ids": sorted(m.person_id for m in self.by_status("unmatched")),
+            "ambiguous": len(self.by_status("ambiguous")),
+            "ambiguous_person_ids": sorted(m.person_id for m in self.by_status("ambiguous")),
+            "users_with_unknown_person_id": sorted(self.users_with_unknown_person_id),
+        }
+
+
+def _field(obj: Any, name: str) -> Any:
+    return obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
+
+
+def match_persons(persons: Iterable[Mapping[str, Any]], users: Iterable[Any]) -> MatchResult:
+    """Apply the rule above. ``persons``: snapshot rows (``id``, ``identifierDigest``, ``email``, ``active``);
+    ``users``: Taimer ``User`` models (or dicts with ``id``, ``personal_identifier``, ``email``,
+    ``procountor_person_id``)."""
+    users = list(users)
+    persons = [p for p in persons if p.get("active", True)]
+    by_digest: dict[str, list[str]] = {}
+    by_email: dict[str, list[str]] = {}
+    previous: dict[str, int | None] = {}
+    for user in users:
+        uid = str(_field(user, "id"))
+        previous[uid] = _field(user, "procountor_person_id")
+        digest = identifier_digest(_field(user, "personal_identifier"))
+        if digest:
+            by_digest.setdefault(digest, []).append(uid)
+        email = normalise_email(_field(user, "email"))
+        if email:
+            by_email.setdefault(email, []).append(uid)
+
+    first: list[PersonMatch] = []
+    for person in sorted(persons, key=lambda p: int(p["id"])):
+        pid = int(person["id"])
+        digest = person.get("identifierDigest")
+        email = normalise_email(person.get("email"))
+        rule, found = None, []
+        if digest and by_digest.get(digest):
+            rule, found = RULE_IDENTIFIER, by_digest[digest]
+        elif email and by_email.get(email):
+            rule, found = RULE_EMAIL, by_email[email]
+        if not found:
+            first.append(PersonMatch(pid, None, None, "unmatched"))
+        elif len(found) > 1:
+            first.append(PersonMatch(pid, None, rule, "ambiguous", tuple(sorted(found))))
+        else:
+            first.append(PersonMatch(pid, found[0], rule, "matched", previous_person_id=previous.get(found[0])))
+
+    claimed: dict[str, list[int]] = {}
+    for m in first:
+        if m.status == "matched" and m.user_id:
+            claimed.setdefault(m.user_id, []).append(m.person_id)
+    result = MatchResult()
+    for m in first:
+        if m.status == "matched" and len(claimed[m.user_id]) > 1:
+            result.matches.append(PersonMatch(m.person_id, None, m.rule, "ambiguous", (m.user_id,)))
+        else:
+            result.matches.append(m)
+    known = {int(p["id"]) for p in persons}
+    result.users_with_unknown_person_id = sorted(
+        str(_field(u, "id"))
+        for u in users
+        if _field(u, "procountor_person_id") is not None and int(_field(u, "procountor_person_id")) not in known
+    )
+    return result
