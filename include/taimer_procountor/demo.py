@@ -1,0 +1,367 @@
+"""``make demo``: the reference-data sync end to end on one machine, through real Airflow.
+
+    python -m taimer_procountor.demo [--seed N] [--keep-ledger]
+
+1. seeds both sandboxes (``sandboxes.seed``, a small fixed company) with a few deliberate defects: the Taimer
+   company's bank account is not in Procountor, one Procountor person fits two Taimer users (ambiguous), one user is
+   matched by personal identifier rather than e-mail, most users lack their Procountor person ID;
+2. starts the Procountor and Taimer sandboxes on free loopback ports (threads of this process);
+3. points ``procountor_default`` / ``taimer_default`` / ``taimer_procountor_ledger`` at them through
+   ``AIRFLOW_CONN_*`` variables (ledger: a SQLite file under ``var/demo/``);
+4. runs the ``procountor_reference_sync`` DAG twice through Airflow (``dag.test()`` on Airflow's SQLite metadata DB,
+   migrated first) in a child process whose output goes to ``var/demo/airflow.log``;
+5. prints what happened: counts per kind, what landed in Taimer, person matches, the bank-account check, the ledger's
+   run records, asset events, and the request rate the Procountor client kept.
+
+Exit status 0 when both DAG runs succeeded and the second wrote nothing to Taimer, 1 otherwise.
+
+``run_dag_in_subprocess`` (and the hidden ``run-dag`` sub-command it calls) is also what tests/e2e use: Airflow reads
+its configuration at import time, so each DAG run gets a fresh process with its own ``AIRFLOW_HOME``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+DAG_ID = "procountor_reference_sync"
+DAG_FILE = "procountor_reference_sync.py"
+TAIMER_API_KEY = "taimer-sandbox-key"
+PROCOUNTOR_CLIENT = ("sandbox-client", "sandbox-secret", "sandbox-api-key")
+# a synthetic henkilötunnus (the check character is right, the person is made up), for the identifier rule
+DEMO_PERSONAL_IDENTIFIER = "131052-308T"
+
+
+# --------------------------------------------------------------------------------------------------- scenario
+
+
+def scenario(seed: int = 2026, *, bank_mismatch: bool = True) -> tuple[Any, Any]:
+    """The demo company: ``(TaimerDataset, ProcountorFixture)`` from the seed generator plus person-ID cases.
+
+    - the Taimer company's bank account is not a Procountor account (``bank_mismatch``; seed defect
+      ``COMPANY_BANK_ACCOUNT_NOT_IN_PROCOUNTOR``);
+    - users have no Procountor person ID yet, except the last regular one (the sync sets them);
+    - user 2 has another e-mail in Taimer but the same personal identifier as its Procountor person (rule 1);
+    - a second Taimer user ``u-dup`` carries user 3's e-mail in upper case: person of user 3 is ambiguous;
+    - one extra user without e-mail (``unmatched_users``); Procountor's own persons 801-803 have no Taimer user.
+    """
+    from sandboxes.seed import Defect, SeedConfig, generate
+
+    defects = [Defect.COMPANY_BANK_ACCOUNT_NOT_IN_PROCOUNTOR] if bank_mismatch else []
+    result = generate(
+        SeedConfig(
+            seed=seed,
+            customers=6,
+            projects=4,
+            users=6,
+            sales_invoices=12,
+            bills=4,
+            expense_reports=3,
+            travel_reports=2,
+            defect_share=0.0 if not bank_mismatch else 0.1,
+            defects=defects,
+            unmatched_users=1,
+            attachment_share=0.2,
+        )
+    )
+    taimer, procountor = result.taimer, result.procountor
+    regular = [u for u in taimer.users if u.id.startswith("u-0")]
+    for user in regular[:-1]:
+        user.procountor_person_id = None
+    second, third = regular[1], regular[2]
+    person = next(p for p in procountor.persons if p["id"] == 8002)
+    person["invoicingInfo"] = {**person["invoicingInfo"], "identifier": DEMO_PERSONAL_IDENTIFIER}
+    second.personal_identifier = DEMO_PERSONAL_IDENTIFIER.lower()
+    second.email = "toinen.osoite@example.fi"
+    taimer.users.append(third.model_copy(update={"id": "u-dup", "email": (third.email or "").upper()}))
+    procountor = type(procountor).model_validate(procountor.model_dump(mode="json"))
+    return taimer, procountor
+
+
+# --------------------------------------------------------------------------------------------------- environment
+
+
+def connection_env(procountor_url: str, taimer_url: str, ledger_url: str) -> dict[str, str]:
+    """``AIRFLOW_CONN_*`` variables for the three connections (JSON form)."""
+    client_id, secret, api_key = PROCOUNTOR_CLIENT
+    return {
+        "AIRFLOW_CONN_PROCOUNTOR_DEFAULT": json.dumps(
+            {
+                "conn_type": "http",
+                "host": f"{procountor_url}/api",
+                "login": client_id,
+                "password": secret,
+                "extra": {"api_key": api_key, "rate_per_second": 20, "connect_timeout": 5, "read_timeout": 30},
+            }
+        ),
+        "AIRFLOW_CONN_TAIMER_DEFAULT": json.dumps(
+            {
+                "conn_type": "http",
+                "host": f"{taimer_url}/api/v1",
+                "password": TAIMER_API_KEY,
+                "extra": {"rate_per_second": 20, "connect_timeout": 5, "read_timeout": 30},
+            }
+        ),
+        "AIRFLOW_CONN_TAIMER_PROCOUNTOR_LEDGER": json.dumps(
+            {"conn_type": "generic", "extra": {"sqlalchemy_url": ledger_url}}
+        ),
+    }
+
+
+def airflow_env(airflow_home: Path, dags_folder: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a child that runs a DAG: this process's environment without its ``AIRFLOW*`` settings,
+    plus a private Airflow home with a SQLite metadata DB."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
+    env.update(
+        AIRFLOW_HOME=str(airflow_home),
+        AIRFLOW__CORE__DAGS_FOLDER=str(dags_folder),
+        AIRFLOW__CORE__LOAD_EXAMPLES="False",
+        AIRFLOW__CORE__UNIT_TEST_MODE="False",
+        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{airflow_home / 'airflow.db'}",
+        AIRFLOW__LOGGING__LOGGING_LEVEL="INFO",
+        NO_PROXY="127.0.0.1,localhost",
+        no_proxy="127.0.0.1,localhost",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra or {})
+    return env
+
+
+def run_dag_in_subprocess(
+    env: Mapping[str, str],
+    *,
+    dag_file: Path,
+    log_path: Path,
+    conf: Mapping[str, Any] | None = None,
+    timeout: float = 600,
+) -> dict[str, Any]:
+    """Run the DAG in ``dag_file`` once with ``dag.test()`` in a fresh Python process (env from ``airflow_env``),
+    its output appended to ``log_path``; return the child's JSON result (see ``_child_run_dag``)."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    result_path = log_path.with_suffix(f".result-{time.time_ns()}.json")
+    cmd = [
+        sys.executable,
+        "-m",
+        "taimer_procountor.demo",
+        "run-dag",
+        "--dag-file",
+        str(dag_file),
+        "--conf",
+        json.dumps(dict(conf or {})),
+        "--result",
+        str(result_path),
+    ]
+    with log_path.open("a", encoding="utf-8") as log:
+        log.write(f"\n===== {datetime.now().isoformat(timespec='seconds')} dag.test() {dag_file.name} =====\n")
+        log.flush()
+        proc = subprocess.run(  # noqa: S603 - our own module, fixed argv
+            cmd, env=dict(env), stdout=log, stderr=subprocess.STDOUT, timeout=timeout, check=False
+        )
+    if not result_path.exists():
+        return {"state": "crashed", "returncode": proc.returncode, "log": str(log_path)}
+    result = json.loads(result_path.read_text(encoding="utf-8"))
+    result_path.unlink()
+    result["returncode"] = proc.returncode
+    return result
+
+
+def _child_run_dag(dag_file: Path, conf: dict[str, Any], result_path: Path) -> int:
+    """In the child: migrate Airflow's metadata DB, run the DAG with ``dag.test()``, write a JSON result."""
+    started = time.monotonic()
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.models.asset import AssetEvent
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.models.xcom import XComModel
+    from airflow.utils.db import initdb
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    initdb()
+    bag = DagBag(dag_folder=str(dag_file))
+    if bag.import_errors:
+        result_path.write_text(json.dumps({"state": "import_error", "errors": bag.import_errors}), encoding="utf-8")
+        return 2
+    (dag,) = bag.dags.values()
+    dag_run = dag.test(run_conf=conf)
+    result: dict[str, Any] = {"dag_id": dag.dag_id, "run_id": dag_run.run_id, "state": str(dag_run.state)}
+    with create_session() as session:
+        tis = session.scalars(
+            select(TaskInstance).where(TaskInstance.dag_id == dag.dag_id, TaskInstance.run_id == dag_run.run_id)
+        ).all()
+        result["tasks"] = {
+            (ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]"): {
+                "state": str(ti.state),
+                "try_number": ti.try_number,
+            }
+            for ti in tis
+        }
+        xcoms = session.execute(
+            select(XComModel.task_id, XComModel.map_index, XComModel.value).where(
+                XComModel.dag_id == dag.dag_id, XComModel.run_id == dag_run.run_id, XComModel.key == "return_value"
+            )
+        ).all()
+        result["xcom"] = {
+            (task_id if map_index < 0 else f"{task_id}[{map_index}]"): _xcom_value(value)
+            for task_id, map_index, value in xcoms
+        }
+        events = session.scalars(select(AssetEvent).where(AssetEvent.source_run_id == dag_run.run_id)).all()
+        result["asset_events"] = [
+            {"uri": e.asset.uri if e.asset is not None else None, "extra": e.extra, "source_task_id": e.source_task_id}
+            for e in events
+        ]
+    result["seconds"] = round(time.monotonic() - started, 2)
+    result_path.write_text(json.dumps(result, default=str), encoding="utf-8")
+    return 0 if result["state"] == "success" else 1
+
+
+def _xcom_value(value: Any) -> Any:
+    if isinstance(value, str | bytes):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+# --------------------------------------------------------------------------------------------------- the demo
+
+
+def request_log(base_url: str) -> list[dict[str, Any]]:
+    """A sandbox's request log (the Procountor sandbox answers a list, the Taimer sandbox ``{"requests": [...]}``)."""
+    import requests
+
+    body = requests.get(f"{base_url}/_control/requests", timeout=10).json()
+    return body["requests"] if isinstance(body, dict) else body
+
+
+def _rate(entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """Requests seen by the Procountor sandbox: total, the most in any one-second window, the average rate."""
+    times = sorted(datetime.fromisoformat(e["time"]).timestamp() for e in entries if e.get("time"))
+    if not times:
+        return {"requests": 0, "max_in_1s": 0, "per_second": 0.0}
+    best, lo = 0, 0
+    for hi, t in enumerate(times):
+        while t - times[lo] >= 1.0:
+            lo += 1
+        best = max(best, hi - lo + 1)
+    span = max(times[-1] - times[0], 1e-9)
+    return {"requests": len(times), "max_in_1s": best, "per_second": round(len(times) / span, 1) if span > 1 else None}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m taimer_procountor.demo", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--var", default=os.environ.get("TP_DEMO_VAR", "var"), help="folder for state (var/)")
+    args = parser.parse_args(argv)
+
+    import requests
+
+    from sandboxes.procountor.app import create_app as procountor_app
+    from sandboxes.procountor.settings import ProcountorSandboxSettings
+    from sandboxes.runner import serve_in_thread
+    from sandboxes.taimer.app import create_app as taimer_app
+    from sandboxes.taimer.settings import TaimerSandboxSettings
+    from taimer_procountor.ledger import connect
+    from taimer_procountor.reference.report import render_table
+
+    root = Path(__file__).resolve().parents[2]
+    var = Path(args.var).resolve()
+    demo_dir = var / "demo"
+    demo_dir.mkdir(parents=True, exist_ok=True)
+    airflow_home = Path(os.environ.get("AIRFLOW_HOME") or var / "airflow").resolve()
+    airflow_home.mkdir(parents=True, exist_ok=True)
+    log_path = demo_dir / "airflow.log"
+    log_path.write_text("", encoding="utf-8")
+    ledger_file = demo_dir / "ledger.sqlite"
+    for stale in demo_dir.glob("ledger.sqlite*"):
+        stale.unlink()
+    ledger_url = f"sqlite:///{ledger_file}"
+
+    print(f"Seeding the sandboxes (seed {args.seed}) ...")
+    taimer_data, procountor_fixture = scenario(args.seed)
+    procountor = serve_in_thread(procountor_app(ProcountorSandboxSettings()))
+    taimer = serve_in_thread(taimer_app(TaimerSandboxSettings(api_key=TAIMER_API_KEY, dataset=taimer_data)))
+    try:
+        requests.post(
+            f"{procountor.base_url}/_control/fixture", json=procountor_fixture.model_dump(mode="json"), timeout=30
+        ).raise_for_status()
+        print(f"  Procountor sandbox: {procountor.base_url}/api   Taimer sandbox: {taimer.base_url}/api/v1")
+        print(f"  ledger: {ledger_file}   Airflow home: {airflow_home}")
+        print(f"  Airflow's own output: {log_path}")
+        env = airflow_env(airflow_home, root / "dags", connection_env(procountor.base_url, taimer.base_url, ledger_url))
+        runs = []
+        for attempt in (1, 2):
+            print(f"\nRun {attempt}: airflow dag.test({DAG_ID}) ...", flush=True)
+            before_t, before_p = len(request_log(taimer.base_url)), len(request_log(procountor.base_url))
+            result = run_dag_in_subprocess(env, dag_file=root / "dags" / DAG_FILE, log_path=log_path)
+            t_log = request_log(taimer.base_url)[before_t:]
+            p_log = request_log(procountor.base_url)[before_p:]
+            writes = [e for e in t_log if e["method"] in ("PUT", "POST", "PATCH", "DELETE")]
+            result["taimer_writes"] = len(writes)
+            result["procountor_rate"] = _rate(p_log)
+            runs.append(result)
+            report = result.get("xcom", {}).get("report")
+            print(f"  DAG run {result.get('run_id')}: {result['state'].upper()} in {result.get('seconds')} s")
+            if report:
+                print("  " + render_table(report).replace("\n", "\n  "))
+            rate = result["procountor_rate"]
+            print(
+                f"  Procountor requests: {rate['requests']}, at most {rate['max_in_1s']} in any second "
+                f"(limit {ProcountorSandboxSettings().rate_per_second}/s); Taimer write requests: {len(writes)} "
+                f"{[e['method'] + ' ' + e['path'] for e in writes]}"
+            )
+            events = result.get("asset_events", [])
+            print(f"  asset events: {[e['uri'] for e in events] or 'none (publish skipped: nothing changed)'}")
+
+        state = requests.get(f"{taimer.base_url}/_control/state", timeout=10).json()
+        print("\nWhat Taimer holds now (reference data):")
+        for kind, items in state.get("reference", {}).items():
+            print(f"  {kind:<14}{len(items):>4} items")
+        linked = [(u["id"], u.get("procountor_person_id")) for u in state.get("users", [])]
+        print(f"  users -> Procountor person ID: {linked}")
+        company = state.get("company", {})
+        print(f"  company bank accounts in Taimer: {[b['iban'] for b in company.get('bank_accounts', [])]}")
+
+        print("\nLedger run records (flow_run):")
+        ledger = connect(ledger_url)
+        for row in sorted(ledger.runs(dag_id=DAG_ID), key=lambda r: r.started_at):
+            print(
+                f"  {row.run_id}  {row.status:<8} attempts={row.attempts} "
+                f"{row.duration_seconds:.1f}s  errors={[e.get('code') for e in (row.errors or [])]}"
+            )
+        ledger.engine.dispose()
+    finally:
+        taimer.stop()
+        procountor.stop()
+
+    ok = all(r["state"] == "success" for r in runs) and len(runs) == 2 and runs[1]["taimer_writes"] == 0
+    first_events, second_events = len(runs[0].get("asset_events", [])), len(runs[1].get("asset_events", []))
+    print(
+        f"\n{'OK' if ok else 'FAILED'}: run 1 {runs[0]['state']} (Taimer writes {runs[0]['taimer_writes']}, "
+        f"asset events {first_events}); run 2 {runs[1]['state']} (Taimer writes {runs[1]['taimer_writes']}, "
+        f"asset events {second_events}). Airflow output: {log_path}"
+    )
+    return 0 if ok else 1
+
+
+def _child_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m taimer_procountor.demo run-dag")
+    parser.add_argument("--dag-file", required=True)
+    parser.add_argument("--conf", default="{}")
+    parser.add_argument("--result", required=True)
+    args = parser.parse_args(argv)
+    return _child_run_dag(Path(args.dag_file), json.loads(args.conf), Path(args.result))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "run-dag":
+        sys.exit(_child_main(sys.argv[2:]))
+    sys.exit(main())
