@@ -1,0 +1,84 @@
+"""Shared helpers of the benchmarks: the ``--quick`` switch, timing, medians and a plain-text table.
+
+The benchmarks run as scripts (``.venv/bin/python bench/<name>.py``), so this module is imported as ``_common`` from
+the script's own folder. Nothing here asserts on time: the benchmarks print numbers and ratios and exit 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+
+def parse_args(description: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help="smaller counts: the whole run takes under ~10 s")
+    return parser.parse_args()
+
+
+def banner(title: str, quick: bool) -> None:
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(
+        f"== {title} ({'quick' if quick else 'full'} run; {os.cpu_count()} CPUs, load {load:.2f}, "
+        f"Python {platform.python_version()})"
+    )
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    """Run ``fn`` once: (seconds, its result)."""
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+@contextmanager
+def env(**values: str) -> Iterator[None]:
+    """Set environment variables for the block (child processes started inside inherit them)."""
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def table(title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Print an aligned table; numbers right-aligned, text left-aligned."""
+    cells = [[_fmt(c) for c in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
+    numeric = [all(isinstance(row[i], int | float) for row in rows) for i in range(len(headers))]
+
+    def line(values: Sequence[str]) -> str:
+        return "  ".join(v.rjust(w) if n else v.ljust(w) for v, w, n in zip(values, widths, numeric, strict=True))
+
+    print(f"\n{title}")
+    print(line(headers))
+    print(line(["-" * w for w in widths]))
+    for row in cells:
+        print(line(row))
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        if value >= 100:
+            return f"{value:,.0f}"
+        if value >= 10:
+            return f"{value:.1f}"
+        return f"{value:.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)

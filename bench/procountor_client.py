@@ -1,0 +1,237 @@
+"""ProcountorClient against the Procountor sandbox (a child process) over loopback.
+
+1. paged invoice search: the client's ``invoices.search`` vs a bare ``requests`` loop doing the same GETs with a
+   token (sandbox rate limit off): client/bare throughput is the client's overhead;
+2. POST /invoices: ``invoices.create`` vs a bare loop posting the same body (sandbox rate limit off);
+3. rate: sandbox limit 20/s, client configured at 20/s, 8 threads: achieved rate / configured rate, and the
+   sandbox's violation count (expected 0).
+
+    .venv/bin/python bench/procountor_client.py [--quick]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from typing import Any
+
+import requests
+from _common import banner, env, median, parse_args, table, timed
+
+from sandboxes.procountor.fixture import default_fixture
+from sandboxes.runner import serve_in_process
+from taimer_procountor.procountor import ProcountorClient, ProcountorSettings
+from taimer_procountor.procountor.models import Address, CounterParty, ExtraInfo, Invoice, InvoiceRow, PaymentInfo
+
+CLIENT_ID, SECRET, API_KEY = "sandbox-client", "sandbox-secret", "sandbox-api-key"
+TIMEOUT = (5.0, 30.0)
+NO_LIMIT = 1_000_000.0  # client-side rate when the sandbox's limit is off (the limiter still runs)
+
+
+def sales_invoice(number: str) -> Invoice:
+    """A valid sales invoice for the sandbox's built-in company."""
+    today = dt.date.today()
+    return Invoice(
+        type="SALES_INVOICE",
+        date=today,
+        status="UNFINISHED",
+        counter_party=CounterParty(
+            counter_party_address=Address(name="Asiakas Oy", street="Katu 1", zip="00100", city="Helsinki"),
+            identifier="1234567-1",
+        ),
+        payment_info=PaymentInfo(
+            payment_method="BANK_TRANSFER",
+            currency="EUR",
+            due_date=today + dt.timedelta(days=14),
+            currency_rate=Decimal(1),
+            bank_account={"accountNumber": "FI2112345600000785"},
+        ),
+        extra_info=ExtraInfo(accounting_by_row=False, unit_prices_include_vat=False),
+        discount_percent=Decimal(0),
+        invoice_rows=[
+            InvoiceRow(
+                product="Konsultointi",
+                quantity=Decimal("2"),
+                unit="HOUR",
+                unit_price=Decimal("100"),
+                discount_percent=Decimal(0),
+                vat_percent=Decimal("25.5"),
+            )
+        ],
+        invoice_channel="NO_SENDING",
+        vat_status=1,
+        language="FINNISH",
+        original_invoice_number=number,
+    )
+
+
+class Sandbox:
+    def __init__(self, base_url: str) -> None:
+        self.base = base_url
+        self.api = base_url + "/api"
+
+    def control(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = requests.request(method, f"{self.base}/_control{path}", timeout=(5, 120), **kwargs)
+        response.raise_for_status()
+        return response.json()
+
+    def client(self, rate: float) -> ProcountorClient:
+        settings = ProcountorSettings(
+            base_url=self.api, client_id=CLIENT_ID, client_secret=SECRET, api_key=API_KEY, rate_per_second=rate
+        )
+        return ProcountorClient(settings)
+
+    def bare_session(self) -> requests.Session:
+        """A keep-alive session holding a bearer token, as a hand-written loop would have."""
+        session = requests.Session()
+        data = {"grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": SECRET, "api_key": API_KEY}
+        token = session.post(self.api + "/oauth/token", data=data, timeout=TIMEOUT).json()["access_token"]
+        session.headers.update({"Authorization": f"Bearer {token}", "Accept": "application/json"})
+        return session
+
+
+def bench_search(sb: Sandbox, invoices: int, rounds: int) -> list[list[Any]]:
+    """Paged search over every invoice, page by page, at two page sizes."""
+    rows = []
+    for size in (200, 20):
+        with sb.client(NO_LIMIT) as client, sb.bare_session() as session:
+
+            def with_client(size: int = size, client: ProcountorClient = client) -> int:
+                return sum(1 for _ in client.invoices.search(page_size=size))
+
+            def bare(size: int = size, session: requests.Session = session) -> int:
+                seen = page = 0
+                while True:
+                    r = session.get(sb.api + "/invoices", params={"page": page, "size": size}, timeout=TIMEOUT)
+                    r.raise_for_status()
+                    results = r.json()["results"]
+                    seen += len(results)
+                    if len(results) < size:
+                        return seen
+                    page += 1
+
+            with_client(), bare()  # warm up: token, connection, code paths
+            t_client, t_bare = [], []
+            for _ in range(rounds):  # interleaved, so background load hits both alike
+                t, n = timed(bare)
+                t_bare.append(t)
+                assert n == invoices, n  # a wrong count would make the numbers meaningless
+                t, n = timed(with_client)
+                t_client.append(t)
+                assert n == invoices, n
+        requests_per_pass = invoices // size + 1
+        bare_rate, client_rate = invoices / median(t_bare), invoices / median(t_client)
+        rows.append(
+            [
+                f"search, page size {size}",
+                requests_per_pass,
+                bare_rate,
+                client_rate,
+                requests_per_pass / median(t_bare),
+                requests_per_pass / median(t_client),
+                client_rate / bare_rate,
+            ]
+        )
+    return rows
+
+
+def bench_post(sb: Sandbox, posts: int, rounds: int) -> list[Any]:
+    invoice = sales_invoice("BENCH-POST")
+    body = invoice.to_wire()
+    with sb.client(NO_LIMIT) as client, sb.bare_session() as session:
+
+        def with_client() -> None:
+            for _ in range(posts):
+                client.invoices.create(invoice)
+
+        def bare() -> None:
+            for _ in range(posts):
+                r = session.post(sb.api + "/invoices", json=body, timeout=TIMEOUT)
+                r.raise_for_status()
+                r.json()
+
+        client.invoices.create(invoice), session.post(sb.api + "/invoices", json=body, timeout=TIMEOUT)  # warm up
+        t_client, t_bare = [], []
+        for _ in range(rounds):
+            t_bare.append(timed(bare)[0])
+            t_client.append(timed(with_client)[0])
+    bare_rate, client_rate = posts / median(t_bare), posts / median(t_client)
+    return ["POST /invoices", posts, bare_rate, client_rate, bare_rate, client_rate, client_rate / bare_rate]
+
+
+def max_in_window(stamps: list[float], window: float = 1.0) -> int:
+    stamps = sorted(stamps)
+    best = j = 0
+    for i, t in enumerate(stamps):
+        while t - stamps[j] >= window:
+            j += 1
+        best = max(best, i - j + 1)
+    return best
+
+
+def bench_rate(sb: Sandbox, total: int, threads: int, rate: int) -> None:
+    sb.control("POST", "/reset")  # clears the request log and the violation counters (tokens stay valid)
+    sb.control("PATCH", "/settings", json={"rate_per_second": rate})
+    with sb.client(rate) as client, ThreadPoolExecutor(max_workers=threads) as pool:
+        elapsed, names = timed(lambda: list(pool.map(lambda _: client.company().name, range(total))))
+        limiter = client.limiter
+    log = [e for e in sb.control("GET", "/requests") if e["path"].startswith("/api/")]
+    stats = sb.control("GET", "/stats")
+    stamps = sorted(dt.datetime.fromisoformat(e["time"]).timestamp() for e in log)
+    # The limiter grants `capacity` requests per `window`, in bursts. Measure over whole windows: request number
+    # k * capacity (0-based) arrives k windows after the first one at the earliest, so k * capacity / (its arrival -
+    # the first arrival) is the sustained rate, whatever the burst pattern.
+    cap = limiter.capacity
+    last = (len(stamps) - 1) // cap * cap
+    sustained = last / (stamps[last] - stamps[0]) if last else float("nan")
+    ceiling = cap / limiter.window
+    statuses = sorted({e["status"] for e in log})
+    table(
+        f"Rate: sandbox limit {rate}/s, client at {rate}/s, {threads} threads, {total} GET /company "
+        f"(+1 login); all answered {statuses}",
+        ["measure", "value"],
+        [
+            ["requests the sandbox saw", len(log)],
+            ["wall time, s", elapsed],
+            ["wall rate (incl. the first burst), req/s", len(log) / elapsed],
+            [f"sustained rate over whole windows (first {last + 1} requests), req/s", sustained],
+            ["limiter ceiling = capacity / window, req/s", ceiling],
+            ["most requests in any 1 s window", max_in_window(stamps)],
+            ["sandbox rate-limit violations (expect 0)", stats["rate_limit"]["violations_total"]],
+            ["429 answers", sum(1 for e in log if e["status"] == 429)],
+            ["RATIO sustained / configured", sustained / rate],
+            ["RATIO sustained / limiter ceiling", sustained / ceiling],
+        ],
+    )
+    assert len(set(names)) == 1  # every call got the company
+
+
+def main() -> None:
+    args = parse_args(__doc__.splitlines()[0])
+    banner("ProcountorClient vs bare requests, Procountor sandbox in a child process", args.quick)
+    invoices, rounds, posts, rate_total = (600, 3, 60, 60) if args.quick else (2000, 5, 200, 200)
+    fixture = default_fixture().model_dump(mode="json")
+    body = sales_invoice("x").to_wire()
+    fixture["invoices"] = [dict(body, originalInvoiceNumber=f"FIX-{i}") for i in range(invoices)]
+    # No rate limit and no response validation in the sandbox, so the server does as little as it can and what
+    # differs between the two loops is the client.
+    with env(PROCOUNTOR_SANDBOX_RATE_PER_SECOND="0", PROCOUNTOR_SANDBOX_VALIDATE_RESPONSES="0"):
+        server = serve_in_process("sandboxes.procountor")
+    with server:
+        sb = Sandbox(server.base_url)
+        t_load, _ = timed(lambda: sb.control("POST", "/fixture", data=json.dumps(fixture)))
+        print(f"loaded {invoices} invoices through /_control/fixture in {t_load:.2f} s")
+        rows = bench_search(sb, invoices, rounds)
+        rows.append(bench_post(sb, posts, rounds))
+        table(
+            f"Throughput, sandbox limit off (median of {rounds} interleaved rounds)",
+            ["case", "reqs/pass", "bare items/s", "client items/s", "bare req/s", "client req/s", "RATIO client/bare"],
+            rows,
+        )
+        bench_rate(sb, rate_total, threads=8, rate=20)
+
+
+if __name__ == "__main__":
+    main()
