@@ -145,9 +145,12 @@ def match_persons(persons: Iterable[Mapping[str, Any]], users: Iterable[Any]) ->
         else:
             result.matches.append(m)
     known = {int(p["id"]) for p in persons}
+    relinked = {m.user_id for m in result.matches if m.status == "matched"}
     result.users_with_unknown_person_id = sorted(
         str(_field(u, "id"))
         for u in users
-        if _field(u, "procountor_person_id") is not None and int(_field(u, "procountor_person_id")) not in known
+        if _field(u, "procountor_person_id") is not None
+        and int(_field(u, "procountor_person_id")) not in known
+        and str(_field(u, "id")) not in relinked  # a match replaces the unknown ID in this run
     )
     return result

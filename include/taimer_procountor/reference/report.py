@@ -50,7 +50,7 @@ def build_report(
             {
                 "code": "REFERENCE_PERSON_AMBIGUOUS",
                 "where": "person_ids",
-                "detail": f"person ids {persons['ambiguous_person_ids']}",
+                "detail": f"person ids {persons.get('ambiguous_person_ids', [])}",
             }
         )
     if persons.get("users_with_unknown_person_id"):
@@ -67,7 +67,7 @@ def build_report(
             {
                 "code": "REFERENCE_PERSON_UNMATCHED",
                 "where": "person_ids",
-                "detail": f"person ids {persons['unmatched_person_ids']}",
+                "detail": f"person ids {persons.get('unmatched_person_ids', [])}",
             }
         )
     kinds = {k: dict(v) for k, v in ((fetch or {}).get("kinds") or {}).items()}
