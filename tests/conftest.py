@@ -62,3 +62,46 @@ def postgres_url(postgres_admin_url: str) -> Iterator[str]:
 def sqlite_url(tmp_path) -> str:
     """A fresh SQLite file database for one test."""
     return f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def yaml_schema_errors():
+    """``errors(name, instance) -> list[str]``: violations of ``components/schemas/<name>`` of Procountor's OpenAPI
+    document, empty when valid.
+
+    Deliberately independent of the sandbox's own validator (``sandboxes.procountor.schema``), so that contract tests
+    of the client do not trust the server they run against: Draft 2020-12 over the document, with OpenAPI 3.0's
+    ``nullable`` turned into a JSON-Schema null type (the document still uses it).
+    """
+    from pathlib import Path
+
+    import yaml
+    from jsonschema import Draft202012Validator, FormatChecker
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    import sandboxes
+
+    uri = "urn:test:procountor-api"
+
+    def nullable(node):
+        if isinstance(node, dict):
+            out = {k: nullable(v) for k, v in node.items()}
+            if out.get("nullable") is True and isinstance(out.get("type"), str):
+                out["type"] = [out["type"], "null"]
+            return out
+        if isinstance(node, list):
+            return [nullable(v) for v in node]
+        return node
+
+    spec = Path(sandboxes.__file__).parent / "procountor" / "spec" / "procountor-api.yaml"
+    document = nullable(yaml.safe_load(spec.read_text(encoding="utf-8")))
+    registry = Registry().with_resource(uri, Resource.from_contents(document, default_specification=DRAFT202012))
+
+    def errors(name: str, instance) -> list[str]:
+        validator = Draft202012Validator(
+            {"$ref": f"{uri}#/components/schemas/{name}"}, registry=registry, format_checker=FormatChecker()
+        )
+        return [f"{'.'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(instance)]
+
+    return errors

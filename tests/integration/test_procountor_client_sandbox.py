@@ -7,18 +7,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from decimal import Decimal
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-import yaml
-from jsonschema import Draft202012Validator, FormatChecker
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
-import sandboxes
 from sandboxes.procountor.app import create_app
 from sandboxes.procountor.settings import ProcountorSandboxSettings
 from sandboxes.runner import serve_in_thread
@@ -359,34 +352,8 @@ def test_no_secret_api_key_or_token_in_logs_or_error_texts(sandbox, control, cap
 
 # --- contract: parsed responses re-serialize into valid YAML shapes ------------------------------------------------
 
-SPEC = Path(sandboxes.__file__).parent / "procountor" / "spec" / "procountor-api.yaml"
-URI = "urn:test:procountor-client"
-
-
-def _nullable(node: Any) -> Any:
-    if isinstance(node, dict):
-        out = {k: _nullable(v) for k, v in node.items()}
-        if out.get("nullable") is True and isinstance(out.get("type"), str):
-            out["type"] = [out["type"], "null"]
-        return out
-    if isinstance(node, list):
-        return [_nullable(v) for v in node]
-    return node
-
-
-@cache
-def _registry() -> Registry:
-    doc = _nullable(yaml.safe_load(SPEC.read_text(encoding="utf-8")))
-    return Registry().with_resource(URI, Resource.from_contents(doc, default_specification=DRAFT202012))
-
-
-def schema_errors(name: str, instance: Any) -> list[str]:
-    v = Draft202012Validator({"$ref": f"{URI}#/components/schemas/{name}"}, registry=_registry(),
-                             format_checker=FormatChecker())  # fmt: skip
-    return [f"{'.'.join(map(str, e.absolute_path))}: {e.message}" for e in v.iter_errors(instance)]
-
-
-def test_parsed_responses_round_trip_into_valid_yaml_shapes(client, control):
+def test_parsed_responses_round_trip_into_valid_yaml_shapes(client, control, yaml_schema_errors):
+    schema_errors = yaml_schema_errors
     invoice = client.invoices.create(new_invoice("CONTRACT-1"))
     assert schema_errors("Invoice", client.invoices.get(invoice.id).to_wire()) == []
     hits = [h.to_wire() for h in client.invoices.search()]

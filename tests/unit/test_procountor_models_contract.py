@@ -1,24 +1,15 @@
 """Contract tests: what the client serializes (and what it parses) validates against the YAML's components/schemas.
 
-The validator here is independent of the sandbox's: Draft 2020-12 over the OpenAPI document, with OpenAPI 3.0's
-``nullable`` turned into a JSON-Schema null type (the document still uses it).
+The validator (the ``yaml_schema_errors`` fixture of tests/conftest.py) is independent of the sandbox's.
 """
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from functools import cache
-from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
-from jsonschema import Draft202012Validator, FormatChecker
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
-import sandboxes
 from taimer_procountor.procountor.models import (
     Address,
     AttachmentMeta,
@@ -32,33 +23,6 @@ from taimer_procountor.procountor.models import (
     PaymentInfo,
     Transaction,
 )
-
-SPEC = Path(sandboxes.__file__).parent / "procountor" / "spec" / "procountor-api.yaml"
-URI = "urn:test:procountor"
-
-
-def _nullable(node: Any) -> Any:
-    if isinstance(node, dict):
-        out = {k: _nullable(v) for k, v in node.items()}
-        if out.get("nullable") is True and isinstance(out.get("type"), str):
-            out["type"] = [out["type"], "null"]
-        return out
-    if isinstance(node, list):
-        return [_nullable(v) for v in node]
-    return node
-
-
-@cache
-def _registry() -> Registry:
-    doc = _nullable(yaml.safe_load(SPEC.read_text(encoding="utf-8")))
-    return Registry().with_resource(URI, Resource.from_contents(doc, default_specification=DRAFT202012))
-
-
-def validate(schema: str, instance: Any) -> list[str]:
-    v = Draft202012Validator(
-        {"$ref": f"{URI}#/components/schemas/{schema}"}, registry=_registry(), format_checker=FormatChecker()
-    )
-    return [f"{'.'.join(map(str, e.absolute_path))}: {e.message}" for e in v.iter_errors(instance)]
 
 
 def sample_invoice() -> Invoice:
@@ -100,7 +64,8 @@ def sample_invoice() -> Invoice:
     )
 
 
-def test_serialized_invoice_validates_against_the_invoice_schema():
+def test_serialized_invoice_validates_against_the_invoice_schema(yaml_schema_errors):
+    validate = yaml_schema_errors
     body = sample_invoice().to_wire()
     assert body["invoiceRows"][0]["unitPrice"] == 95  # a JSON number, camelCase
     assert body["invoiceRows"][0]["vatPercent"] == 25.5
@@ -109,7 +74,8 @@ def test_serialized_invoice_validates_against_the_invoice_schema():
     assert validate("Invoice", body) == []
 
 
-def test_the_validator_used_here_does_reject_a_broken_invoice():
+def test_the_validator_used_here_does_reject_a_broken_invoice(yaml_schema_errors):
+    validate = yaml_schema_errors
     body = sample_invoice().to_wire()
     del body["paymentInfo"]["currency"]
     body["invoiceRows"][0]["unitPrice"] = "ninety-five"
@@ -118,7 +84,8 @@ def test_the_validator_used_here_does_reject_a_broken_invoice():
     assert any("unitPrice" in e for e in errors)
 
 
-def test_other_request_bodies_validate():
+def test_other_request_bodies_validate(yaml_schema_errors):
+    validate = yaml_schema_errors
     assert (
         validate(
             "MarkInvoiceAsPaid",
@@ -178,5 +145,6 @@ def test_decimals_keep_their_value_through_json():
         ("SearchResultMetaData", {"pageNumber": 0, "pageSize": 50, "resultCount": 2}),
     ],
 )
-def test_reference_shapes_validate(schema, instance):
+def test_reference_shapes_validate(schema, instance, yaml_schema_errors):
+    validate = yaml_schema_errors
     assert validate(schema, instance) == []
