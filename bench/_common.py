@@ -60,7 +60,7 @@ def table(title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> 
     """Print an aligned table; numbers right-aligned, text left-aligned."""
     cells = [[_fmt(c) for c in row] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
-    numeric = [all(isinstance(row[i], int | float) for row in rows) for i in range(len(headers))]
+    numeric = [all(isinstance(row[i], int | float) or row[i] == "" for row in rows) for i in range(len(headers))]
 
     def line(values: Sequence[str]) -> str:
         return "  ".join(v.rjust(w) if n else v.ljust(w) for v, w, n in zip(values, widths, numeric, strict=True))
@@ -78,7 +78,9 @@ def _fmt(value: Any) -> str:
             return f"{value:,.0f}"
         if value >= 10:
             return f"{value:.1f}"
-        return f"{value:.2f}"
+        if abs(value) >= 0.1:
+            return f"{value:.2f}"
+        return f"{value:.2g}"
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
