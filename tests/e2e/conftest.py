@@ -1,0 +1,89 @@
+"""End-to-end fixtures: both sandboxes on loopback, seeded with the demo scenario, and a DAG runner that runs
+``dag.test()`` in a fresh Python process with its own ``AIRFLOW_HOME`` (Airflow reads its configuration at import
+time, so one process per run keeps the runs apart)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from sandboxes.procountor.app import create_app as procountor_app
+from sandboxes.procountor.settings import ProcountorSandboxSettings
+from sandboxes.runner import RunningServer, serve_in_thread
+from sandboxes.taimer.app import create_app as taimer_app
+from sandboxes.taimer.settings import TaimerSandboxSettings
+from taimer_procountor import demo
+
+ROOT = Path(__file__).resolve().parents[2]
+DAG_FILE = ROOT / "dags" / demo.DAG_FILE
+
+
+@dataclass
+class Sandboxes:
+    procountor: RunningServer
+    taimer: RunningServer
+    taimer_data: Any
+    procountor_fixture: Any
+
+    def taimer_state(self) -> dict[str, Any]:
+        return requests.get(f"{self.taimer.base_url}/_control/state", timeout=10).json()
+
+    def taimer_log(self) -> list[dict[str, Any]]:
+        return demo.request_log(self.taimer.base_url)
+
+    def procountor_log(self) -> list[dict[str, Any]]:
+        return demo.request_log(self.procountor.base_url)
+
+    def procountor_fault(self, rule: dict[str, Any]) -> None:
+        requests.post(f"{self.procountor.base_url}/_control/faults", json=rule, timeout=10).raise_for_status()
+
+
+def start_sandboxes(*, bank_mismatch: bool) -> Sandboxes:
+    taimer_data, fixture = demo.scenario(2026, bank_mismatch=bank_mismatch)
+    procountor = serve_in_thread(procountor_app(ProcountorSandboxSettings()))
+    taimer = serve_in_thread(taimer_app(TaimerSandboxSettings(api_key=demo.TAIMER_API_KEY, dataset=taimer_data)))
+    requests.post(
+        f"{procountor.base_url}/_control/fixture", json=fixture.model_dump(mode="json"), timeout=30
+    ).raise_for_status()
+    return Sandboxes(procountor, taimer, taimer_data, fixture)
+
+
+@pytest.fixture
+def sandboxes_with_bank_defect() -> Iterator[Sandboxes]:
+    sb = start_sandboxes(bank_mismatch=True)
+    yield sb
+    sb.taimer.stop()
+    sb.procountor.stop()
+
+
+@pytest.fixture
+def sandboxes_clean_bank() -> Iterator[Sandboxes]:
+    sb = start_sandboxes(bank_mismatch=False)
+    yield sb
+    sb.taimer.stop()
+    sb.procountor.stop()
+
+
+@pytest.fixture
+def dag_runner(tmp_path: Path) -> Callable[..., dict[str, Any]]:
+    """``run(sandboxes, ledger_url, conf=None) -> result``: one ``dag.test()`` of the reference DAG in a child process;
+    Airflow's output goes to ``tmp_path/airflow.log`` (printed on failure)."""
+    home = tmp_path / "airflow"
+    home.mkdir()
+    log_path = tmp_path / "airflow.log"
+
+    def run(sb: Sandboxes, ledger_url: str, conf: dict[str, Any] | None = None) -> dict[str, Any]:
+        env = demo.airflow_env(
+            home, DAG_FILE.parent, demo.connection_env(sb.procountor.base_url, sb.taimer.base_url, ledger_url)
+        )
+        result = demo.run_dag_in_subprocess(env, dag_file=DAG_FILE, log_path=log_path, conf=conf)
+        if result.get("state") != "success":
+            print(log_path.read_text(encoding="utf-8")[-15000:])
+        return result
+
+    return run
