@@ -1,4 +1,4 @@
-"""Shared helpers of the benchmarks: the ``--quick`` switch, timing, medians and a plain-text table.
+"""Shared helpers of the benchmarks: the ``--quick`` switch, timing, best-of-rounds and a plain-text table.
 
 The benchmarks run as scripts (``.venv/bin/python bench/<name>.py``), so this module is imported as ``_common`` from
 the script's own folder. Nothing here asserts on time: the benchmarks print numbers and ratios and exit 0.
@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -37,8 +36,10 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - start, result
 
 
-def median(values: Sequence[float]) -> float:
-    return statistics.median(values)
+def best(times: Sequence[float]) -> float:
+    """The fastest of several interleaved rounds: background load on a shared machine only ever adds time, so the
+    minimum is the steadiest estimate of what the code itself costs (as ``timeit`` does)."""
+    return min(times)
 
 
 @contextmanager

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
 import requests
-from _common import banner, env, median, parse_args, table, timed
+from _common import banner, best, env, parse_args, table, timed
 
 from sandboxes.procountor.fixture import default_fixture
 from sandboxes.runner import serve_in_process
@@ -92,16 +93,41 @@ class Sandbox:
         return session
 
 
-def bench_search(sb: Sandbox, invoices: int, rounds: int) -> list[list[Any]]:
-    """Paged search over every invoice, page by page, at two page sizes."""
+def interleaved(rounds: int, bare: Callable[[], int], client: Callable[[], int], expect: int) -> tuple[float, float]:
+    """Best seconds of ``bare`` and of ``client`` over ``rounds`` alternating runs (background load hits both alike).
+    Each returns how many items it handled; a wrong count would make the numbers meaningless."""
+    bare(), client()  # warm up: token, connection, code paths
+    t_bare, t_client = [], []
+    for _ in range(rounds):
+        for fn, times in ((bare, t_bare), (client, t_client)):
+            seconds, count = timed(fn)
+            assert count == expect, (count, expect)
+            times.append(seconds)
+    return best(t_bare), best(t_client)
+
+
+def row(case: str, requests_per_round: int, items: int, t_bare: float, t_client: float) -> list[Any]:
+    return [
+        case,
+        requests_per_round,
+        items / t_bare,
+        items / t_client,
+        requests_per_round / t_bare,
+        requests_per_round / t_client,
+        t_bare / t_client,
+    ]
+
+
+def bench_search(sb: Sandbox, invoices: int, passes: int, rounds: int) -> list[list[Any]]:
+    """``passes`` paged searches over every invoice per round, at two page sizes."""
     rows = []
     for size in (200, 20):
         with sb.client(NO_LIMIT) as client, sb.bare_session() as session:
 
             def with_client(size: int = size, client: ProcountorClient = client) -> int:
-                return sum(1 for _ in client.invoices.search(page_size=size))
+                return sum(1 for _ in range(passes) for _ in client.invoices.search(page_size=size))
 
-            def bare(size: int = size, session: requests.Session = session) -> int:
+            def bare_pass(size: int = size, session: requests.Session = session) -> int:
                 seen = page = 0
                 while True:
                     r = session.get(sb.api + "/invoices", params={"page": page, "size": size}, timeout=TIMEOUT)
@@ -112,27 +138,14 @@ def bench_search(sb: Sandbox, invoices: int, rounds: int) -> list[list[Any]]:
                         return seen
                     page += 1
 
-            with_client(), bare()  # warm up: token, connection, code paths
-            t_client, t_bare = [], []
-            for _ in range(rounds):  # interleaved, so background load hits both alike
-                t, n = timed(bare)
-                t_bare.append(t)
-                assert n == invoices, n  # a wrong count would make the numbers meaningless
-                t, n = timed(with_client)
-                t_client.append(t)
-                assert n == invoices, n
-        requests_per_pass = invoices // size + 1
-        bare_rate, client_rate = invoices / median(t_bare), invoices / median(t_client)
+            t_bare, t_client = interleaved(
+                rounds,
+                lambda bare_pass=bare_pass: sum(bare_pass() for _ in range(passes)),
+                with_client,
+                invoices * passes,
+            )
         rows.append(
-            [
-                f"search, page size {size}",
-                requests_per_pass,
-                bare_rate,
-                client_rate,
-                requests_per_pass / median(t_bare),
-                requests_per_pass / median(t_client),
-                client_rate / bare_rate,
-            ]
+            row(f"search, page size {size}", (invoices // size + 1) * passes, invoices * passes, t_bare, t_client)
         )
     return rows
 
@@ -142,33 +155,29 @@ def bench_post(sb: Sandbox, posts: int, rounds: int) -> list[Any]:
     body = invoice.to_wire()
     with sb.client(NO_LIMIT) as client, sb.bare_session() as session:
 
-        def with_client() -> None:
-            for _ in range(posts):
-                client.invoices.create(invoice)
+        def with_client() -> int:
+            return sum(client.invoices.create(invoice).id is not None for _ in range(posts))
 
-        def bare() -> None:
+        def bare() -> int:
+            done = 0
             for _ in range(posts):
                 r = session.post(sb.api + "/invoices", json=body, timeout=TIMEOUT)
                 r.raise_for_status()
-                r.json()
+                done += r.json()["id"] is not None
+            return done
 
-        client.invoices.create(invoice), session.post(sb.api + "/invoices", json=body, timeout=TIMEOUT)  # warm up
-        t_client, t_bare = [], []
-        for _ in range(rounds):
-            t_bare.append(timed(bare)[0])
-            t_client.append(timed(with_client)[0])
-    bare_rate, client_rate = posts / median(t_bare), posts / median(t_client)
-    return ["POST /invoices", posts, bare_rate, client_rate, bare_rate, client_rate, client_rate / bare_rate]
+        t_bare, t_client = interleaved(rounds, bare, with_client, posts)
+    return row("POST /invoices", posts, posts, t_bare, t_client)
 
 
 def max_in_window(stamps: list[float], window: float = 1.0) -> int:
     stamps = sorted(stamps)
-    best = j = 0
+    most = j = 0
     for i, t in enumerate(stamps):
         while t - stamps[j] >= window:
             j += 1
-        best = max(best, i - j + 1)
-    return best
+        most = max(most, i - j + 1)
+    return most
 
 
 def bench_rate(sb: Sandbox, total: int, threads: int, rate: int) -> None:
@@ -211,7 +220,7 @@ def bench_rate(sb: Sandbox, total: int, threads: int, rate: int) -> None:
 def main() -> None:
     args = parse_args(__doc__.splitlines()[0])
     banner("ProcountorClient vs bare requests, Procountor sandbox in a child process", args.quick)
-    invoices, rounds, posts, rate_total = (600, 3, 60, 60) if args.quick else (2000, 5, 200, 200)
+    invoices, passes, rounds, posts, rate_total = (500, 2, 3, 50, 60) if args.quick else (1000, 4, 5, 150, 200)
     fixture = default_fixture().model_dump(mode="json")
     body = sales_invoice("x").to_wire()
     fixture["invoices"] = [dict(body, originalInvoiceNumber=f"FIX-{i}") for i in range(invoices)]
@@ -223,11 +232,11 @@ def main() -> None:
         sb = Sandbox(server.base_url)
         t_load, _ = timed(lambda: sb.control("POST", "/fixture", data=json.dumps(fixture)))
         print(f"loaded {invoices} invoices through /_control/fixture in {t_load:.2f} s")
-        rows = bench_search(sb, invoices, rounds)
+        rows = bench_search(sb, invoices, passes, rounds)
         rows.append(bench_post(sb, posts, rounds))
         table(
-            f"Throughput, sandbox limit off (median of {rounds} interleaved rounds)",
-            ["case", "reqs/pass", "bare items/s", "client items/s", "bare req/s", "client req/s", "RATIO client/bare"],
+            f"Throughput, sandbox limit off (best of {rounds} interleaved rounds)",
+            ["case", "reqs/round", "bare items/s", "client items/s", "bare req/s", "client req/s", "RATIO client/bare"],
             rows,
         )
         bench_rate(sb, rate_total, threads=8, rate=20)
