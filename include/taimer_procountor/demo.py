@@ -311,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
             report = result.get("xcom", {}).get("report")
             print(f"  DAG run {result.get('run_id')}: {result['state'].upper()} in {result.get('seconds')} s")
             if report:
-                print("  " + render_table(report).replace("\n", "\n  "))
+                print("  " + render_table(report, explain=attempt == 1).replace("\n", "\n  "))
             rate = result["procountor_rate"]
             print(
                 f"  Procountor requests: {rate['requests']}, at most {rate['max_in_1s']} in any second "

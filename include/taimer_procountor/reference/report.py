@@ -133,8 +133,8 @@ def asset_extra(report: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def render_table(report: Mapping[str, Any]) -> str:
-    """The report as fixed-width text for the task log and the demo."""
+def render_table(report: Mapping[str, Any], *, explain: bool = True) -> str:
+    """The report as fixed-width text for the task log and the demo (``explain``: each code's fi/en text and fix)."""
     lines = [f"Reference sync {report.get('run_id')}: {str(report.get('status')).upper()}", ""]
     lines.append(f"{'Procountor snapshot':<22}{'items':>7}{'added':>7}{'changed':>9}{'removed':>9}{'unchanged':>11}")
     for kind in SNAPSHOT_KINDS:
@@ -185,6 +185,8 @@ def render_table(report: Mapping[str, Any]) -> str:
         for e in [*errors, *notices]:
             entry = lookup(e["code"])
             lines.append(f"  {e['code']} [{e.get('where')}] {e.get('detail') or ''}")
+            if not explain:
+                continue
             lines.append(f"    en: {entry.en} Fix ({entry.fix_where.value}): {entry.fix_en}")
             lines.append(f"    fi: {entry.fi} Korjaa: {entry.fix_fi}")
     return "\n".join(lines)
