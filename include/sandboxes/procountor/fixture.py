@@ -17,9 +17,9 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from stdnum.fi import ytunnus
 
 from sandboxes.procountor.schema import schema_errors
+from taimer_procountor.identifiers import business_id_with_check
 
 
 class VatRate(BaseModel):
@@ -148,11 +148,7 @@ def fi_iban(bban: str) -> str:
 
 def ytunnus_with_check(base7: str) -> str:
     """A Finnish business ID (Y-tunnus) ``NNNNNNN-C`` for seven digits, with its check digit (stdnum validates it)."""
-    for check in "0123456789":
-        candidate = f"{base7}-{check}"
-        if ytunnus.is_valid(candidate):
-            return candidate
-    raise ValueError(f"{base7}: no valid check digit (remainder 1)")
+    return business_id_with_check(base7)
 
 
 def _month_periods(year: int, first_id: int, closed_through_month: int) -> list[dict[str, Any]]:

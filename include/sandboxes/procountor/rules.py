@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from stdnum.fi import alv, ytunnus
 
 from sandboxes.procountor.errors import blank, err
+from taimer_procountor.identifiers import normalise_iban
 
 if TYPE_CHECKING:
     from sandboxes.procountor.state import Reference
@@ -59,10 +60,6 @@ def business_id_error(identifier: str | None) -> bool:
     if _ALV_LIKE.match(value):
         return not alv.is_valid(value)
     return False
-
-
-def normalise_iban(value: str | None) -> str:
-    return re.sub(r"\s+", "", value or "").upper()
 
 
 def _d(value: Any) -> Decimal:

@@ -15,7 +15,8 @@ from typing import Any
 
 from sandboxes.procountor.errors import ApiError, bad_request, err, forbidden, not_found
 from sandboxes.procountor.fixture import ProcountorFixture
-from sandboxes.procountor.rules import SALES_TYPES, normalise_iban, side_of
+from sandboxes.procountor.rules import SALES_TYPES, side_of
+from taimer_procountor.identifiers import fi_reference_with_check, normalise_iban
 
 CENT = Decimal("0.01")
 READ_ONLY_INVOICE_FIELDS = (
@@ -64,14 +65,6 @@ def dec(value: Any) -> Decimal:
 
 def money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def fi_reference(base: int) -> str:
-    """Finnish bank reference (viitenumero) with its 7-3-1 check digit."""
-    digits = str(base)
-    weights = itertools.cycle((7, 3, 1))
-    total = sum(int(d) * w for d, w in zip(reversed(digits), weights, strict=False))
-    return f"{digits}{(10 - total % 10) % 10}"
 
 
 class Reference:
@@ -298,7 +291,7 @@ class State:
             inv["attachments"] = []
             pay = inv.get("paymentInfo") or {}
             if pay.get("bankReferenceCode") == "":
-                pay["bankReferenceCode"] = fi_reference(1000 + inv["invoiceNumber"])
+                pay["bankReferenceCode"] = fi_reference_with_check(str(1000 + inv["invoiceNumber"]))
             self._number_rows(inv)
             inv["invoiceSumInfo"] = [self._sum_info(inv)]
             inv["ledgerReceiptId"] = self._build_receipt(inv)["id"]
@@ -334,7 +327,7 @@ class State:
                     new[key] = inv[key]
             pay = new.get("paymentInfo") or {}
             if pay.get("bankReferenceCode") == "":
-                pay["bankReferenceCode"] = fi_reference(1000 + inv["invoiceNumber"])
+                pay["bankReferenceCode"] = fi_reference_with_check(str(1000 + inv["invoiceNumber"]))
             self._number_rows(new)
             new["invoiceSumInfo"] = [self._sum_info(new)]
             accounting_changed = (

@@ -1,8 +1,8 @@
 """Finnish word lists and identifier helpers for the seed generator: names, places, companies, products, VAT by date.
 
-Identifiers are made so that the libraries accept them: IBANs with ``schwifty``, business IDs (Y-tunnus) and RF
-creditor references with ``python-stdnum``. python-stdnum 2.2 has no module for the Finnish national reference number
-(viitenumero), so ``fi_reference`` implements its 7-3-1 check digit here (and ``fi_reference_is_valid`` checks it).
+Identifiers are made so that the libraries accept them: IBANs with ``schwifty``, business IDs (Y-tunnus) with
+``python-stdnum``. Reference numbers (Finnish national and RF) come from ``taimer_procountor.identifiers``, the one
+implementation the sandbox and the outbound validation use too.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from decimal import Decimal
 from enum import StrEnum
 
 from schwifty import IBAN
-from stdnum import iso11649
 from stdnum.fi import ytunnus
 
 FIRST_NAMES = [
@@ -194,39 +193,6 @@ def iban(rnd: random.Random, bank_code: str | None = None) -> IBAN:
     code = bank_code or rnd.choice(BANK_CODES)
     account = f"{rnd.randrange(1, 10**10):010d}"
     return IBAN.generate("FI", bank_code=code, account_code=account)
-
-
-_WEIGHTS = (7, 3, 1)
-
-
-def fi_reference_check_digit(base: str) -> str:
-    total = sum(int(d) * _WEIGHTS[i % 3] for i, d in enumerate(reversed(base)))
-    return str((10 - total % 10) % 10)
-
-
-def fi_reference(base: str | int) -> str:
-    """Finnish national reference number (viitenumero): base digits (3–19) + 7-3-1 check digit."""
-    digits = str(base)
-    if len(digits) < 3:
-        digits = digits.rjust(3, "1")
-    return digits + fi_reference_check_digit(digits)
-
-
-def fi_reference_is_valid(number: str) -> bool:
-    digits = number.replace(" ", "")
-    if not digits.isdigit() or not 4 <= len(digits) <= 20:
-        return False
-    return fi_reference_check_digit(digits[:-1]) == digits[-1]
-
-
-def rf_reference(base: str | int) -> str:
-    """ISO 11649 creditor reference ``RFcc<base>``; python-stdnum's ``iso11649`` validates it."""
-    body = str(base)
-    numeric = "".join(str(int(c, 36)) for c in body + "RF00")
-    check = 98 - int(numeric) % 97
-    ref = f"RF{check:02d}{body}"
-    iso11649.validate(ref)
-    return ref
 
 
 def spoil_reference(ref: str) -> str:

@@ -31,6 +31,7 @@ from sandboxes.procountor.fixture import ProcountorFixture, default_fixture
 from sandboxes.seed import finnish as fi
 from sandboxes.seed.attachments import AttachmentKind, extension_for, mime_for
 from sandboxes.seed.defects import COMPANY_DEFECTS, DEFECTS, DOCUMENT_DEFECTS, Defect
+from taimer_procountor.identifiers import fi_reference_with_check, rf_reference_with_check
 from taimer_procountor.taimer.models import (
     Address,
     ApprovalState,
@@ -776,7 +777,8 @@ class _Generator:
         ]
         dominant = max(set(cats), key=lambda c: (cats.count(c), c.value)) if cats else fi.VatCategory.GENERAL
         account = next(a for *_, cat, a in fi.PRODUCTS if cat is dominant)
-        reference = fi.rf_reference(number) if rnd.random() < 0.25 else fi.fi_reference(number)
+        use_rf = rnd.random() < 0.25
+        reference = rf_reference_with_check(str(number)) if use_rf else fi_reference_with_check(str(number))
         inv = SalesInvoice(
             id=doc_id,
             number=number,
@@ -841,7 +843,7 @@ class _Generator:
             row = self.ensure_general_row(rnd, inv)
             row.description_lines = [rnd.choice(fi.NON_CP1252_SNIPPETS), *row.description_lines]
         elif defect is Defect.BAD_REFERENCE_NUMBER:
-            inv.reference_number = fi.spoil_reference(inv.reference_number or fi.fi_reference(inv.number))
+            inv.reference_number = fi.spoil_reference(inv.reference_number or fi_reference_with_check(str(inv.number)))
         elif defect is Defect.DUE_DATE_BEFORE_INVOICE_DATE:
             inv.due_date = inv.invoice_date - timedelta(days=rnd.randint(1, 20))
         elif defect is Defect.EMPTY_INVOICE:
@@ -890,7 +892,7 @@ class _Generator:
         supplier = self.supplier(rnd, bad_id=defect is Defect.BAD_BUSINESS_ID)
         rows = self.bill_rows(rnd, day)
         number = f"{rnd.randint(10000, 999999)}"
-        ref = fi.fi_reference(number) if rnd.random() < 0.7 else fi.rf_reference(number)
+        ref = fi_reference_with_check(str(number)) if rnd.random() < 0.7 else rf_reference_with_check(str(number))
         project = rnd.choice(self.projects) if self.projects and rnd.random() < 0.5 else None
         bill = Bill(
             id=doc_id,
@@ -970,7 +972,7 @@ class _Generator:
             supplier = self.supplier(rnd)
             rows = self.bill_rows(rnd, day)
             number = f"{rnd.randint(10000, 999999)}"
-            ref = fi.fi_reference(number)
+            ref = fi_reference_with_check(str(number))
             net, vat, gross = self.totals(rows)
             invoice: dict[str, Any] = {
                 "id": pc_id,
