@@ -17,6 +17,7 @@ from sandboxes.procountor.settings import ProcountorSandboxSettings
 from sandboxes.runner import serve_in_thread
 from taimer_procountor.http import RetryPolicy
 from taimer_procountor.procountor import (
+    ActionResult,
     ProcountorClient,
     ProcountorForbidden,
     ProcountorNotFound,
@@ -98,10 +99,14 @@ def client(sandbox, control):
         yield c
 
 
-def new_invoice(number: str) -> Invoice:
+def new_invoice(number: str, inv_type: str = "SALES_INVOICE") -> Invoice:
+    """A valid invoice: a NO_SENDING sales invoice, or (``inv_type`` PURCHASE_INVOICE) a purchase invoice."""
     today = dt.date.today()
+    sales = inv_type == "SALES_INVOICE"
+    own_account = {"accountNumber": "FI2112345600000785"}
+    supplier_account = {"accountNumber": "FI4950009420028730", "bic": "OKOYFIHH"}
     return Invoice(
-        type="SALES_INVOICE",
+        type=inv_type,
         date=today,
         status="UNFINISHED",
         counter_party=CounterParty(
@@ -113,7 +118,7 @@ def new_invoice(number: str) -> Invoice:
             currency="EUR",
             due_date=today + dt.timedelta(days=14),
             currency_rate=Decimal(1),
-            bank_account={"accountNumber": "FI2112345600000785"},
+            bank_account=own_account if sales else supplier_account,
         ),
         extra_info=ExtraInfo(accounting_by_row=False, unit_prices_include_vat=False),
         discount_percent=Decimal(0),
@@ -129,7 +134,7 @@ def new_invoice(number: str) -> Invoice:
         ],
         invoice_channel="NO_SENDING",
         vat_status=1,
-        language="FINNISH",
+        language="FINNISH" if sales else None,
         original_invoice_number=number,
     )
 
@@ -316,7 +321,127 @@ def test_dimensions_on_the_ledger_receipt_and_actions(client, control):
     values = next(t for t in again.transactions if t.id == entry.id).dimension_item_values
     assert values and values[0].item_id == item.id
     client.invoices.approve(invoice.id)
-    assert client.invoices.get(invoice.id).status in ("APPROVED", "NOT_SENT")
+    assert client.invoices.get(invoice.id).status == "APPROVED"  # channel NO_SENDING: APPROVED, never NOT_SENT
+
+
+# --- invoice actions: exactly once in effect ----------------------------------------------------------------------
+
+
+def action_log(control: Control, invoice_id: int, action: str, expected: int) -> list[dict[str, Any]]:
+    path = f"/api/invoices/{invoice_id}/{action}"
+    return [e for e in settled_log(control, "PUT", path, expected) if e["method"] == "PUT" and e["path"] == path]
+
+
+@pytest.mark.parametrize("kind", ["error_after_commit", "drop_after_commit", "timeout_after_commit"])
+def test_approve_with_unknown_outcome_is_looked_up_not_resent(client, control, kind):
+    invoice = client.invoices.create(new_invoice(f"ACT-{kind}"))
+    control.fault(kind=kind, path=r"/approve$", method="PUT", count=1)
+    result = client.invoices.approve(invoice.id)
+    assert isinstance(result, ActionResult)
+    assert (result.status, result.looked_up, result.already, result.sends) == ("APPROVED", True, False, 1)
+    assert client.invoices.get(invoice.id).status == "APPROVED"
+    sent = action_log(control, invoice.id, "approve", 1)
+    assert len(sent) == 1, "the approve was not sent again"
+    assert sent[0]["committed_status"] == 200 and sent[0]["faults"] == [kind]
+    reads = statuses(control.log(), "GET", f"/api/invoices/{invoice.id}")
+    assert reads[:1] == [200], "the outcome was established by reading the invoice back"
+
+
+def test_approve_refused_before_commit_is_sent_once_more(client, control):
+    invoice = client.invoices.create(new_invoice("ACT-BEFORE"))
+    control.fault(kind="error_before_commit", path=r"/approve$", method="PUT", count=1)
+    result = client.invoices.approve(invoice.id)
+    assert (result.looked_up, result.already, result.sends) == (True, False, 2)
+    assert client.invoices.get(invoice.id).status == "APPROVED"
+    assert [e["status"] for e in action_log(control, invoice.id, "approve", 2)] == [503, 200]
+
+
+def test_approve_is_resent_at_most_once(client, control):
+    invoice = client.invoices.create(new_invoice("ACT-TWICE"))
+    control.fault(kind="error_before_commit", path=r"/approve$", method="PUT", count=5)
+    with pytest.raises(ProcountorOutcomeUnknown) as info:
+        client.invoices.approve(invoice.id)
+    assert "UNFINISHED" in info.value.message
+    assert [e["status"] for e in action_log(control, invoice.id, "approve", 2)] == [503, 503]
+    assert client.invoices.get(invoice.id).status == "UNFINISHED"
+
+
+def test_action_on_429_is_retried(client, control):
+    invoice = client.invoices.create(new_invoice("ACT-429"))
+    control.fault(kind="rate_limit", path=r"/approve$", method="PUT", count=1, seconds=1)
+    result = client.invoices.approve(invoice.id)
+    assert (result.looked_up, result.sends) == (False, 1)
+    assert [e["status"] for e in action_log(control, invoice.id, "approve", 2)] == [429, 200]
+
+
+def test_approving_an_approved_purchase_invoice_is_already_done(client, control):
+    invoice = client.invoices.create(new_invoice("ACT-ALREADY", "PURCHASE_INVOICE"))
+    assert client.invoices.send_to_circulation(invoice.id).status is None  # plain 200: not read back
+    first = client.invoices.approve(invoice.id, comment="ok")
+    assert (first.already, first.looked_up) == (False, False)
+    again = client.invoices.approve(invoice.id)
+    assert (again.already, again.status, again.looked_up) == (True, "APPROVED", True)
+    assert "already in status APPROVED" in str(again)
+    assert [e["status"] for e in action_log(control, invoice.id, "approve", 2)] == [200, 403]
+
+
+def test_approve_where_it_is_impossible_is_forbidden(client, control):
+    invoice = client.invoices.create(new_invoice("ACT-INVALID"))
+    client.invoices.invalidate(invoice.id)
+    with pytest.raises(ProcountorForbidden) as info:
+        client.invoices.approve(invoice.id)
+    err = info.value
+    assert (err.status, err.code) == (403, "PROCOUNTOR_FORBIDDEN")
+    assert "status INVALIDATED" in err.message and "UNFINISHED" in err.message
+    assert client.invoices.get(invoice.id).status == "INVALIDATED"
+
+
+def test_unknown_outcome_of_an_impossible_action_is_forbidden(client, control):
+    invoice = client.invoices.create(new_invoice("ACT-SEND-PURCHASE", "PURCHASE_INVOICE"))
+    client.invoices.send_to_circulation(invoice.id)
+    # the route refuses (403: purchase invoices are not sent) and the fault turns that answer into a 500
+    control.fault(kind="error_after_commit", path=r"/send$", method="PUT", count=1)
+    with pytest.raises(ProcountorForbidden) as info:
+        client.invoices.send(invoice.id)
+    assert "status RECEIVED" in info.value.message
+    sent = action_log(control, invoice.id, "send", 1)
+    assert [(e["status"], e["committed_status"]) for e in sent] == [(500, 403)]
+
+
+def test_every_purchase_action_is_confirmed_once_after_a_fault(client, control):
+    invoice = client.invoices.create(new_invoice("ACT-WALK", "PURCHASE_INVOICE"))
+    steps = [
+        ("sendToCirculation", client.invoices.send_to_circulation, "RECEIVED"),
+        ("verify", client.invoices.verify, "VERIFIED"),
+        ("reject", client.invoices.reject, "PAYMENT_DENIED"),
+        ("unfinished", client.invoices.unfinished, "UNFINISHED"),
+        ("sendToCirculation", client.invoices.send_to_circulation, "RECEIVED"),
+        ("approve", client.invoices.approve, "APPROVED"),
+        ("invalidate", client.invoices.invalidate, "INVALIDATED"),
+    ]
+    for action, call, target in steps:
+        before = len(action_log(control, invoice.id, action, 0))
+        control.fault(kind="error_after_commit", path=f"/{action}$", method="PUT", count=1)
+        result = call(invoice.id)
+        assert (result.action, result.status, result.looked_up, result.sends) == (action, target, True, 1), action
+        assert len(action_log(control, invoice.id, action, before + 1)) == before + 1, action
+    assert client.invoices.get(invoice.id).status == "INVALIDATED"
+
+
+def test_set_dimensions_is_safe_to_repeat(client, control):
+    invoice = client.invoices.create(new_invoice("DIM-REPEAT"))
+    receipt = client.ledger_receipts.get(invoice.ledger_receipt_id)
+    entry = next(t for t in receipt.transactions if t.transaction_type == "ENTRY")
+    dim = client.dimensions()[0]
+    items = [i for i in dim.items if i.active][:2]
+    half = abs(entry.accounting_value) / 2
+    values = [DimensionItemValue(dimension_id=dim.id, item_id=i.id, value=half) for i in items]
+    control.fault(kind="error_after_commit", path=r"/dimensions$", method="PUT", count=1)
+    client.ledger_receipts.set_dimensions(receipt.id, entry.id, values)
+    path = f"/api/ledgerreceipts/{receipt.id}/transactions/{entry.id}/dimensions"
+    assert statuses(control.log(), "PUT", path) == [500, 200]  # committed, answered 500, sent again
+    saved = next(t for t in client.ledger_receipts.get(receipt.id).transactions if t.id == entry.id)
+    assert [(v.item_id, v.value) for v in saved.dimension_item_values] == [(i.id, half) for i in items]
 
 
 # --- redaction ---------------------------------------------------------------------------------------------------
@@ -351,6 +476,7 @@ def test_no_secret_api_key_or_token_in_logs_or_error_texts(sandbox, control, cap
 
 
 # --- contract: parsed responses re-serialize into valid YAML shapes ------------------------------------------------
+
 
 def test_parsed_responses_round_trip_into_valid_yaml_shapes(client, control, yaml_schema_errors):
     schema_errors = yaml_schema_errors

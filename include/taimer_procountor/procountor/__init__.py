@@ -5,7 +5,13 @@
 See ``client.py`` for the call-safety rules and docs/procountor-client.md for the whole picture.
 """
 
-from taimer_procountor.procountor.client import AttachmentsApi, InvoicesApi, LedgerReceiptsApi, ProcountorClient
+from taimer_procountor.procountor.client import (
+    ActionResult,
+    AttachmentsApi,
+    InvoicesApi,
+    LedgerReceiptsApi,
+    ProcountorClient,
+)
 from taimer_procountor.procountor.errors import (
     ProcountorError,
     ProcountorErrorItem,
@@ -23,6 +29,7 @@ from taimer_procountor.procountor.settings import PRODUCTION_BASE_URL, TEST_BASE
 __all__ = [
     "PRODUCTION_BASE_URL",
     "TEST_BASE_URL",
+    "ActionResult",
     "AttachmentsApi",
     "InvoicesApi",
     "LedgerReceiptsApi",

@@ -9,9 +9,12 @@
 
 Call safety (what is retried on connection errors, 429 and 5xx):
 
-- retried: every GET; the token request; invoice actions (approve, verify, send, sendToCirculation, unfinished,
-  invalidate, reject: repeating one is harmless, a repeat of an action that already happened answers 403);
-  ``set_dimensions`` (sets absolute values).
+- retried: every GET; the token request; ``set_dimensions`` (it replaces the transaction's dimension values with
+  absolute amounts, so a repeat leaves the same values).
+- invoice actions (approve, verify, send, sendToCirculation, unfinished, invalidate, reject) are NOT blindly
+  resent: a timeout, dropped connection or 5xx after sending makes the client read the invoice back (a safe GET)
+  and decide from its status (see ``InvoicesApi`` and ``ActionResult``). A 429 is retried (the server did not act).
+  A 403 on an invoice that already has the action's target status is a success ("already in status X").
 - never retried after sending, ``ProcountorOutcomeUnknown`` instead: ``invoices.create`` (POST /invoices),
   ``attachments.upload`` (POST /attachments), ``invoices.update`` and ``ledger_receipts.update`` (versioned PUT:
   a repeat would fail on the stale version anyway), ``invoices.mark_paid`` (each call adds a payment event).
@@ -23,10 +26,12 @@ The client is thread-safe as far as its own state goes (token, limiter); it shar
 
 from __future__ import annotations
 
+import dataclasses
 import email.parser
 import email.policy
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -35,7 +40,12 @@ from pydantic import BaseModel
 
 from taimer_procountor.http import HttpStatusError, HttpTransport, RateLimiter, RetryPolicy, Timeouts, TransportError
 from taimer_procountor.procountor.auth import TokenManager
-from taimer_procountor.procountor.errors import ProcountorError, from_transport
+from taimer_procountor.procountor.errors import (
+    ProcountorError,
+    ProcountorForbidden,
+    ProcountorOutcomeUnknown,
+    from_transport,
+)
 from taimer_procountor.procountor.models import (
     AttachmentMeta,
     BankAccountInfo,
@@ -91,7 +101,8 @@ class ProcountorClient:
     """Procountor REST client. Give it settings, and optionally the session (e.g. from ``ProcountorHook``) and a
     shared ``RateLimiter`` (one per process and API client: parallel clients must share it to stay under the
     rate). ``on_secret`` is called with the client secret, the API key and every access token (the hook passes
-    Airflow's ``mask_secret``)."""
+    Airflow's ``mask_secret``). ``token_clock`` (seconds, monotonic) replaces the token cache's clock, e.g. in
+    tests that let a token age without sleeping."""
 
     def __init__(
         self,
@@ -101,6 +112,7 @@ class ProcountorClient:
         limiter: RateLimiter | None = None,
         retry: RetryPolicy | None = None,
         on_secret: Callable[[str], object] | None = None,
+        token_clock: Callable[[], float] | None = None,
     ) -> None:
         self.settings = settings
         if on_secret is not None:  # e.g. Airflow's mask_secret: told about every secret the client holds
@@ -116,7 +128,8 @@ class ProcountorClient:
             retry=retry or RetryPolicy(max_attempts=settings.max_attempts),
             logger=log,
         )
-        self.auth = TokenManager(self.transport, settings, on_token=on_secret)
+        clock = {"clock": token_clock} if token_clock is not None else {}
+        self.auth = TokenManager(self.transport, settings, on_token=on_secret, **clock)
         self.invoices = InvoicesApi(self)
         self.attachments = AttachmentsApi(self)
         self.ledger_receipts = LedgerReceiptsApi(self)
@@ -145,8 +158,10 @@ class ProcountorClient:
         files: Any = None,
         idempotent: bool | None = None,
         accept: str = "application/json",
+        retry: RetryPolicy | None = None,
     ) -> requests.Response:
-        """Send one call with a bearer token; on 401 log in again once and resend. Raises ``ProcountorError``."""
+        """Send one call with a bearer token; on 401 log in again once and resend. Raises ``ProcountorError``.
+        ``retry`` replaces the client's retry policy for this call."""
         path = "/" + path.lstrip("/")
         for attempt in (1, 2):
             token = self.auth.token()
@@ -160,6 +175,7 @@ class ProcountorClient:
                     files=files,
                     headers=headers,
                     idempotent=idempotent,
+                    retry=retry,
                 )
             except HttpStatusError as exc:
                 if exc.status == 401 and attempt == 1:
@@ -252,6 +268,90 @@ class ProcountorClient:
         return [FiscalYear.model_validate(f) for f in body.get("fiscalYears", [])]
 
 
+SALES_TYPES = frozenset({"SALES_INVOICE", "SALES_ORDER"})
+PURCHASE_TYPES = frozenset({"PURCHASE_INVOICE", "PURCHASE_ORDER", "TRAVEL_INVOICE", "BILL_OF_CHARGES"})
+
+
+@dataclass(frozen=True)
+class Transition:
+    """What one invoice action does (FACTS §5; the sandbox's transition table): the statuses it may be sent from and
+    the statuses that mean it has taken effect."""
+
+    allowed_from: frozenset[str]
+    targets: frozenset[str]
+
+
+def _t(allowed_from: Iterable[str], targets: Iterable[str]) -> Transition:
+    return Transition(frozenset(allowed_from), frozenset(targets))
+
+
+_SALES_UNDO_FROM = ("NOT_SENT", "APPROVED", "SENT")
+_PURCHASE_UNDO_FROM = ("RECEIVED", "VERIFIED", "APPROVED", "PAYMENT_DENIED")
+TRANSITIONS: dict[tuple[str, str], Transition] = {
+    # Sales: approve -> NOT_SENT (APPROVED with channel NO_SENDING). A SENT invoice has been approved too.
+    ("sales", "approve"): _t(["UNFINISHED"], ["NOT_SENT", "APPROVED", "SENT"]),
+    ("sales", "send"): _t(["NOT_SENT", "SENT"], ["SENT"]),
+    ("sales", "unfinished"): _t(_SALES_UNDO_FROM, ["UNFINISHED"]),
+    ("sales", "invalidate"): _t(["UNFINISHED", *_SALES_UNDO_FROM], ["INVALIDATED"]),
+    # Purchase, travel and expense invoices (and purchase orders).
+    ("purchase", "sendToCirculation"): _t(["UNFINISHED"], ["RECEIVED"]),
+    ("purchase", "verify"): _t(["RECEIVED"], ["VERIFIED"]),
+    ("purchase", "approve"): _t(["RECEIVED", "VERIFIED"], ["APPROVED"]),
+    ("purchase", "reject"): _t(["RECEIVED", "VERIFIED"], ["PAYMENT_DENIED"]),
+    ("purchase", "unfinished"): _t(_PURCHASE_UNDO_FROM, ["UNFINISHED"]),
+    ("purchase", "invalidate"): _t(["UNFINISHED", *_PURCHASE_UNDO_FROM], ["INVALIDATED"]),
+}
+# Invoice types outside both groups: only the target is known, so an unknown outcome is never resent.
+GENERIC_TARGETS: dict[str, str] = {
+    "approve": "APPROVED",
+    "send": "SENT",
+    "sendToCirculation": "RECEIVED",
+    "verify": "VERIFIED",
+    "reject": "PAYMENT_DENIED",
+    "unfinished": "UNFINISHED",
+    "invalidate": "INVALIDATED",
+}
+
+
+def transition_for(invoice_type: str | None, action: str) -> tuple[Transition, bool]:
+    """The transition of ``action`` for an invoice of ``invoice_type`` and whether the type is one we know the
+    rules of. Actions a known type does not have (e.g. verify on a sales invoice) allow nothing and reach nothing."""
+    group = "sales" if invoice_type in SALES_TYPES else "purchase" if invoice_type in PURCHASE_TYPES else None
+    if group is None:
+        return _t([], [GENERIC_TARGETS[action]]), False
+    return TRANSITIONS.get((group, action), _t([], [])), True
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """The outcome of an invoice action (``approve``, ``send``, …) that succeeded.
+
+    - ``message``: the server's ``InfoMessage`` text when it answered 200.
+    - ``status``: the invoice's status as read back, or None when the server simply answered 200 (not read).
+    - ``already``: the server refused (403) because the invoice already had the action's target status: nothing
+      was done by this call, and that is not an error (DESIGN §2).
+    - ``looked_up``: the outcome was established by reading the invoice back (after a 403 or an unknown outcome).
+    - ``sends``: how many times the action was sent (2 only after an unknown outcome with the invoice still in a
+      status the action is allowed from).
+    """
+
+    invoice_id: int
+    action: str
+    message: str | None = None
+    status: str | None = None
+    already: bool = False
+    looked_up: bool = False
+    sends: int = 1
+
+    def __str__(self) -> str:
+        what = f"{self.action} invoice {self.invoice_id}"
+        if self.already:
+            return f"{what}: already in status {self.status}"
+        if self.looked_up:
+            return f"{what}: done (status {self.status}, confirmed by reading the invoice back; sent {self.sends}x)"
+        return f"{what}: done"
+
+
 class InvoicesApi:
     """``/invoices``."""
 
@@ -320,31 +420,114 @@ class InvoicesApi:
         path = f"/invoices/{int(invoice_id)}"
         return Invoice.model_validate(_json(self._c.request("PUT", path, json_body=body, idempotent=False), path))
 
-    def _action(self, invoice_id: int, action: str, comment: str | None = None, **query: Any) -> InfoMessage:
-        path = f"/invoices/{int(invoice_id)}/{action}"
-        body = {"comment": comment} if comment is not None else None
-        response = self._c.request("PUT", path, params=_params(**query) or None, json_body=body, idempotent=True)
-        return InfoMessage.model_validate(_json(response, path) if response.content else {})
+    def _action(self, invoice_id: int, action: str, comment: str | None = None, **query: Any) -> ActionResult:
+        """Send one status action, exactly once in effect.
 
-    def approve(self, invoice_id: int, comment: str | None = None, **query: Any) -> InfoMessage:
+        Actions are not idempotent, so the transport never resends one whose outcome is unknown. Instead:
+
+        - timeout / dropped connection / 5xx after sending: read the invoice (``GET /invoices/{id}``). If it has the
+          action's target status, that is success; if it is still in a status the action is allowed from, send
+          the action once more (once only); otherwise raise ``ProcountorForbidden`` (the action cannot happen
+          from there) or, for invoice types whose rules we do not know, ``ProcountorOutcomeUnknown``.
+        - 403: read the invoice; if it already has the target status, succeed with ``already=True``, else raise
+          ``ProcountorForbidden`` naming the status.
+        - 429 is retried by the transport (the server did not act).
+        """
+        invoice_id = int(invoice_id)
+        path = f"/invoices/{invoice_id}/{action}"
+        body = {"comment": comment} if comment is not None else None
+        params = _params(**query) or None
+        policy = dataclasses.replace(self._c.transport.retry, retry_unsafe_on_429=True)
+        sends = 0
+        looked_up = False
+        while True:
+            sends += 1
+            try:
+                response = self._c.request("PUT", path, params=params, json_body=body, idempotent=False, retry=policy)
+            except ProcountorForbidden as exc:
+                status, transition, _ = self._read_back(invoice_id, action, exc)
+                if status in transition.targets:
+                    log.info("PUT %s answered 403; read the invoice back: already %s, nothing to do", path, status)
+                    return ActionResult(invoice_id, action, None, status, already=True, looked_up=True, sends=sends)
+                raise self._forbidden(exc, invoice_id, action, status, transition) from exc
+            except ProcountorOutcomeUnknown as exc:
+                looked_up = True
+                status, transition, known = self._read_back(invoice_id, action, exc)
+                if status in transition.targets:
+                    log.warning(
+                        "PUT %s: outcome unknown (%s); read the invoice back: status %s, the action took effect",
+                        path,
+                        exc.status or "no answer",
+                        status,
+                    )
+                    return ActionResult(invoice_id, action, None, status, looked_up=True, sends=sends)
+                if status in transition.allowed_from and sends == 1:
+                    log.warning(
+                        "PUT %s: outcome unknown (%s); read the invoice back: still %s, sending the action once more",
+                        path,
+                        exc.status or "no answer",
+                        status,
+                    )
+                    continue
+                if known and status not in transition.allowed_from:
+                    raise self._forbidden(exc, invoice_id, action, status, transition) from exc
+                raise ProcountorOutcomeUnknown(
+                    f"PUT {path}: outcome unknown after {sends} send(s); the invoice is in status {status}, "
+                    f"not {'/'.join(sorted(transition.targets))}",
+                    status=exc.status,
+                    errors=exc.errors,
+                    method="PUT",
+                    path=path,
+                    body=exc.body,
+                ) from exc
+            return ActionResult(invoice_id, action, _info_message(response), None, looked_up=looked_up, sends=sends)
+
+    def _read_back(self, invoice_id: int, action: str, cause: ProcountorError) -> tuple[str | None, Transition, bool]:
+        """The invoice's status and the action's transition for its type; if the invoice cannot be read, the error
+        that made us look (``cause``) is raised."""
+        try:
+            current = self._c.get_json(f"/invoices/{invoice_id}")
+        except ProcountorError as exc:
+            log.warning("could not read invoice %s back after %s failed: %s", invoice_id, action, exc)
+            raise cause from exc
+        current = current if isinstance(current, dict) else {}
+        transition, known = transition_for(current.get("type"), action)
+        return current.get("status"), transition, known
+
+    @staticmethod
+    def _forbidden(
+        cause: ProcountorError, invoice_id: int, action: str, status: str | None, transition: Transition
+    ) -> ProcountorForbidden:
+        allowed = "/".join(sorted(transition.allowed_from)) or "no status of this invoice type"
+        return ProcountorForbidden(
+            f"{action} of invoice {invoice_id} is not possible: it is in status {status} "
+            f"({action} is allowed from {allowed}); {cause.message}",
+            status=cause.status if cause.status == 403 else None,
+            errors=cause.errors,
+            method="PUT",
+            path=f"/invoices/{invoice_id}/{action}",
+            body=cause.body,
+        )
+
+    def approve(self, invoice_id: int, comment: str | None = None, **query: Any) -> ActionResult:
         return self._action(invoice_id, "approve", comment, **query)
 
-    def verify(self, invoice_id: int, comment: str | None = None) -> InfoMessage:
+    def verify(self, invoice_id: int, comment: str | None = None) -> ActionResult:
         return self._action(invoice_id, "verify", comment)
 
-    def send(self, invoice_id: int) -> InfoMessage:
+    def send(self, invoice_id: int) -> ActionResult:
         return self._action(invoice_id, "send")
 
-    def send_to_circulation(self, invoice_id: int) -> InfoMessage:
+    def send_to_circulation(self, invoice_id: int) -> ActionResult:
         return self._action(invoice_id, "sendToCirculation")
 
-    def unfinished(self, invoice_id: int) -> InfoMessage:
+    def unfinished(self, invoice_id: int) -> ActionResult:
         return self._action(invoice_id, "unfinished")
 
-    def invalidate(self, invoice_id: int) -> InfoMessage:
+    def invalidate(self, invoice_id: int) -> ActionResult:
         return self._action(invoice_id, "invalidate")
 
-    def reject(self, invoice_id: int, comment: str | None = None) -> InfoMessage:
+    def reject(self, invoice_id: int, comment: str | None = None) -> ActionResult:
         return self._action(invoice_id, "reject", comment)
 
     def payment_events(self, invoice_id: int) -> list[PaymentEvent]:
@@ -437,6 +620,15 @@ class LedgerReceiptsApi:
         body = {"dimensionItemValues": [v.to_wire() for v in items]}
         response = self._c.request("PUT", path, json_body=body, idempotent=True)
         return _json(response, path) if response.content else None
+
+
+def _info_message(response: requests.Response) -> str | None:
+    """The ``message`` of an action's 200 ``InfoMessage``; None when the body is empty or not one (the action has
+    taken effect either way, so an odd body is no reason to fail)."""
+    try:
+        return InfoMessage.model_validate(response.json()).message if response.content else None
+    except ValueError:
+        return None
 
 
 def _json(response: requests.Response, path: str) -> Any:
