@@ -18,6 +18,7 @@ from sandboxes.runner import RunningServer, serve_in_thread
 from sandboxes.taimer.app import create_app as taimer_app
 from sandboxes.taimer.settings import TaimerSandboxSettings
 from taimer_procountor import demo
+from taimer_procountor.airflow import dag_runner as airflow_dag_runner
 
 ROOT = Path(__file__).resolve().parents[2]
 DAG_FILE = ROOT / "dags" / demo.DAG_FILE
@@ -78,10 +79,10 @@ def dag_runner(tmp_path: Path) -> Callable[..., dict[str, Any]]:
     log_path = tmp_path / "airflow.log"
 
     def run(sb: Sandboxes, ledger_url: str, conf: dict[str, Any] | None = None) -> dict[str, Any]:
-        env = demo.airflow_env(
+        env = airflow_dag_runner.airflow_env(
             home, DAG_FILE.parent, demo.connection_env(sb.procountor.base_url, sb.taimer.base_url, ledger_url)
         )
-        result = demo.run_dag_in_subprocess(env, dag_file=DAG_FILE, log_path=log_path, conf=conf)
+        result = airflow_dag_runner.run_dag_in_subprocess(env, dag_file=DAG_FILE, log_path=log_path, conf=conf)
         if result.get("state") != "success":
             print(log_path.read_text(encoding="utf-8")[-15000:])
         return result
