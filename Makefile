@@ -14,7 +14,7 @@ export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__UNIT_TEST_MODE := False
 
-.PHONY: venv demo test lint format freeze clean
+.PHONY: venv demo test bench bench-full lint format freeze clean
 
 # The venv is (re)built when the pinned files change; the stamp records a finished install.
 $(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
@@ -33,6 +33,18 @@ test: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/python -m pytest
+
+# Benchmarks print ratios (our code against the floor a bare loop or the rate limit sets); they never pass or fail
+# on time. See docs/benchmarks.md.
+bench: venv
+	$(VENV)/bin/python bench/procountor_client.py --quick
+	$(VENV)/bin/python bench/ledger.py --quick
+	$(VENV)/bin/python bench/seed.py --quick
+
+bench-full: venv
+	$(VENV)/bin/python bench/procountor_client.py
+	$(VENV)/bin/python bench/ledger.py
+	$(VENV)/bin/python bench/seed.py
 
 lint: venv
 	$(VENV)/bin/ruff check .
