@@ -4,7 +4,8 @@ Codes used (Procountor's own where known, FACTS.md §3.3): ``DUE_DATE_BEFORE_BIL
 ``ERROR_OPERATOR``, ``ERROR_BRN_CODE``, ``ERROR_VATSTATUS_VATPERC``, ``ERROR_LEDGERACCOUNT_VATPERCENTAGE_COMBINATION``,
 ``DIMENSION_OR_DIMENSION_ITEM_IDENTIFIERS_DOES_NOT_MATCH_THOSE_STORED_IN_DATABASE``; sandbox-chosen (documented in
 docs/sandbox-procountor.md): ``ERROR_VAT_PERCENTAGE``, ``INVALID_CHARACTERS``, ``ERROR_BANK_ACCOUNT``,
-``DIMENSION_VALUES_DO_NOT_MATCH_TRANSACTION_VALUE``, ``ERROR_PRODUCT_NOT_FOUND``, ``ERROR_PERSON_NOT_FOUND``.
+``ERROR_BANK_REFERENCE_CODE``, ``DIMENSION_VALUES_DO_NOT_MATCH_TRANSACTION_VALUE``, ``ERROR_PRODUCT_NOT_FOUND``,
+``ERROR_PERSON_NOT_FOUND``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from stdnum.fi import alv, ytunnus
 
 from sandboxes.procountor.errors import blank, err
-from taimer_procountor.identifiers import normalise_iban
+from taimer_procountor.identifiers import is_valid_reference, normalise_iban
 
 if TYPE_CHECKING:
     from sandboxes.procountor.state import Reference
@@ -130,6 +131,9 @@ def validate_invoice(body: dict[str, Any], ref: Reference) -> list[dict[str, Any
         errors.append(err("partnerId", "ERROR_PERSON_NOT_FOUND"))
 
     pay = body.get("paymentInfo") or {}
+    reference = pay.get("bankReferenceCode")
+    if reference and not is_valid_reference(reference):  # "" asks Procountor to generate one; omitted means none
+        errors.append(err("paymentInfo.bankReferenceCode", "ERROR_BANK_REFERENCE_CODE"))
     if inv_type in SALES_TYPES and pay.get("paymentMethod") != "CASH":
         account = (pay.get("bankAccount") or {}).get("accountNumber")
         if not account:
