@@ -9,7 +9,9 @@ API key never shows up in logs, exception texts or the sandbox's request log.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import tracemalloc
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
@@ -18,20 +20,24 @@ import pytest
 import requests
 
 from sandboxes.runner import RunningServer, serve_in_thread
+from sandboxes.seed.attachments import iter_blob
 from sandboxes.taimer import TaimerSandboxSettings, create_app
 from sandboxes.taimer.demo import demo_dataset
 from taimer_procountor.http import RetryPolicy, Timeouts
 from taimer_procountor.taimer.adapter import TaimerAdapter
 from taimer_procountor.taimer.errors import (
     TaimerAuthError,
+    TaimerNotFoundError,
     TaimerOutcomeUnknownError,
 )
 from taimer_procountor.taimer.models import (
+    Attachment,
     BillUpsert,
     DocumentKind,
     IntegrationUpdate,
     Supplier,
     SyncState,
+    SyntheticBlob,
 )
 from taimer_procountor.taimer.rest import TaimerRestAdapter
 
@@ -117,6 +123,51 @@ def test_taimer_rest_attachment_chunks_are_cut_at_chunk_size(taimer: TaimerRestA
     chunks = list(taimer.iter_attachment_content("att-1", chunk_size=1000))
     assert b"".join(chunks).startswith(b"%PDF-")
     assert [len(c) for c in chunks] == [1000, 1000, 1000, 1000, 96]
+
+
+def test_taimer_rest_attachment_over_10mb_streams_in_bounded_chunks(
+    sandbox: RunningServer, taimer: TaimerRestAdapter
+) -> None:
+    size = 12_345_678  # over Procountor's 10,000,000-byte limit: the sync must be able to look at it and refuse it
+    dataset = demo_dataset()
+    big = Attachment(id="att-big", name="skannaus.pdf", size=size, mime_type="application/pdf")
+    dataset.sales_invoices[0].attachments.append(big)
+    dataset.attachment_blobs["att-big"] = SyntheticBlob(kind="pdf", size=size, seed=99)
+    control(sandbox, "POST", "/fixture", json=dataset.model_dump(mode="json"))
+    expected = hashlib.sha256()
+    for part in iter_blob(dataset.attachment_blobs["att-big"], 1 << 16):
+        expected.update(part)
+    chunk_size = 256 * 1024
+
+    digest, total, largest, chunks = hashlib.sha256(), 0, 0, 0
+    tracemalloc.start()
+    try:
+        for chunk in taimer.iter_attachment_content("att-big", chunk_size=chunk_size):
+            digest.update(chunk)
+            total += len(chunk)
+            largest = max(largest, len(chunk))
+            chunks += 1
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert total == size
+    assert largest <= chunk_size
+    assert chunks >= size // chunk_size
+    assert digest.hexdigest() == expected.hexdigest()
+    # Memory stays flat: the old whole-body read peaked above the attachment's size. This process also runs the
+    # sandbox (serve_in_thread), so the bound leaves room for its buffers too.
+    assert peak < size // 3, f"peak {peak:,} bytes while streaming {size:,}"
+
+
+def test_taimer_rest_attachment_stream_error_answer_is_retried_then_typed(
+    sandbox: RunningServer, taimer: TaimerRestAdapter
+) -> None:
+    control(sandbox, "POST", "/faults", json={"kind": "error_before_commit", "path": "/att-1/content$", "nth": 1})
+    assert len(b"".join(taimer.iter_attachment_content("att-1"))) == 4096
+    assert [r["status"] for r in api_requests(sandbox, "/att-1/content")] == [503, 200]
+    with pytest.raises(TaimerNotFoundError):
+        list(taimer.iter_attachment_content("no-such-attachment"))
 
 
 # --------------------------------------------------------------------------------------------- faults

@@ -126,11 +126,18 @@ class HttpTransport:
         ok_statuses: Collection[int] | None = None,
         timeouts: Timeouts | None = None,
         retry: RetryPolicy | None = None,
+        stream: bool = False,
     ) -> requests.Response:
         """Send one logical request (possibly several attempts).
 
         ``idempotent``: None means "safe iff the method is GET/HEAD/OPTIONS"; pass True for a PUT (or a token POST)
         whose repetition is harmless, False to forbid retries after sending.
+
+        ``stream=True``: a successful response is returned as soon as its headers arrived, its body unread; the caller
+        reads it (``response.iter_content(chunk_size)``) and must close it (``response.close()``, or ``with``). The
+        timeouts still apply (the read timeout between bytes). Retries happen only before a successful response is
+        returned (error answers are read and closed here as usual); once the caller reads the body nothing is retried,
+        and a broken connection surfaces from ``iter_content`` as a ``requests`` exception.
         """
         method = method.upper()
         safe = method in SAFE_METHODS if idempotent is None else idempotent
@@ -155,6 +162,7 @@ class HttpTransport:
                     files=files,
                     headers=dict(headers) if headers else None,
                     timeout=timeouts.as_requests(),
+                    stream=stream,
                 )
             except requests.RequestException as exc:
                 elapsed = time.monotonic() - started
@@ -181,6 +189,8 @@ class HttpTransport:
             if retry_after and status in (429, 503) and self.limiter is not None:
                 self.limiter.pause_for(min(retry_after, policy.max_retry_after))
             body = _safe_text(response)
+            if stream:
+                response.close()  # the error body is read; give the connection back before any retry
             common: dict[str, Any] = {
                 "method": method,
                 "url": url,

@@ -181,10 +181,23 @@ class TaimerRestAdapter:
         return DOCUMENT_MODELS[kind].model_validate(body)  # type: ignore[return-value]
 
     def iter_attachment_content(self, attachment_id: str, *, chunk_size: int = 65536) -> Iterator[bytes]:
-        # The shared transport reads the whole body (at most 10 MB per Procountor's limit) before handing it over;
-        # we still yield chunks so callers never depend on that.
-        response = self._send("GET", f"/attachments/{_seg(attachment_id)}/content")
-        yield from response.iter_content(chunk_size=chunk_size)
+        """Streamed: at most ``chunk_size`` bytes are held at a time, however large the attachment. Getting the
+        answer is retried like any GET; once the body flows, a broken connection raises ``TaimerUnreachableError``
+        (read the attachment again from the start)."""
+        path = f"/attachments/{_seg(attachment_id)}/content"
+        response = self._send("GET", path, stream=True)
+        received = 0
+        try:
+            for chunk in response.iter_content(chunk_size=chunk_size):
+                received += len(chunk)
+                yield chunk
+        except requests.RequestException as exc:
+            raise TaimerUnreachableError(
+                f"GET {path}: the connection broke after {received} bytes of the attachment ({type(exc).__name__}); "
+                "not retried mid-body, read the attachment again"
+            ) from None
+        finally:
+            response.close()
 
     def write_back(self, kind: DocumentKind, document_id: str, update: IntegrationUpdate) -> IntegrationStatus:
         body = update.model_dump(mode="json", exclude_unset=True)
