@@ -151,3 +151,34 @@ def bodies():
     import types
 
     return types.SimpleNamespace(sales=sales_invoice, purchase=purchase_invoice)
+
+
+@pytest.fixture
+def create_invoice(api):
+    """``create_invoice(body) -> dict``: POST the body, assert 200, return the created invoice."""
+
+    def create(body: dict[str, Any]) -> dict[str, Any]:
+        r = api.post("/invoices", json=body)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    return create
+
+
+@pytest.fixture
+def error_fields(yaml_schema_errors):
+    """``error_fields(response, status=400) -> {(field, message)}`` of an error answer. The body must match the
+    YAML's error body (``ErrorMessage``: ``{"errors": [ApiError]}``, checked by the independent validator of
+    tests/conftest.py) and hold at least one item, each with the answer's HTTP status and a message."""
+
+    def fields(r: requests.Response, status: int = 400) -> set[tuple[str | None, str]]:
+        assert r.status_code == status, r.text
+        body = r.json()
+        assert yaml_schema_errors("ErrorMessage", body) == [], body
+        assert body["errors"], body
+        for item in body["errors"]:
+            assert item["status"] == status and isinstance(item["message"], str) and item["message"], item
+            assert set(item) <= {"status", "field", "message"}, item
+        return {(e.get("field"), e["message"]) for e in body["errors"]}
+
+    return fields
