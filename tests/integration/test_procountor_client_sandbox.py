@@ -79,7 +79,7 @@ def control(sandbox):
     requests.delete(c.base + "/faults", timeout=5)
 
 
-def make_client(sandbox, **overrides: Any) -> ProcountorClient:
+def make_client(sandbox, *, token_clock: Any = None, **overrides: Any) -> ProcountorClient:
     fields: dict[str, Any] = {
         "base_url": sandbox.base_url + "/api",
         "client_id": CLIENT_ID,
@@ -90,7 +90,7 @@ def make_client(sandbox, **overrides: Any) -> ProcountorClient:
         "rate_per_second": 20,  # the sandbox limit: the client must never trip it
     }
     fields.update(overrides)
-    return ProcountorClient(ProcountorSettings(**fields), retry=FAST_RETRY)
+    return ProcountorClient(ProcountorSettings(**fields), retry=FAST_RETRY, token_clock=token_clock)
 
 
 @pytest.fixture
@@ -159,20 +159,30 @@ def statuses(entries: list[dict[str, Any]], method: str, path: str) -> list[int]
 # --- tokens ------------------------------------------------------------------------------------------------------
 
 
-def test_token_is_cached_and_renewed_once_when_it_expires(sandbox, control):
-    control.settings(token_ttl_seconds=2)
-    with make_client(sandbox, token_margin_seconds=60) as c:  # margin is capped at half the lifetime: 1 s
+@pytest.mark.parametrize(
+    ("server_ttl", "margin", "renew_at"),
+    [(3600, 60, 3540), (60, 3600, 30)],  # the margin is capped at half the lifetime
+    ids=["margin", "half-lifetime"],
+)
+def test_token_is_cached_and_renewed_once_when_it_expires(sandbox, control, server_ttl, margin, renew_at):
+    """The token cache runs on a fake clock, so the token ages without sleeping; the server's real TTL is long
+    enough that it never expires during the test."""
+    control.settings(token_ttl_seconds=server_ttl)
+    now = [1000.0]
+    with make_client(sandbox, token_margin_seconds=margin, token_clock=lambda: now[0]) as c:
         c.company()
         c.company()
         assert c.auth.logins == 1
-        import time
-
-        time.sleep(1.2)  # past the client's renewal point, before the server's expiry
+        now[0] += renew_at - 0.1  # just before the renewal point: the cached token is still used
         c.company()
+        assert c.auth.logins == 1
+        now[0] += 0.2  # just past it: one new login, before the server would refuse the old token
+        c.company()
+        c.company()
+        assert c.auth.logins == 2
     log = control.log()
     assert statuses(log, "POST", "/api/oauth/token") == [200, 200]
-    assert 401 not in statuses(log, "GET", "/api/company")
-    assert c.auth.logins == 2
+    assert statuses(log, "GET", "/api/company") == [200] * 5
 
 
 def test_revoked_token_gets_401_then_exactly_one_relogin(client, control):
