@@ -20,7 +20,14 @@ from stdnum.fi import ytunnus
 from sandboxes.procountor.fixture import ProcountorFixture
 from sandboxes.seed.__main__ import main as seed_main
 from sandboxes.seed.attachments import blob_size, render_blob, sniff_kind
-from sandboxes.seed.defects import COMPANY_DEFECTS, DEFECTS, DOCUMENT_DEFECTS, Defect, parse_defects
+from sandboxes.seed.defects import (
+    COMPANY_DEFECTS,
+    DEFECTS,
+    DOCUMENT_DEFECTS,
+    Defect,
+    defect_table_markdown,
+    parse_defects,
+)
 from sandboxes.seed.generator import SeedConfig, SeedResult, generate
 from taimer_procountor.identifiers import is_valid_fi_reference
 from taimer_procountor.taimer.models import (
@@ -437,3 +444,12 @@ def test_seed_timing_of_10000_sales_invoices() -> None:
     )
     assert len(result.taimer.sales_invoices) == 10_000
     assert result.manifest.counts["defective_documents"] == 1000
+
+
+def test_seed_docs_defect_table_is_the_generated_one() -> None:
+    """docs/seed.md shows the defect table made from DEFECTS, so its Procountor answers cannot drift from the code."""
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "seed.md").read_text(encoding="utf-8")
+    assert defect_table_markdown() in doc
+    assert "ERROR_VAT_PERCENTAGE (sandbox) on `invoiceRows[n].vatPercent`" in doc

@@ -52,7 +52,13 @@ class DefectInfo:
     kinds: frozenset[DocumentKind]  # document kinds it can go on (empty for company defects)
     en: str
     fi: str
-    procountor_code: str | None = None  # the code real Procountor answers if the sync let it through
+    # What Procountor answers if the sync let the defect through: the error ``message`` (a code such as
+    # ERROR_OPERATOR, or Procountor's sentence) and the ``field`` it names, ``[n]`` standing for a row/transaction
+    # index; any one of ``procountor_fields`` may be named. The Procountor sandbox's documented answers are the
+    # reference (docs/sandbox-procountor.md); tests/integration/test_seed_defects_against_sandbox.py checks them.
+    # None: Procountor would accept the document, so only the integration's own validation can catch it.
+    procountor_code: str | None = None
+    procountor_fields: tuple[str, ...] = ()
     attachment: bool = False  # needs attachments to be transferred (not with Google Drive)
 
 
@@ -62,20 +68,24 @@ DEFECTS: dict[Defect, DefectInfo] = {
         ALL_KINDS,
         "A row carries a VAT percentage Procountor never uses (17 %).",
         "Rivillä on ALV-prosentti, jota Procountorissa ei ole (17 %).",
-        "ERROR_VATSTATUS_VATPERC",
+        procountor_code="ERROR_VAT_PERCENTAGE",
+        procountor_fields=("invoiceRows[n].vatPercent",),
     ),
     Defect.VAT_NOT_VALID_ON_DATE: DefectInfo(
         "document",
         ALL_KINDS,
         "A general-rate row uses the rate of the other period: 24 % on/after 2024-09-01, or 25.5 % before it.",
         "Yleisen verokannan rivillä on väärän ajan prosentti: 24 % 1.9.2024 alkaen tai 25,5 % ennen sitä.",
-        "ERROR_VATSTATUS_VATPERC",
+        procountor_code="ERROR_VAT_PERCENTAGE",
+        procountor_fields=("invoiceRows[n].vatPercent",),
     ),
     Defect.BANK_ACCOUNT_MISMATCH: DefectInfo(
         "document",
         frozenset({SALES}),
         "The invoice's bank account (a valid IBAN) is not one of the company's bank accounts in Procountor.",
         "Laskun pankkitili (kelvollinen IBAN) ei ole yrityksen pankkitili Procountorissa.",
+        procountor_code="ERROR_BANK_ACCOUNT",
+        procountor_fields=("paymentInfo.bankAccount.accountNumber",),
     ),
     Defect.MISSING_PERSON_ID: DefectInfo(
         "document",
@@ -94,34 +104,38 @@ DEFECTS: dict[Defect, DefectInfo] = {
         REPORTS,
         "The owner's person ID does not exist among Procountor's persons.",
         "Omistajan henkilö-ID:tä ei löydy Procountorin henkilörekisteristä.",
+        procountor_code="ERROR_PERSON_NOT_FOUND",
+        procountor_fields=("partnerId",),
     ),
     Defect.UNKNOWN_SALES_ACCOUNT: DefectInfo(
         "document",
         frozenset({SALES}),
         "The invoice's sales account (3333) is not in Procountor's chart of accounts.",
         "Laskun myyntitiliä (3333) ei ole Procountorin tilikartassa.",
-        "ERROR_LEDGERACCOUNT_VATPERCENTAGE_COMBINATION",
+        procountor_code="ERROR_LEDGERACCOUNT_VATPERCENTAGE_COMBINATION",
+        procountor_fields=("transactions[n].account",),
     ),
     Defect.INACTIVE_SALES_ACCOUNT: DefectInfo(
         "document",
         frozenset({SALES}),
         "The invoice's sales account exists in Procountor but is inactive (3990).",
         "Laskun myyntitili on Procountorissa, mutta ei käytössä (3990).",
-        "ERROR_LEDGERACCOUNT_VATPERCENTAGE_COMBINATION",
+        procountor_code="ERROR_LEDGERACCOUNT_VATPERCENTAGE_COMBINATION",
+        procountor_fields=("transactions[n].account",),
     ),
     Defect.UNKNOWN_COST_CENTER: DefectInfo(
         "document",
         frozenset({SALES}),
         "The invoice's cost center (999) is not an item of Procountor's cost-center dimension.",
         "Laskun kustannuspaikkaa (999) ei ole Procountorin kustannuspaikkadimensiossa.",
-        "DIMENSION_OR_DIMENSION_ITEM_IDENTIFIERS_DOES_NOT_MATCH_THOSE_STORED_IN_DATABASE",
     ),
     Defect.INACTIVE_COST_CENTER: DefectInfo(
         "document",
         frozenset({SALES}),
         "The invoice's cost center exists but is closed in Procountor (status P).",
         "Laskun kustannuspaikka on Procountorissa suljettu (tila P).",
-        "DIMENSION_OR_DIMENSION_ITEM_IDENTIFIERS_DOES_NOT_MATCH_THOSE_STORED_IN_DATABASE",
+        procountor_code="DIMENSION_OR_DIMENSION_ITEM_IDENTIFIERS_DOES_NOT_MATCH_THOSE_STORED_IN_DATABASE",
+        procountor_fields=("transactions[n].dimensionItemValues",),
     ),
     Defect.FORBIDDEN_ATTACHMENT_TYPE: DefectInfo(
         "document",
@@ -142,6 +156,8 @@ DEFECTS: dict[Defect, DefectInfo] = {
         ALL_KINDS,
         "An attachment is a valid PDF larger than 10,000,000 bytes (10,485,760 bytes).",
         "Liite on kelvollinen PDF, mutta yli 10 000 000 tavua (10 485 760 tavua).",
+        procountor_code="File size too big",
+        procountor_fields=("file",),
         attachment=True,
     ),
     Defect.NON_CP1252_TEXT: DefectInfo(
@@ -149,46 +165,56 @@ DEFECTS: dict[Defect, DefectInfo] = {
         ALL_KINDS,
         "A row text contains characters outside Windows-1252 (e.g. Ł, ≈, ✓, emoji).",
         "Rivin tekstissä on merkkejä, joita Windows-1252 ei tunne (esim. Ł, ≈, ✓, emoji).",
+        procountor_code="INVALID_CHARACTERS",
+        procountor_fields=("invoiceRows[n].comment", "invoiceRows[n].product"),
     ),
     Defect.INVALID_EINVOICE_OPERATOR: DefectInfo(
         "document",
         frozenset({SALES}),
         "An e-invoice goes to a customer whose operator code is not a valid e-invoice operator.",
         "Verkkolasku menee asiakkaalle, jonka operaattoritunnus ei ole kelvollinen.",
-        "ERROR_OPERATOR",
+        procountor_code="ERROR_OPERATOR",
+        procountor_fields=("counterParty.einvoiceAddress.operator",),
     ),
     Defect.BAD_BUSINESS_ID: DefectInfo(
         "document",
         frozenset({SALES, BILL}),
         "The customer's (sales) or supplier's (bill) business ID has a wrong check digit.",
         "Asiakkaan (myynti) tai toimittajan (osto) Y-tunnuksen tarkiste on väärä.",
-        "ERROR_BRN_CODE",
+        procountor_code="ERROR_BRN_CODE",
+        procountor_fields=("counterParty.identifier",),
     ),
     Defect.BAD_REFERENCE_NUMBER: DefectInfo(
         "document",
         frozenset({SALES, BILL}),
         "The reference number (Finnish or RF) has a wrong check digit.",
         "Viitenumeron (kotimainen tai RF) tarkiste on väärä.",
+        procountor_code="ERROR_BANK_REFERENCE_CODE",
+        procountor_fields=("paymentInfo.bankReferenceCode",),
     ),
     Defect.DUE_DATE_BEFORE_INVOICE_DATE: DefectInfo(
         "document",
         frozenset({SALES, BILL}),
         "The due date is before the invoice date.",
         "Eräpäivä on ennen laskun päivämäärää.",
-        "DUE_DATE_BEFORE_BILL_DATE",
+        procountor_code="DUE_DATE_BEFORE_BILL_DATE",
+        procountor_fields=("paymentInfo.dueDate",),
     ),
     Defect.EMPTY_INVOICE: DefectInfo(
         "document",
         ALL_KINDS,
         "The document has no rows at all (travel reports: no receipts, mileage or per-diem rows either).",
         "Asiakirjalla ei ole yhtään riviä (matkalaskulla ei myöskään kilometri- tai päivärahariviä).",
+        procountor_code="Invoice must have at least one invoice row",
+        procountor_fields=("invoiceRows",),
     ),
     Defect.CLOSED_PERIOD_DATE: DefectInfo(
         "document",
         ALL_KINDS,
         "The document date (and receipt dates) fall in a closed Procountor fiscal period.",
         "Asiakirjan päivämäärä (ja kuittien päivät) osuu Procountorin suljetulle kaudelle.",
-        "CLOSED_FISCAL_PERIOD",
+        procountor_code="CLOSED_FISCAL_PERIOD",
+        procountor_fields=("date",),
     ),
     Defect.COMPANY_BANK_ACCOUNT_NOT_IN_PROCOUNTOR: DefectInfo(
         "company",
@@ -225,9 +251,36 @@ def parse_defects(text: str | None) -> list[Defect] | None:
     return out
 
 
+# Answers seen from real Procountor (FACTS.md §3.3 and §7); the other answers are the sandbox's documented choices.
+REAL_PROCOUNTOR_ANSWERS = frozenset(
+    {
+        "ERROR_VATSTATUS_VATPERC",
+        "ERROR_LEDGERACCOUNT_VATPERCENTAGE_COMBINATION",
+        "DIMENSION_OR_DIMENSION_ITEM_IDENTIFIERS_DOES_NOT_MATCH_THOSE_STORED_IN_DATABASE",
+        "CLOSED_FISCAL_PERIOD",
+        "ERROR_BRN_CODE",
+        "DUE_DATE_BEFORE_BILL_DATE",
+        "ERROR_OPERATOR",
+        "File size too big",
+    }
+)
+
+# Document defects Procountor would accept: only the integration's own validation (outbound issue) can catch them.
+OWN_VALIDATION_DEFECTS = [d for d in DOCUMENT_DEFECTS if DEFECTS[d].procountor_code is None]
+
+
+def procountor_answer_text(info: DefectInfo) -> str:
+    """``CODE on `field` `` for the docs table, with "(sandbox)" when the code is the sandbox's own choice."""
+    if info.procountor_code is None:
+        return "— (own validation)" if info.scope == "document" else ""
+    fields = " or ".join(f"`{f}`" for f in info.procountor_fields)
+    own = "" if info.procountor_code in REAL_PROCOUNTOR_ANSWERS else " (sandbox)"
+    return f"{info.procountor_code}{own} on {fields}"
+
+
 def defect_table_markdown() -> str:
-    lines = ["| defect | scope | on | meaning | Procountor's own code |", "|---|---|---|---|---|"]
+    lines = ["| defect | scope | on | meaning | Procountor's answer |", "|---|---|---|---|---|"]
     for defect, info in DEFECTS.items():
         kinds = ", ".join(sorted(k.value for k in info.kinds)) or "company"
-        lines.append(f"| `{defect.value}` | {info.scope} | {kinds} | {info.en} | {info.procountor_code or ''} |")
+        lines.append(f"| `{defect.value}` | {info.scope} | {kinds} | {info.en} | {procountor_answer_text(info)} |")
     return "\n".join(lines)
