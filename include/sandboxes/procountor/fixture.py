@@ -193,7 +193,11 @@ def _account(code: str, name: str, active: bool = True, en: str | None = None) -
     return acc
 
 
-def _person(pid: int, first: str, last: str, number: str, iban: str, active: bool = True) -> dict[str, Any]:
+def person(
+    pid: int, first: str, last: str, number: str, iban: str, *, email: str | None = None, active: bool = True
+) -> dict[str, Any]:
+    """A Procountor ``Person`` (as ``GET /persons/{id}`` answers) with a bank account for reimbursements; the default
+    company's persons and the seed generator's both come from here. ``email`` defaults to first.last@example.fi."""
     return {
         "id": pid,
         "firstName": first,
@@ -208,7 +212,7 @@ def _person(pid: int, first: str, last: str, number: str, iban: str, active: boo
             "penalInterestRate": 8.0,
         },
         "invoicingInfo": {"personNumber": number, "language": "FINNISH", "gender": "NOT_APPLICABLE"},
-        "registryInfo": {"active": active, "email": f"{first.lower()}.{last.lower()}@example.fi"},
+        "registryInfo": {"active": active, "email": email or f"{first.lower()}.{last.lower()}@example.fi"},
         "version": "2025-01-02T09:00:00",
     }
 
@@ -303,10 +307,10 @@ def default_fixture(today: date | None = None) -> ProcountorFixture:
          "startDate": "2026-01-01", "version": "2026-01-01T09:00:00"},
     ]  # fmt: skip
     persons = [
-        _person(801, "Maija", "Meikäläinen", "1001", fi_iban("12345600001234")),
-        _person(802, "Matti", "Virtanen", "1002", fi_iban("40060010004444")),
-        _person(803, "Liisa", "Korhonen", "1003", fi_iban("50000120006789")),
-        _person(804, "Pekka", "Entinen", "1004", fi_iban("12345600009999"), active=False),
+        person(801, "Maija", "Meikäläinen", "1001", fi_iban("12345600001234")),
+        person(802, "Matti", "Virtanen", "1002", fi_iban("40060010004444")),
+        person(803, "Liisa", "Korhonen", "1003", fi_iban("50000120006789")),
+        person(804, "Pekka", "Entinen", "1004", fi_iban("12345600009999"), active=False),
     ]
     vat_rates = [
         VatRate(percent=Decimal("24"), valid_to=date(2024, 8, 31)),

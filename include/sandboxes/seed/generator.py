@@ -28,6 +28,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sandboxes.procountor.fixture import ProcountorFixture, default_fixture
+from sandboxes.procountor.fixture import person as procountor_person
 from sandboxes.seed import finnish as fi
 from sandboxes.seed.attachments import AttachmentKind, extension_for, mime_for
 from sandboxes.seed.defects import COMPANY_DEFECTS, DEFECTS, DOCUMENT_DEFECTS, Defect
@@ -526,7 +527,7 @@ class _Generator:
                     ),
                 )
             )
-            self.persons.append(self.person(pid, first, last, email, fi.iban(rnd).compact, 1001 + i))
+            self.persons.append(procountor_person(pid, first, last, str(1001 + i), fi.iban(rnd).compact, email=email))
         self.clean_users = list(self.users)
         for j in range(self.c.unmatched_users):
             first, last = fi.person_name(rnd)
@@ -543,26 +544,6 @@ class _Generator:
             self._defect_users[key] = user
             self.users.append(user)
         return self._defect_users[key]
-
-    @staticmethod
-    def person(pid: int, first: str, last: str, email: str, iban: str, number: int) -> dict[str, Any]:
-        return {
-            "id": pid,
-            "firstName": first,
-            "lastName": last,
-            "jobTitle": "Asiantuntija",
-            "deliveryAddress": {"street": "Keskuskatu 1", "zip": "00100", "city": "Helsinki", "country": "FINLAND"},
-            "paymentInfo": {
-                "paymentMethod": "BANK_TRANSFER",
-                "accountNumber": iban,
-                "bic": "NDEAFIHH",
-                "paymentTermDays": "14",
-                "penalInterestRate": 8.0,
-            },
-            "invoicingInfo": {"personNumber": str(number), "language": "FINNISH", "gender": "NOT_APPLICABLE"},
-            "registryInfo": {"active": True, "email": email},
-            "version": "2025-01-02T09:00:00",
-        }
 
     def make_customers(self) -> None:
         rnd = _rng(self.seed, "customers")
