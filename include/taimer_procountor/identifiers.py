@@ -38,6 +38,7 @@ __all__ = [
     "normalise_iban",
     "normalise_reference",
     "rf_reference_with_check",
+    "valid_compact_iban",
 ]
 
 _WEIGHTS = (7, 3, 1)
@@ -116,6 +117,16 @@ def business_id_with_check(base7: str) -> str:
 def normalise_iban(value: str | None) -> str:
     """An IBAN as compared: spaces removed, upper case (``fi21 1234`` → ``FI211234``); ``None`` → ``""``."""
     return _SPACES.sub("", value or "").upper()
+
+
+def valid_compact_iban(value: str | None) -> str | None:
+    """The compact IBAN (``FI2112345600000785``) when ``schwifty`` accepts ``value``, else None."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return IBAN(value).compact
+    except (SchwiftyException, ValueError, ValidationError):
+        return None
 
 
 def is_valid_iban(value: str | None) -> bool:

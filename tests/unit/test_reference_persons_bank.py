@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from taimer_procountor.reference.bank import check_bank_accounts, mask_iban, normalise_iban
+from taimer_procountor.identifiers import valid_compact_iban
+from taimer_procountor.reference.bank import check_bank_accounts, mask_iban
 from taimer_procountor.reference.persons import identifier_digest, match_persons
 from taimer_procountor.taimer.models import User
 
@@ -91,8 +92,8 @@ PC_CLOSED = {"id": 3, "accountNumber": "FI4950009420028730", "status": "INACTIVE
 
 
 def test_iban_normalisation() -> None:
-    assert normalise_iban("fi21 1234 5600 0007 85") == "FI2112345600000785"
-    assert normalise_iban("FI2112345600000786") is None  # wrong check digits
+    assert valid_compact_iban("fi21 1234 5600 0007 85") == "FI2112345600000785"
+    assert valid_compact_iban("FI2112345600000786") is None  # wrong check digits
     assert mask_iban("FI21 1234 5600 0007 85") == "FI21 **** 0785"
 
 

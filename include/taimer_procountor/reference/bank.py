@@ -14,17 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from schwifty import IBAN
-
-
-def normalise_iban(value: str | None) -> str | None:
-    """The compact IBAN (``FI2112345600000785``), or None if ``value`` is not a valid IBAN."""
-    if not value:
-        return None
-    try:
-        return IBAN(value).compact
-    except ValueError:
-        return None
+from taimer_procountor.identifiers import valid_compact_iban
 
 
 def mask_iban(value: str) -> str:
@@ -65,7 +55,7 @@ def check_bank_accounts(taimer_ibans: Iterable[str], procountor_accounts: Iterab
     active: set[str] = set()
     inactive: set[str] = set()
     for acc in procountor_accounts:
-        iban = normalise_iban(_get(acc, "iban")) or normalise_iban(_get(acc, "accountNumber"))
+        iban = valid_compact_iban(_get(acc, "iban")) or valid_compact_iban(_get(acc, "accountNumber"))
         if iban is None:
             continue
         status = (_get(acc, "status") or "ACTIVE").upper()
@@ -78,7 +68,7 @@ def check_bank_accounts(taimer_ibans: Iterable[str], procountor_accounts: Iterab
             {"code": "REFERENCE_NO_TAIMER_BANK_ACCOUNT", "iban": "", "detail": "Taimer's company settings list none"}
         )
     for raw in taimer:
-        iban = normalise_iban(raw)
+        iban = valid_compact_iban(raw)
         if iban is None:
             check.problems.append(
                 {"code": "REFERENCE_BANK_ACCOUNT_INVALID_IBAN", "iban": mask_iban(raw), "detail": "not a valid IBAN"}
