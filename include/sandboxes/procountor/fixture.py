@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sandboxes.procountor.schema import schema_errors
+from taimer_procountor.finnish_vat import FINNISH_VAT_VALIDITY
 from taimer_procountor.identifiers import business_id_with_check
 
 
@@ -313,12 +314,8 @@ def default_fixture(today: date | None = None) -> ProcountorFixture:
         person(804, "Pekka", "Entinen", "1004", fi_iban("12345600009999"), active=False),
     ]
     vat_rates = [
-        VatRate(percent=Decimal("24"), valid_to=date(2024, 8, 31)),
-        VatRate(percent=Decimal("25.5"), valid_from=date(2024, 9, 1)),
-        VatRate(percent=Decimal("14"), valid_to=date(2025, 12, 31)),
-        VatRate(percent=Decimal("13.5"), valid_from=date(2026, 1, 1)),
-        VatRate(percent=Decimal("10")),
-        VatRate(percent=Decimal("0")),
+        VatRate(percent=percent, valid_from=valid_from, valid_to=valid_to)
+        for percent, (valid_from, valid_to) in FINNISH_VAT_VALIDITY.items()
     ]
     vat_statuses = [
         {"vatStatus": 1, "description": "Kotimaan myynti/osto", "sales": True, "purchase": True},

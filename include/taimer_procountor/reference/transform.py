@@ -9,10 +9,10 @@ contract uses: accounts ``number``; cost centers ``dimension_id:code``; products
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from taimer_procountor.finnish_vat import as_percent, validity
 from taimer_procountor.reference.persons import MatchResult
 from taimer_procountor.taimer.models import (
     PersonIdMatch,
@@ -24,16 +24,6 @@ from taimer_procountor.taimer.models import (
 )
 
 Row = Mapping[str, Any]
-
-# Finnish VAT rates that changed, with the days they were valid (DESIGN §2). ``GET /vats/default`` lists the
-# percentages a company uses but not when each applies, and an invoice's VAT must be valid on its date, so the
-# reference sync adds the dates it knows for Finnish companies. A percentage not listed here is open-ended.
-FINNISH_VAT_VALIDITY: dict[str, tuple[date | None, date | None]] = {
-    "24": (None, date(2024, 8, 31)),
-    "25.5": (date(2024, 9, 1), None),
-    "14": (None, date(2025, 12, 31)),
-    "13.5": (date(2026, 1, 1), None),
-}
 
 
 def account_items(rows: Iterable[Row]) -> list[tuple[str, ReferenceAccount]]:
@@ -97,14 +87,12 @@ def product_items(rows: Iterable[Row]) -> list[tuple[str, ReferenceProduct]]:
 def vat_rate_items(rows: Iterable[Row], *, finnish: bool = True) -> list[tuple[str, VatRate]]:
     out = []
     for r in rows:
-        percent = str(r["vatPercent"])
-        valid_from, valid_to = FINNISH_VAT_VALIDITY.get(percent, (None, None)) if finnish else (None, None)
+        percent = as_percent(r["vatPercent"])
+        valid_from, valid_to = validity(percent) if finnish else (None, None)
         for kind, flag in ((VatRateKind.SALES, r.get("sales")), (VatRateKind.PURCHASE, r.get("purchase"))):
             if flag:
                 key = f"{kind.value}:{percent}:{valid_from.isoformat() if valid_from else ''}"
-                out.append(
-                    (key, VatRate(percent=Decimal(percent), kind=kind, valid_from=valid_from, valid_to=valid_to))
-                )
+                out.append((key, VatRate(percent=percent, kind=kind, valid_from=valid_from, valid_to=valid_to)))
     return sorted(out, key=lambda kv: (kv[1].kind.value, kv[1].percent))
 
 
