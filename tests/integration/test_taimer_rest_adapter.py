@@ -76,7 +76,7 @@ def control(server: RunningServer, method: str, path: str, **kwargs):
 
 
 def api_requests(server: RunningServer, path_part: str) -> list[dict]:
-    return [r for r in control(server, "GET", "/requests")["requests"] if path_part in r["path"]]
+    return [r for r in control(server, "GET", "/requests") if path_part in r["path"]]
 
 
 # --------------------------------------------------------------------------------------------- REST specifics
@@ -199,7 +199,7 @@ def test_taimer_dropped_connection_and_html_500_on_get_are_retried(
 ) -> None:
     control(sandbox, "POST", "/faults", json={"kind": "drop_after_commit", "path": "/customers/c-1$", "nth": 1})
     control(sandbox, "POST", "/faults", json={"kind": "html_500", "path": "/projects$", "nth": 1})
-    control(sandbox, "POST", "/faults", json={"kind": "rate_limit", "path": "/users$", "nth": 1, "retry_after": 0})
+    control(sandbox, "POST", "/faults", json={"kind": "rate_limit", "path": "/users$", "nth": 1, "seconds": 0})
 
     assert taimer.get_customer("c-1").name == "Asiakas Oy"
     assert len(list(taimer.iter_projects())) == 2

@@ -43,13 +43,19 @@ def test_taimer_sandbox_control_api_and_openapi() -> None:
         assert rule["kind"] == "error_before_commit"
         assert requests.get(base + "/api/v1/company", headers=key, timeout=5).status_code == 503
         assert requests.get(base + "/api/v1/company", headers=key, timeout=5).status_code == 200
-        assert requests.get(base + "/_control/faults", timeout=5).json()["faults"][0]["fired"] == 1
+        listed = requests.get(base + "/_control/faults", timeout=5).json()
+        assert [(r["kind"], r["matched"], r["fired"]) for r in listed] == [("error_before_commit", 2, 1)]
         bad = requests.post(base + "/_control/faults", json={"kind": "revoke_tokens"}, timeout=5)
-        assert bad.status_code == 422
-        assert requests.delete(base + "/_control/faults", timeout=5).json() == {"cleared": 1}
+        assert bad.status_code == 400
+        assert bad.json()["errors"][0]["field"] == "kind"  # Taimer has a static key: nothing to revoke
+        assert requests.delete(base + "/_control/faults", timeout=5).json() == {"status": "cleared", "cleared": 1}
 
         stats = requests.get(base + "/_control/stats", timeout=5).json()
         assert stats["requests"]["GET 503"] == 1 and stats["requests"]["GET 200"] == 1
+        assert stats["requests_by_status"] == {"503": 1, "200": 1}
+        assert stats["faults_fired"] == {"error_before_commit": 1}
+        log = requests.get(base + "/_control/requests", timeout=5).json()
+        assert [(e["status"], e["faults"]) for e in log] == [(503, ["error_before_commit"]), (200, [])]
 
         small = demo_dataset()
         small.sales_invoices = small.sales_invoices[:1]
@@ -68,4 +74,4 @@ def test_taimer_sandbox_control_api_and_openapi() -> None:
 
         reset = requests.post(base + "/_control/reset", timeout=5).json()
         assert reset["counts"]["sales_invoices"] == 3
-        assert requests.get(base + "/_control/requests", timeout=5).json()["requests"] == []
+        assert requests.get(base + "/_control/requests", timeout=5).json() == []

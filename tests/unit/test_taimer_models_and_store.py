@@ -8,8 +8,9 @@ from decimal import Decimal
 
 import pytest
 
+from sandboxes.faults import FaultRule, FaultRuleError
 from sandboxes.taimer.demo import demo_dataset
-from sandboxes.taimer.faults import FaultBook, FaultRule
+from sandboxes.taimer.faults import new_engine
 from sandboxes.taimer.state import SandboxError, TaimerStore
 from taimer_procountor.taimer.models import (
     BillUpsert,
@@ -104,13 +105,17 @@ def test_taimer_store_google_drive_company_flag_blocks_content() -> None:
 
 
 def test_taimer_fault_rules_nth_count_and_probability() -> None:
-    book = FaultBook()
-    book.add(FaultRule(kind="latency", path="/a$", nth=2))
-    book.add(FaultRule(kind="rate_limit", path="/b$", count=2))
-    book.add(FaultRule(kind="html_500", path="/c$", probability=0.5, seed=7))
-    assert [book.pick("GET", "/a") is not None for _ in range(4)] == [False, True, False, False]
-    assert [book.pick("GET", "/b") is not None for _ in range(4)] == [True, True, False, False]
-    fired = sum(book.pick("GET", "/c") is not None for _ in range(200))
+    engine = new_engine()
+    engine.add(FaultRule(kind="latency", path="/a$", nth=2))
+    engine.add(FaultRule(kind="rate_limit", path="/b$", count=2))
+    engine.add(FaultRule(kind="html_500", path="/c$", probability=0.5, seed=7))
+    engine.add(FaultRule(kind="error_before_commit", path="/d$", nth=2, count=2))
+    assert [bool(engine.fire("GET", "/a")) for _ in range(4)] == [False, True, False, False]
+    assert [bool(engine.fire("GET", "/b")) for _ in range(4)] == [True, True, False, False]
+    assert [bool(engine.fire("GET", "/d")) for _ in range(4)] == [False, True, True, False]  # from the nth, count times
+    fired = sum(bool(engine.fire("GET", "/c")) for _ in range(200))
     assert 60 < fired < 140  # seeded, so deterministic; the bounds only say "about half"
-    assert book.pick("POST", "/zzz") is None
-    assert book.stats()["faults_fired"]["rate_limit"] == 2
+    assert engine.fire("POST", "/zzz") == []
+    assert engine.fired_counts()["rate_limit"] == 2
+    with pytest.raises(FaultRuleError):
+        engine.add({"kind": "revoke_tokens"})  # a static API key has no tokens to revoke

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from sandboxes.faults import add_fault_control_routes
 from sandboxes.procountor.errors import ApiError, err
-from sandboxes.procountor.faults import FaultRule
 from sandboxes.procountor.fixture import ProcountorFixture
 from sandboxes.procountor.http import json_response, read_json
 
@@ -53,51 +51,13 @@ async def state(request: Request) -> Response:
     return json_response(_sb(request).state.snapshot())
 
 
-@router.get("/requests")
-async def requests_log(request: Request) -> Response:
-    entries = _sb(request).request_log()
-    path = request.query_params.get("path")
-    if path:
-        entries = [e for e in entries if path in e["path"]]
-    limit = request.query_params.get("limit")
-    if limit:
-        entries = entries[-int(limit) :]
-    return json_response(entries)
-
-
 @router.get("/stats")
 async def stats(request: Request) -> Response:
     return json_response(_sb(request).stats())
 
 
-@router.post("/faults")
-async def add_fault(request: Request) -> Response:
-    body = await read_json(request)
-    rules: list[Any] = body if isinstance(body, list) else [body]
-    try:
-        parsed = [FaultRule.model_validate(r) for r in rules]
-    except ValidationError as exc:
-        raise _invalid(exc) from exc
-    added = [_sb(request).faults.add(r) for r in parsed]
-    return json_response(added if isinstance(body, list) else added[0])
-
-
-@router.get("/faults")
-async def list_faults(request: Request) -> Response:
-    return json_response(_sb(request).faults.list())
-
-
-@router.delete("/faults")
-async def clear_faults(request: Request) -> Response:
-    _sb(request).faults.clear()
-    return json_response({"status": "cleared"})
-
-
-@router.delete("/faults/{rule_id}")
-async def delete_fault(rule_id: int, request: Request) -> Response:
-    if not _sb(request).faults.remove(rule_id):
-        raise ApiError(404, [err(None, "Fault rule not found", 404)])
-    return json_response({"status": "deleted"})
+# POST/GET/DELETE /faults, DELETE /faults/{id}, GET /requests: the shape every sandbox shares (sandboxes.faults).
+add_fault_control_routes(router, lambda request: _sb(request).faults, lambda request: _sb(request).request_log())
 
 
 @router.post("/tokens/revoke")

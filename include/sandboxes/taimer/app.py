@@ -20,7 +20,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.security import APIKeyHeader
 
-from sandboxes.taimer.faults import FaultBook, FaultMiddleware, FaultRule, quiet_injected_drops
+from sandboxes.faults import FaultEngine, RequestLog, add_fault_control_routes
+from sandboxes.taimer.faults import TaimerFaultGateway, new_engine
 from sandboxes.taimer.settings import TaimerSandboxSettings
 from sandboxes.taimer.state import SandboxError, TaimerStore
 from taimer_procountor.taimer.contract import (
@@ -83,7 +84,8 @@ def create_app(settings: TaimerSandboxSettings | None = None) -> FastAPI:
     """The sandbox app. ``settings`` default to the environment (``TaimerSandboxSettings()``)."""
     settings = settings or TaimerSandboxSettings()
     store = TaimerStore(settings.initial_dataset())
-    book = FaultBook(log_size=settings.request_log_size)
+    faults = new_engine()
+    request_log = RequestLog(settings.request_log_size)
     api_key_header = APIKeyHeader(name=API_KEY_HEADER, auto_error=False, description="the Taimer API key")
 
     def require_key(key: Annotated[str | None, Depends(api_key_header)]) -> None:
@@ -104,7 +106,8 @@ def create_app(settings: TaimerSandboxSettings | None = None) -> FastAPI:
         description="The Taimer REST contract of the Taimer ⇄ Procountor sync (Taimer itself publishes no API).",
     )
     app.state.store = store
-    app.state.faults = book
+    app.state.faults = faults
+    app.state.request_log = request_log
     app.state.settings = settings
 
     @app.exception_handler(SandboxError)
@@ -262,13 +265,18 @@ def create_app(settings: TaimerSandboxSettings | None = None) -> FastAPI:
         )
 
     app.include_router(api)
-    _control_routes(app, store, book)
-    app.add_middleware(FaultMiddleware, book=book, api_prefix=API_PREFIX)
-    quiet_injected_drops()
+    _control_routes(app, store, faults, request_log)
+    app.add_middleware(
+        TaimerFaultGateway,
+        engine=faults,
+        request_log=request_log,
+        api_prefix=API_PREFIX + "/",
+        timeout_seconds=settings.timeout_fault_seconds,
+    )
     return app
 
 
-def _control_routes(app: FastAPI, store: TaimerStore, book: FaultBook) -> None:
+def _control_routes(app: FastAPI, store: TaimerStore, faults: FaultEngine, request_log: RequestLog) -> None:
     control = APIRouter(prefix="/_control", tags=["control"])
 
     @control.get("/health")
@@ -278,7 +286,8 @@ def _control_routes(app: FastAPI, store: TaimerStore, book: FaultBook) -> None:
     @control.post("/reset")
     def reset() -> dict[str, Any]:
         """Back to the start dataset; clears faults, the request log and stats."""
-        book.reset()
+        faults.reset()
+        request_log.clear()
         return {"status": "reset", "counts": store.reset()}
 
     @control.post("/fixture")
@@ -290,25 +299,19 @@ def _control_routes(app: FastAPI, store: TaimerStore, book: FaultBook) -> None:
     def state(include_blobs: bool = False) -> JSONResponse:
         return JSONResponse(store.dump(include_blobs=include_blobs))
 
-    @control.get("/requests")
-    def requests_log(limit: int | None = Query(None, ge=1)) -> dict[str, Any]:
-        return {"requests": book.requests(limit)}
-
     @control.get("/stats")
     def stats() -> dict[str, Any]:
-        return book.stats()
+        counts = request_log.counts()
+        return {
+            "requests_total": counts["requests_total"],
+            "requests_by_status": counts["requests_by_status"],
+            "requests": counts["requests_by_method_status"],  # {"GET 200": n, ...}
+            "faults_fired": faults.fired_counts(),
+            "rules": len(faults.list()),
+        }
 
-    @control.post("/faults")
-    def add_fault(rule: FaultRule) -> dict[str, Any]:
-        return book.add(rule)
-
-    @control.get("/faults")
-    def list_faults() -> dict[str, Any]:
-        return {"faults": book.rules()}
-
-    @control.delete("/faults")
-    def clear_faults() -> dict[str, Any]:
-        return {"cleared": book.clear_rules()}
+    # POST/GET/DELETE /faults, DELETE /faults/{id}, GET /requests: the shape every sandbox shares (sandboxes.faults).
+    add_fault_control_routes(control, lambda _: faults, lambda _: request_log.entries())
 
     @control.patch("/documents/{kind}/{document_id}")
     def edit_document(kind: DocumentKind, document_id: str, fields: Annotated[dict[str, Any], Body()]) -> JSONResponse:

@@ -5,6 +5,7 @@
 | ``TAIMER_SANDBOX_API_KEY`` | ``taimer-sandbox-key`` | the key clients send in ``X-API-Key`` |
 | ``TAIMER_SANDBOX_FIXTURE`` | (unset: the built-in demo dataset) | ``TaimerDataset`` JSON file to start with |
 | ``TAIMER_SANDBOX_MAX_PAGE_SIZE`` | ``500`` | the largest ``limit`` a listing accepts |
+| ``TAIMER_SANDBOX_TIMEOUT_FAULT_SECONDS`` | ``5`` | how long ``timeout_after_commit`` holds an answer by default |
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ def _env_max_page() -> int:
     return int(os.environ.get("TAIMER_SANDBOX_MAX_PAGE_SIZE") or MAX_PAGE_SIZE)
 
 
+def _env_timeout_fault() -> float:
+    return float(os.environ.get("TAIMER_SANDBOX_TIMEOUT_FAULT_SECONDS") or 5.0)
+
+
 @dataclass
 class TaimerSandboxSettings:
     api_key: str = field(default_factory=_env_api_key)
@@ -38,6 +43,7 @@ class TaimerSandboxSettings:
     fixture_path: str | None = field(default_factory=_env_fixture)
     max_page_size: int = field(default_factory=_env_max_page)
     request_log_size: int = 5000
+    timeout_fault_seconds: float = field(default_factory=_env_timeout_fault)
 
     def initial_dataset(self) -> TaimerDataset:
         if self.dataset is not None:
