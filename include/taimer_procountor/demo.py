@@ -119,11 +119,10 @@ def connection_env(procountor_url: str, taimer_url: str, ledger_url: str) -> dic
 
 
 def request_log(base_url: str) -> list[dict[str, Any]]:
-    """A sandbox's request log (the Procountor sandbox answers a list, the Taimer sandbox ``{"requests": [...]}``)."""
+    """A sandbox's request log (both sandboxes share one control API: a list of entries)."""
     import requests
 
-    body = requests.get(f"{base_url}/_control/requests", timeout=10).json()
-    return body["requests"] if isinstance(body, dict) else body
+    return requests.get(f"{base_url}/_control/requests", timeout=10).json()
 
 
 def _rate(entries: list[dict[str, Any]]) -> dict[str, Any]:

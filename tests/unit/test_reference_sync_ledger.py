@@ -76,7 +76,7 @@ def ledger(sqlite_url: str):
 
 
 def writes(base_url: str) -> list[str]:
-    log = requests.get(f"{base_url}/_control/requests", timeout=5).json()["requests"]
+    log = requests.get(f"{base_url}/_control/requests", timeout=5).json()
     return [e["path"] for e in log if e["method"] == "PUT"]
 
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections import Counter, deque
 from typing import Any
 
+from sandboxes.faults import RequestLog
 from sandboxes.procountor.auth import TokenStore
 from sandboxes.procountor.faults import FaultEngine
 from sandboxes.procountor.fixture import ProcountorFixture, default_fixture
@@ -31,20 +30,13 @@ class Sandbox:
         self.tokens = TokenStore()
         self.limiter = SlidingWindowLimiter(settings.rate_per_second, settings.rate_window_seconds)
         self.faults = FaultEngine()
-        self._log: deque[dict[str, Any]] = deque(maxlen=settings.request_log_size)
-        self._log_lock = threading.Lock()
-        self._status_counts: Counter[str] = Counter()
-        self.requests_total = 0
+        self.log = RequestLog(settings.request_log_size)
 
     def log_request(self, entry: dict[str, Any]) -> None:
-        with self._log_lock:
-            self._log.append(entry)
-            self.requests_total += 1
-            self._status_counts[str(entry.get("status"))] += 1
+        self.log.append(entry)
 
     def request_log(self) -> list[dict[str, Any]]:
-        with self._log_lock:
-            return list(self._log)
+        return self.log.entries()
 
     def rate_limit_body(self) -> dict[str, Any]:
         return {"errors": [{"status": 429, "message": "Too many requests: rate limit exceeded"}]}
@@ -59,22 +51,17 @@ class Sandbox:
         self.faults.clear()
         self.faults.reset_counts()
         self.limiter.reset()
-        with self._log_lock:
-            self._log.clear()
-            self._status_counts.clear()
-            self.requests_total = 0
+        self.log.clear()
 
     def stats(self) -> dict[str, Any]:
-        with self._log_lock:
-            by_status = dict(self._status_counts)
-            total = self.requests_total
+        counts = self.log.counts()
         with self.state.lock:
             invoices = len(self.state.invoices)
             created = self.state.invoices_created
             attachments = len(self.state.attachments)
         return {
-            "requests_total": total,
-            "requests_by_status": by_status,
+            "requests_total": counts["requests_total"],
+            "requests_by_status": counts["requests_by_status"],
             "rate_limit": {
                 "rate_per_second": self.limiter.rate,
                 "window_seconds": self.limiter.window,

@@ -28,9 +28,11 @@ Public API::
   timeouts, 429 and 5xx. Unsafe calls are retried only when nothing was sent; a timeout, dropped connection or 5xx
   after sending raises ``OutcomeUnknownError``.
 - ``HttpTransport.send(method, path, *, params, json, data, files, headers, idempotent, ok_statuses, timeouts,
-  retry) -> requests.Response``: raises ``HttpStatusError`` (definite non-2xx answer, with ``status``, ``body``,
-  ``headers``, ``retry_after``), ``UnreachableError`` or ``OutcomeUnknownError``. Every error text is redacted
-  (``taimer_procountor.redaction``); register secrets before using them.
+  retry, stream) -> requests.Response``: with ``stream=True`` a successful answer comes back with its body unread
+  (the caller iterates and closes it; nothing is retried once the body flows). Raises ``HttpStatusError`` (definite
+  non-2xx answer, with ``status``, ``body``, ``headers``, ``retry_after``), ``UnreachableError`` or
+  ``OutcomeUnknownError``. Every error text is redacted (``taimer_procountor.redaction``); register secrets before
+  using them.
 """
 
 from taimer_procountor.http.errors import HttpStatusError, OutcomeUnknownError, TransportError, UnreachableError

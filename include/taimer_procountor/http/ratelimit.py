@@ -35,6 +35,7 @@ class RateLimiter:
         safety_margin: float = 0.1,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        on_grant: Callable[[float], None] | None = None,
     ) -> None:
         if not rate_per_second or rate_per_second <= 0:
             raise ValueError(f"rate_per_second must be positive, got {rate_per_second!r}")
@@ -49,6 +50,7 @@ class RateLimiter:
             self._window = 1.0 / self.rate_per_second + safety_margin
         self._clock = clock
         self._sleep = sleep
+        self._on_grant = on_grant  # called under the lock with each grant's clock time (metrics, tests); keep it cheap
         self._lock = threading.Lock()
         self._grants: deque[float] = deque()
         self._paused_until = 0.0
@@ -73,6 +75,8 @@ class RateLimiter:
                 self._grants.popleft()
             if len(self._grants) < self._capacity:
                 self._grants.append(now)
+                if self._on_grant is not None:
+                    self._on_grant(now)
                 return 0.0
             return max(self._grants[0] + self._window - now, 0.001)
 
