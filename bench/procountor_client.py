@@ -15,57 +15,19 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from decimal import Decimal
 from typing import Any
 
 import requests
 from _common import banner, best, env, parse_args, table, timed
 
+from sandboxes.procountor.examples import example_invoice
 from sandboxes.procountor.fixture import default_fixture
 from sandboxes.runner import serve_in_process
 from taimer_procountor.procountor import ProcountorClient, ProcountorSettings
-from taimer_procountor.procountor.models import Address, CounterParty, ExtraInfo, Invoice, InvoiceRow, PaymentInfo
 
 CLIENT_ID, SECRET, API_KEY = "sandbox-client", "sandbox-secret", "sandbox-api-key"
 TIMEOUT = (5.0, 30.0)
 NO_LIMIT = 1_000_000.0  # client-side rate when the sandbox's limit is off (the limiter still runs)
-
-
-def sales_invoice(number: str) -> Invoice:
-    """A valid sales invoice for the sandbox's built-in company."""
-    today = dt.date.today()
-    return Invoice(
-        type="SALES_INVOICE",
-        date=today,
-        status="UNFINISHED",
-        counter_party=CounterParty(
-            counter_party_address=Address(name="Asiakas Oy", street="Katu 1", zip="00100", city="Helsinki"),
-            identifier="1234567-1",
-        ),
-        payment_info=PaymentInfo(
-            payment_method="BANK_TRANSFER",
-            currency="EUR",
-            due_date=today + dt.timedelta(days=14),
-            currency_rate=Decimal(1),
-            bank_account={"accountNumber": "FI2112345600000785"},
-        ),
-        extra_info=ExtraInfo(accounting_by_row=False, unit_prices_include_vat=False),
-        discount_percent=Decimal(0),
-        invoice_rows=[
-            InvoiceRow(
-                product="Konsultointi",
-                quantity=Decimal("2"),
-                unit="HOUR",
-                unit_price=Decimal("100"),
-                discount_percent=Decimal(0),
-                vat_percent=Decimal("25.5"),
-            )
-        ],
-        invoice_channel="NO_SENDING",
-        vat_status=1,
-        language="FINNISH",
-        original_invoice_number=number,
-    )
 
 
 class Sandbox:
@@ -144,7 +106,7 @@ def bench_search(sb: Sandbox, invoices: int, rounds: int) -> list[list[Any]]:
 
 
 def bench_post(sb: Sandbox, posts: int, rounds: int) -> list[Any]:
-    invoice = sales_invoice("BENCH-POST")
+    invoice = example_invoice("BENCH-POST")
     body = invoice.to_wire()
     with sb.client(NO_LIMIT) as client, sb.bare_session() as session:
 
@@ -216,7 +178,7 @@ def main() -> None:
     # Many short rounds, alternating: the best of them is the steadiest number on a machine shared with other work.
     invoices, rounds, posts, rate_total = (500, 6, 20, 60) if args.quick else (1000, 20, 25, 200)
     fixture = default_fixture().model_dump(mode="json")
-    body = sales_invoice("x").to_wire()
+    body = example_invoice("x").to_wire()
     fixture["invoices"] = [dict(body, originalInvoiceNumber=f"FIX-{i}") for i in range(invoices)]
     # No rate limit and no response validation in the sandbox, so the server does as little as it can and what
     # differs between the two loops is the client.

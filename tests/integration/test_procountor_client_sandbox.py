@@ -4,15 +4,14 @@ redaction, and the YAML contract of what it parses. No mocks: faults are injecte
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-from decimal import Decimal
 from typing import Any
 
 import pytest
 import requests
 
 from sandboxes.procountor.app import create_app
+from sandboxes.procountor.examples import example_invoice as new_invoice
 from sandboxes.procountor.settings import ProcountorSandboxSettings
 from sandboxes.runner import serve_in_thread
 from taimer_procountor.http import RetryPolicy
@@ -28,14 +27,8 @@ from taimer_procountor.procountor import (
     ProcountorValidationError,
 )
 from taimer_procountor.procountor.models import (
-    Address,
     AttachmentMeta,
-    CounterParty,
     DimensionItemValue,
-    ExtraInfo,
-    Invoice,
-    InvoiceRow,
-    PaymentInfo,
 )
 
 CLIENT_ID, SECRET, API_KEY = "sandbox-client", "sandbox-secret", "sandbox-api-key"
@@ -97,46 +90,6 @@ def make_client(sandbox, *, token_clock: Any = None, **overrides: Any) -> Procou
 def client(sandbox, control):
     with make_client(sandbox) as c:
         yield c
-
-
-def new_invoice(number: str, inv_type: str = "SALES_INVOICE") -> Invoice:
-    """A valid invoice: a NO_SENDING sales invoice, or (``inv_type`` PURCHASE_INVOICE) a purchase invoice."""
-    today = dt.date.today()
-    sales = inv_type == "SALES_INVOICE"
-    own_account = {"accountNumber": "FI2112345600000785"}
-    supplier_account = {"accountNumber": "FI4950009420028730", "bic": "OKOYFIHH"}
-    return Invoice(
-        type=inv_type,
-        date=today,
-        status="UNFINISHED",
-        counter_party=CounterParty(
-            counter_party_address=Address(name="Asiakas Oy", street="Katu 1", zip="00100", city="Helsinki"),
-            identifier="1234567-1",
-        ),
-        payment_info=PaymentInfo(
-            payment_method="BANK_TRANSFER",
-            currency="EUR",
-            due_date=today + dt.timedelta(days=14),
-            currency_rate=Decimal(1),
-            bank_account=own_account if sales else supplier_account,
-        ),
-        extra_info=ExtraInfo(accounting_by_row=False, unit_prices_include_vat=False),
-        discount_percent=Decimal(0),
-        invoice_rows=[
-            InvoiceRow(
-                product="Konsultointi",
-                quantity=Decimal("2"),
-                unit="HOUR",
-                unit_price=Decimal("100"),
-                discount_percent=Decimal(0),
-                vat_percent=Decimal("25.5"),
-            )
-        ],
-        invoice_channel="NO_SENDING",
-        vat_status=1,
-        language="FINNISH" if sales else None,
-        original_invoice_number=number,
-    )
 
 
 def settled_log(control: Control, method: str, path: str, expected: int, wait: float = 10.0) -> list[dict[str, Any]]:
