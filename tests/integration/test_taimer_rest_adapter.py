@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 import tracemalloc
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -75,8 +76,15 @@ def control(server: RunningServer, method: str, path: str, **kwargs):
     return response.json()
 
 
-def api_requests(server: RunningServer, path_part: str) -> list[dict]:
-    return [r for r in control(server, "GET", "/requests") if path_part in r["path"]]
+def api_requests(server: RunningServer, path_part: str, *, at_least: int = 0) -> list[dict]:
+    """The sandbox's log entries for ``path_part``. A streamed answer is logged when its last chunk has gone out,
+    which can be just after the client read it: ``at_least`` waits (briefly) for that many entries."""
+    deadline = time.monotonic() + 5
+    while True:
+        entries = [r for r in control(server, "GET", "/requests") if path_part in r["path"]]
+        if len(entries) >= at_least or time.monotonic() > deadline:
+            return entries
+        time.sleep(0.02)
 
 
 # --------------------------------------------------------------------------------------------- REST specifics
@@ -165,7 +173,7 @@ def test_taimer_rest_attachment_stream_error_answer_is_retried_then_typed(
 ) -> None:
     control(sandbox, "POST", "/faults", json={"kind": "error_before_commit", "path": "/att-1/content$", "nth": 1})
     assert len(b"".join(taimer.iter_attachment_content("att-1"))) == 4096
-    assert [r["status"] for r in api_requests(sandbox, "/att-1/content")] == [503, 200]
+    assert [r["status"] for r in api_requests(sandbox, "/att-1/content", at_least=2)] == [503, 200]
     with pytest.raises(TaimerNotFoundError):
         list(taimer.iter_attachment_content("no-such-attachment"))
 
