@@ -1,0 +1,89 @@
+"""Airflow plugin: the "Taimer ⇄ Procountor" page (the sync ledger's runs, reference snapshots, outbound documents and
+error catalogue) inside Airflow 3's UI.
+
+- ``fastapi_apps`` mounts ``taimer_procountor.report_ui`` on the api-server at ``/taimer-procountor``;
+- ``external_views`` adds "Taimer ⇄ Procountor" to the navigation (Browse menu), shown in the UI's iframe at
+  ``/plugin/taimer-procountor``.
+
+Airflow's api-server attaches plugin apps with ``app.mount()``, so its own authentication does **not** reach them.
+This plugin therefore guards every route (except ``/health``) with Airflow's auth: the caller's Airflow JWT (the UI's
+``_token`` cookie, or ``Authorization: Bearer``) must name a user that may read DAG runs (``requires_access_dag("GET",
+DagAccessEntity.RUN)``), checked by the configured auth manager. 401 without a token, 403 without the permission.
+
+The ledger comes from the ``taimer_procountor_ledger`` connection, resolved on each request (never at import). Import
+cost is FastAPI + Jinja2 + the error catalogue: no ledger, no SQLAlchemy ORM, no pandas.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from airflow.plugins_manager import AirflowPlugin
+from fastapi import Depends, Request
+from fastapi.security import HTTPBearer
+
+from taimer_procountor.report_ui import LedgerUnavailable, create_app
+
+if TYPE_CHECKING:
+    from taimer_procountor.ledger import Ledger
+
+URL_PREFIX = "/taimer-procountor"
+URL_ROUTE = "taimer-procountor"
+VIEW_NAME = "Taimer ⇄ Procountor"
+
+_bearer = HTTPBearer(auto_error=False)
+_ledgers: dict[str, Ledger] = {}
+_ledgers_lock = threading.Lock()
+
+
+async def require_airflow_dag_run_read(request: Request) -> None:
+    """Airflow's own authentication and authorization for the report: a valid Airflow token whose user may read
+    DAG runs. Uses ``airflow.api_fastapi.core_api.security`` (imported here, on the first request: it pulls in
+    Airflow's models, which the api-server has loaded anyway)."""
+    from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
+    from airflow.api_fastapi.core_api.security import get_user, requires_access_dag
+
+    credentials = await _bearer(request)
+    user = await get_user(request, None, credentials)
+    requires_access_dag("GET", DagAccessEntity.RUN)(request, user)
+
+
+def ledger_from_connection() -> Ledger:
+    """The ledger the ``taimer_procountor_ledger`` connection names, one ``Ledger`` (engine) per URL. Never
+    migrates and never creates: a SQLite file that does not exist yet is reported, not made."""
+    from pathlib import Path
+
+    from taimer_procountor.airflow.ledger_connection import ledger_url
+    from taimer_procountor.ledger import connect
+
+    url = ledger_url()
+    file_backed = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+    if file_backed and not Path(url.database).exists():
+        raise LedgerUnavailable(f"no ledger file at {url.database} yet: run a sync DAG first")
+    key = url.render_as_string(hide_password=False)
+    with _ledgers_lock:
+        ledger = _ledgers.get(key)
+        if ledger is None:
+            ledger = _ledgers[key] = connect(url)
+        return ledger
+
+
+app = create_app(ledger_from_connection, dependencies=[Depends(require_airflow_dag_run_read)])
+
+
+class TaimerProcountorUIPlugin(AirflowPlugin):
+    name = "taimer_procountor_ui"
+    fastapi_apps = [  # noqa: RUF012 - Airflow reads these class attributes
+        {"app": app, "url_prefix": URL_PREFIX, "name": VIEW_NAME},
+    ]
+    external_views = [  # noqa: RUF012
+        {
+            "name": VIEW_NAME,
+            # Relative (no leading slash): the UI resolves it against its base URL, so a base_url path prefix works.
+            "href": URL_PREFIX.lstrip("/") + "/",
+            "url_route": URL_ROUTE,  # rendered inside the UI (iframe) at /plugin/taimer-procountor
+            "destination": "nav",
+            "category": "browse",
+        },
+    ]
