@@ -31,6 +31,7 @@ BASE = """<!doctype html>
   caption { text-align: left; color: var(--muted); padding: .2rem 0; }
   th, td { border: 1px solid var(--line); padding: .3rem .5rem; text-align: left; vertical-align: top; }
   th { background: var(--head); font-weight: 600; }
+  td.time { min-width: 6.5rem; } td.errcell { min-width: 22rem; }
   td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
   code { font: 13px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
   .status { font-weight: 600; padding: 0 .35rem; border-radius: 3px; border: 1px solid currentColor; }
@@ -124,18 +125,18 @@ OVERVIEW = (
   <tbody>
   {% for r in runs %}
     <tr>
-      <td>{{ r.started_at | when }}</td>
+      <td class="time">{{ r.started_at | when }}</td>
       <th scope="row">{{ r.flow }}</th>
       <td><code>{{ r.dag_id }}</code><br><code>{{ r.run_id }}</code></td>
       <td>{{ status(r.status) }}</td>
       <td class="num">{{ r.attempts }}</td>
-      <td>{{ r.finished_at | when }}</td>
+      <td class="time">{{ r.finished_at | when }}</td>
       <td class="num">{{ r.duration_seconds | duration }}</td>
       <td>{% set flat = r.counts | flatten %}
         {% if flat %}<details><summary>{{ t.n_counts.format(n=flat | length) }}</summary>
         <ul class="counts">{% for k, v in flat %}<li>{{ k }}: <strong>{{ v }}</strong></li>{% endfor %}</ul>
         </details>{% else %}{{ t.none }}{% endif %}</td>
-      <td>{% if r.errors %}<ul class="errs">
+      <td class="errcell">{% if r.errors %}<ul class="errs">
         {% for e in r.errors %}<li><code>{{ e.code }}</code>{% if e.where %} [{{ e.where }}]{% endif %}
           {% if e.field %} [{{ e.field }}]{% endif %} – {{ meaning(e.code) }}
           {% if e.detail %}<br><span class="muted">{{ t.detail }}: {{ e.detail }}</span>{% endif %}</li>
@@ -154,7 +155,7 @@ OVERVIEW = (
 <p class="empty">{{ t.reference_empty }}</p>
 {% else %}
 <div class="wrap"><table>
-  <thead><tr><th scope="col">{{ t.kind }}</th><th scope="col" class="num">{{ t.items }}</th>
+  <thead><tr><th scope="col">{{ t.kind }}</th><th scope="col" class="num">{{ t['items'] }}</th>
     <th scope="col">{{ t.fetched_at }}</th><th scope="col" class="num">{{ t.added }}</th>
     <th scope="col" class="num">{{ t.changed }}</th><th scope="col" class="num">{{ t.removed }}</th>
     <th scope="col" class="num">{{ t.snapshot_id }}</th>
@@ -206,7 +207,7 @@ OVERVIEW = (
         {% if d.changed_after_send and d.lookup_required %}<br>{% endif %}
         {% if d.lookup_required %}{{ t.lookup_required }}{% endif %}
         {% if not d.changed_after_send and not d.lookup_required %}{{ t.none }}{% endif %}</td>
-      <td>{% if d.errors or d.last_error_code %}<ul class="errs">
+      <td class="errcell">{% if d.errors or d.last_error_code %}<ul class="errs">
         {% for e in d.errors %}<li><code>{{ e.code }}</code>{% if e.field %} [{{ e.field }}]{% endif %}
           – {{ meaning(e.code) }}
           {% if e.detail %}<br><span class="muted">{{ t.detail }}: {{ e.detail }}</span>{% endif %}
@@ -228,7 +229,7 @@ OVERVIEW = (
 {% if explained %}
 <section id="codes" aria-labelledby="codes-h">
 <h2 id="codes-h">{{ t.codes_on_page }}</h2>
-{{ codes_table(explained, t.codes_on_page) }}
+{{ codes_table(explained, t.codes_on_page_intro) }}
 </section>
 {% endif %}
 {% endif %}
@@ -249,7 +250,7 @@ CATALOGUE = """
   {% if code %}<a href="{{ root }}/catalogue?lang={{ lang }}">{{ t.show_all }}</a>{% endif %}
 </form>
 <div class="wrap"><table>
-  <caption>{{ entries | length }}</caption>
+  <caption>{{ t.n_codes.format(n=entries | length) }}</caption>
   <thead><tr><th scope="col">{{ t.code }}</th><th scope="col" lang="fi">{{ t.meaning_fi }}</th>
     <th scope="col" lang="en">{{ t.meaning_en }}</th><th scope="col">{{ t.fix }}</th><th scope="col">{{ t.where }}</th>
     <th scope="col">{{ t.retryable }}</th></tr></thead>
