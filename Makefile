@@ -14,7 +14,7 @@ export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__UNIT_TEST_MODE := False
 
-.PHONY: venv demo test bench bench-full lint format freeze clean
+.PHONY: venv demo test ui bench bench-full lint format freeze clean
 
 # The venv is (re)built when the pinned files change; the stamp records a finished install.
 $(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
@@ -33,6 +33,11 @@ test: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/python -m pytest
+
+# The ledger's report pages outside Airflow, for the demo's ledger (inside Airflow the plugin mounts them).
+UI_PORT ?= 8788
+ui: venv
+	$(VENV)/bin/python -m taimer_procountor.report_ui --ledger-url sqlite:///$(CURDIR)/var/demo/ledger.sqlite --port $(UI_PORT)
 
 # Benchmarks print ratios (our code against the floor a bare loop or the rate limit sets); they never pass or fail
 # on time. See docs/benchmarks.md.
