@@ -28,6 +28,9 @@ def test_reference_snapshot_diff(ledger):
     assert first.added == ["3000", "3010", "3020"] and first.has_changes and first
     same = ledger.save_reference_snapshot("ledger_accounts", list(reversed(ACCOUNTS)), "ledgerAccountCode")
     assert not same.has_changes and not same and same.unchanged == ["3000", "3010", "3020"]
+    # the same content again is no new payload copy: the latest row is reused and only its last_seen_at moves
+    assert same.reused and same.snapshot_id == first.snapshot_id
+    assert ledger.latest_reference_snapshot("ledger_accounts").last_seen_at >= first_fetched(ledger, first)
 
     changed_items = [
         {**ACCOUNTS[0], "name": "Myynti ALV 25,5 % (uusi)"},
@@ -36,7 +39,8 @@ def test_reference_snapshot_diff(ledger):
     ]
     diff = ledger.save_reference_snapshot("ledger_accounts", changed_items, "ledgerAccountCode")
     assert (diff.added, diff.changed, diff.removed, diff.unchanged) == (["3030"], ["3000"], ["3020"], ["3010"])
-    assert diff.summary() == {"added": 1, "changed": 1, "removed": 1, "unchanged": 1}
+    assert diff.summary() == {"added": 1, "changed": 1, "removed": 1, "unchanged": 1, "kept": 0}
+    assert not diff.reused and diff.snapshot_id != first.snapshot_id
     snap = ledger.latest_reference_snapshot("ledger_accounts")
     assert snap.item_count == 3 and snap.id == diff.snapshot_id and snap.changed_count == 1
     assert [i["ledgerAccountCode"] for i in ledger.reference_items("ledger_accounts")] == ["3000", "3010", "3030"]
@@ -45,7 +49,44 @@ def test_reference_snapshot_diff(ledger):
     assert back.added == ["3020"]
     # Kinds are independent.
     assert ledger.save_reference_snapshot("cost_centers", [{"id": 1, "name": "Helsinki"}]).added == ["1"]
-    assert ledger.prune_reference_snapshots("ledger_accounts", keep=1) == 3
+    assert ledger.prune_reference_snapshots("ledger_accounts", keep=1) == 2  # 3 rows: the repeat reused the first
+
+
+def first_fetched(ledger, diff):
+    with ledger.read() as s:
+        from taimer_procountor.ledger.models import ReferenceSnapshot
+
+        return s.get(ReferenceSnapshot, diff.snapshot_id).fetched_at
+
+
+def test_kept_keys_keep_their_last_good_copy(ledger):
+    ledger.save_reference_snapshot("ledger_accounts", ACCOUNTS, "ledgerAccountCode")
+    # 3010 was unreadable this time: not removed, its last good copy stays current; 3020 really went away
+    diff = ledger.save_reference_snapshot("ledger_accounts", ACCOUNTS[:1], "ledgerAccountCode", keep_keys=["3010"])
+    assert diff.kept == ["3010"] and diff.removed == ["3020"]
+    assert [i["name"] for i in ledger.reference_items("ledger_accounts")] == ["Myynti ALV 25,5 %", "Myynti ALV 14 %"]
+    # a row without any key was unreadable: nothing is removed at all
+    diff = ledger.save_reference_snapshot("ledger_accounts", [], "ledgerAccountCode", keep_missing=True)
+    assert diff.removed == [] and diff.kept == ["3000", "3010"]
+    assert len(ledger.reference_items("ledger_accounts")) == 2
+
+
+def test_unpublished_kinds_until_marked_and_again_after_a_change(ledger):
+    kinds = ["ledger_accounts", "cost_centers"]
+    ledger.save_reference_snapshot("ledger_accounts", ACCOUNTS, "ledgerAccountCode")
+    pending = ledger.unpublished_reference_kinds(kinds)
+    assert set(pending) == {"ledger_accounts", "cost_centers"}  # never published: both count as changed
+    # nothing marked (a run that failed before publishing, or a retried fetch): still pending
+    ledger.save_reference_snapshot("ledger_accounts", ACCOUNTS, "ledgerAccountCode")
+    assert ledger.unpublished_reference_kinds(kinds) == pending
+    assert ledger.mark_reference_published(pending, run_id="r1") == 2
+    assert ledger.mark_reference_published(pending, run_id="r1") == 2  # a retried publish: same result
+    assert ledger.unpublished_reference_kinds(kinds) == {}
+    ledger.save_reference_snapshot("ledger_accounts", ACCOUNTS[:2], "ledgerAccountCode")
+    assert list(ledger.unpublished_reference_kinds(kinds)) == ["ledger_accounts"]
+    # back to what was published: nothing to announce
+    ledger.save_reference_snapshot("ledger_accounts", ACCOUNTS, "ledgerAccountCode")
+    assert ledger.unpublished_reference_kinds(kinds) == {}
 
 
 def test_reference_snapshot_rejects_repeated_or_missing_keys(ledger):
@@ -129,3 +170,21 @@ def test_run_records_are_idempotent(ledger):
     assert len(ledger.runs(dag_id="taimer_procountor_outbound")) == 1
     got = ledger.get_run("taimer_procountor_outbound", "scheduled__2025-05-01", "sales_invoices")
     assert got.counts == {"sent": 9, "failed": 1} and got.errors[0]["code"] == "ERROR_OPERATOR"
+
+
+def test_step_errors_survive_finish_run_and_are_redacted(ledger):
+    from taimer_procountor.redaction import register_secret
+
+    register_secret("step-error-secret-value")
+    args = ("procountor_reference_sync", "manual__1", "reference_sync")
+    ledger.record_step_error(*args, "fetch_snapshot", "PROCOUNTOR_SERVER_ERROR", "503", try_number=1)
+    ledger.record_step_error(
+        *args, "fetch_snapshot", "PROCOUNTOR_UNAUTHORIZED", "token step-error-secret-value refused", try_number=2
+    )
+    ledger.finish_run(*args, "failed", counts={}, errors=[{"code": "X"}])
+    ledger.finish_run(*args, "failed", counts={}, errors=[{"code": "X"}])  # a retried report: same record
+    latest = ledger.step_errors(*args)
+    assert list(latest) == ["fetch_snapshot"]
+    assert latest["fetch_snapshot"]["code"] == "PROCOUNTOR_UNAUTHORIZED" and latest["fetch_snapshot"]["try_number"] == 2
+    assert "step-error-secret-value" not in str(ledger.get_run(*args).step_errors)
+    assert len(ledger.get_run(*args).step_errors) == 2 and ledger.get_run(*args).attempts == 1

@@ -79,6 +79,8 @@ class ReferenceSnapshot(Base):
     changed_count: Mapped[int] = mapped_column(Integer, default=0)
     removed_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # a later fetch with the very same content reuses this row (no new payload copy) and only moves this time
+    last_seen_at: Mapped[datetime | None]
 
 
 class ReferenceItem(Base):
@@ -107,6 +109,19 @@ class ReferencePushed(Base):
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     item_hash: Mapped[str] = mapped_column(String(64))
     pushed_at: Mapped[datetime]
+
+
+class ReferencePublished(Base):
+    """What the reference-snapshot asset last announced, per snapshot kind: the hash of the kind's current items
+    when the event was emitted. A kind whose current hash differs has an unpublished change."""
+
+    __tablename__ = "reference_published"
+
+    kind: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state_hash: Mapped[str] = mapped_column(String(64))
+    snapshot_id: Mapped[int | None] = mapped_column(Integer)
+    run_id: Mapped[str | None] = mapped_column(String(250))
+    published_at: Mapped[datetime]
 
 
 # ---------------------------------------------------------------------------------------------------------- outbound
@@ -245,3 +260,6 @@ class FlowRun(Base):
     duration_seconds: Mapped[float | None] = mapped_column(Float)
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
     errors: Mapped[list[Any]] = mapped_column(default=list)
+    # why a task failed, per attempt ({where, code, detail, at}); kept apart from ``errors`` (which ``finish_run``
+    # replaces) so a retried report still sees them
+    step_errors: Mapped[list[Any] | None] = mapped_column(default=list)

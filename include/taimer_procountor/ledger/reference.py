@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 
 from taimer_procountor.ledger._common import lock_name, now_or
 from taimer_procountor.ledger.hashing import content_hash, to_json
-from taimer_procountor.ledger.models import ReferenceItem, ReferencePushed, ReferenceSnapshot
+from taimer_procountor.ledger.models import ReferenceItem, ReferencePublished, ReferencePushed, ReferenceSnapshot
 
 DEFAULT_KEY_FIELD = "id"
 
@@ -29,6 +29,8 @@ class SnapshotDiff:
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # absent from this fetch, but kept (``keep_keys``/``keep_missing``)
+    reused: bool = False  # the content equals the latest snapshot's: that row was reused, no new payload copy
 
     @property
     def has_changes(self) -> bool:
@@ -43,6 +45,7 @@ class SnapshotDiff:
             "changed": len(self.changed),
             "removed": len(self.removed),
             "unchanged": len(self.unchanged),
+            "kept": len(self.kept),
         }
 
 
@@ -71,12 +74,23 @@ class ReferenceRepository:
         items: Sequence[dict[str, Any]],
         key_field: str = DEFAULT_KEY_FIELD,
         fetched_at: datetime | None = None,
+        *,
+        keep_keys: Iterable[str] = (),
+        keep_missing: bool = False,
     ) -> SnapshotDiff:
         """Store what Procountor returned for ``kind`` (one snapshot row with the payload, plus per-item rows) and
-        return the difference to the previous state. Saving the same items again reports no changes."""
+        return the difference to the previous state. Saving the same items again reports no changes, and reuses the
+        latest snapshot row (its ``last_seen_at`` moves) instead of storing another copy of the same payload.
+
+        ``keep_keys``: keys missing from ``items`` that must not be marked removed (their row could not be read this
+        time: the last good copy stays current). ``keep_missing``: mark nothing removed at all (a row without a key
+        was unreadable, so any missing key may be that row). One transaction: the kind is saved whole or not at all.
+        """
         fetched_at = now_or(fetched_at)
         keyed = _keyed(items, key_field)
         payload = [keyed[k][0] for k in sorted(keyed)]
+        payload_hash = content_hash(payload)
+        keep = {str(k) for k in keep_keys}
         with self.write() as s:
             lock_name(s, self.dialect, f"reference:{kind}")
             current = {
@@ -86,20 +100,39 @@ class ReferenceRepository:
             added = sorted(k for k in keyed if k not in live)
             changed = sorted(k for k in keyed if k in live and live[k].item_hash != keyed[k][1])
             unchanged = sorted(k for k in keyed if k in live and live[k].item_hash == keyed[k][1])
-            removed = sorted(k for k in live if k not in keyed)
-            snap = ReferenceSnapshot(
-                kind=kind,
-                key_field=key_field,
-                fetched_at=fetched_at,
-                content_hash=content_hash(payload),
-                item_count=len(payload),
-                payload=payload,
-                added_count=len(added),
-                changed_count=len(changed),
-                removed_count=len(removed),
-                created_at=now_or(None),
+            missing = sorted(k for k in live if k not in keyed)
+            kept = [k for k in missing if keep_missing or k in keep]
+            removed = [k for k in missing if k not in set(kept)]
+            latest = s.execute(
+                select(ReferenceSnapshot)
+                .where(ReferenceSnapshot.kind == kind)
+                .order_by(ReferenceSnapshot.fetched_at.desc(), ReferenceSnapshot.id.desc())
+                .limit(1)
+            ).scalar_one_or_none()
+            reused = (
+                latest is not None
+                and latest.content_hash == payload_hash
+                and latest.key_field == key_field
+                and not (added or changed or removed)
             )
-            s.add(snap)
+            if reused:
+                snap = latest
+                snap.last_seen_at = fetched_at
+            else:
+                snap = ReferenceSnapshot(
+                    kind=kind,
+                    key_field=key_field,
+                    fetched_at=fetched_at,
+                    content_hash=payload_hash,
+                    item_count=len(payload),
+                    payload=payload,
+                    added_count=len(added),
+                    changed_count=len(changed),
+                    removed_count=len(removed),
+                    created_at=now_or(None),
+                    last_seen_at=fetched_at,
+                )
+                s.add(snap)
             s.flush()
             for key, (plain, digest) in keyed.items():
                 row = current.get(key)
@@ -126,7 +159,7 @@ class ReferenceRepository:
             for key in removed:
                 live[key].removed_at = fetched_at
                 live[key].changed_at = fetched_at
-            return SnapshotDiff(kind, snap.id, added, changed, removed, unchanged)
+            return SnapshotDiff(kind, snap.id, added, changed, removed, unchanged, kept, reused)
 
     def latest_reference_snapshot(self, kind: str) -> ReferenceSnapshot | None:
         with self.read() as s:
@@ -227,3 +260,53 @@ class ReferenceRepository:
         with self.write() as s:
             res = s.execute(delete(ReferencePushed).where(ReferencePushed.kind == kind, ReferencePushed.key.in_(keys)))
             return res.rowcount
+
+    # --- what the reference-snapshot asset last announced ------------------------------------------------------
+
+    def reference_state_hash(self, kind: str) -> str:
+        """A hash of ``kind``'s current items (keys and item hashes of the rows not removed): equal hashes, equal
+        data, whichever fetches produced it."""
+        with self.read() as s:
+            rows = s.execute(
+                select(ReferenceItem.key, ReferenceItem.item_hash)
+                .where(ReferenceItem.kind == kind, ReferenceItem.removed_at.is_(None))
+                .order_by(ReferenceItem.key)
+            ).all()
+        return content_hash([[key, digest] for key, digest in rows])
+
+    def unpublished_reference_kinds(self, kinds: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The kinds whose current data differs from what the asset last published (never published counts as
+        different): ``{kind: {"state_hash", "snapshot_id"}}``, to hand to ``mark_reference_published`` once the
+        event is out."""
+        kinds = list(kinds)
+        with self.read() as s:
+            published = {
+                row.kind: row.state_hash
+                for row in s.execute(select(ReferencePublished).where(ReferencePublished.kind.in_(kinds))).scalars()
+            }
+        out: dict[str, dict[str, Any]] = {}
+        for kind in kinds:
+            state = self.reference_state_hash(kind)
+            if published.get(kind) != state:
+                snap = self.latest_reference_snapshot(kind)
+                out[kind] = {"state_hash": state, "snapshot_id": snap.id if snap is not None else None}
+        return out
+
+    def mark_reference_published(
+        self, states: dict[str, dict[str, Any]], *, run_id: str | None = None, published_at: datetime | None = None
+    ) -> int:
+        """Record that the asset announced these kinds' states (``unpublished_reference_kinds``' answer). Repeating
+        it with the same states changes nothing that matters (idempotent)."""
+        published_at = now_or(published_at)
+        with self.write() as s:
+            lock_name(s, self.dialect, "reference_published")
+            for kind, state in states.items():
+                row = s.get(ReferencePublished, kind)
+                if row is None:
+                    row = ReferencePublished(kind=kind, state_hash=state["state_hash"], published_at=published_at)
+                    s.add(row)
+                row.state_hash = state["state_hash"]
+                row.snapshot_id = state.get("snapshot_id")
+                row.run_id = run_id
+                row.published_at = published_at
+        return len(states)

@@ -38,6 +38,7 @@ class RunRepository:
                         started_at=now,
                         counts={},
                         errors=[],
+                        step_errors=[],
                     )
                     .on_conflict_do_nothing(index_elements=["dag_id", "run_id", "flow"])
                 ).rowcount
@@ -83,6 +84,54 @@ class RunRepository:
             row.duration_seconds = max(0.0, (now - row.started_at).total_seconds())
             s.flush()
             return row
+
+    def record_step_error(
+        self,
+        dag_id: str,
+        run_id: str,
+        flow: str,
+        where: str,
+        code: str,
+        detail: str | None = None,
+        *,
+        try_number: int | None = None,
+        now: datetime | None = None,
+    ) -> FlowRun:
+        """Append why a step (task) failed to the run record's ``step_errors`` (redacted), before the task re-raises.
+        ``finish_run`` never touches these, so a retried report still finds them. A run record that does not exist
+        yet is created RUNNING."""
+        now = now_or(now)
+        entry = {"where": where, "code": code, "detail": detail, "try_number": try_number, "at": now.isoformat()}
+        with self.write() as s:
+            s.execute(
+                insert_for(self.dialect, R)
+                .values(
+                    dag_id=dag_id,
+                    run_id=run_id,
+                    flow=flow,
+                    status=RunStatus.RUNNING,
+                    attempts=1,
+                    started_at=now,
+                    counts={},
+                    errors=[],
+                    step_errors=[],
+                )
+                .on_conflict_do_nothing(index_elements=["dag_id", "run_id", "flow"])
+            )
+            row = s.execute(
+                select(R).where(R.dag_id == dag_id, R.run_id == run_id, R.flow == flow).with_for_update()
+            ).scalar_one()
+            row.step_errors = [*(row.step_errors or []), redact_json(to_json(entry))]
+            s.flush()
+            return row
+
+    def step_errors(self, dag_id: str, run_id: str, flow: str) -> dict[str, dict[str, Any]]:
+        """The latest recorded error per step (``where``) of this run."""
+        row = self.get_run(dag_id, run_id, flow)
+        latest: dict[str, dict[str, Any]] = {}
+        for entry in (row.step_errors or []) if row is not None else []:
+            latest[entry["where"]] = entry
+        return latest
 
     def get_run(self, dag_id: str, run_id: str, flow: str) -> FlowRun | None:
         with self.read() as s:
