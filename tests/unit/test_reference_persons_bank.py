@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from taimer_procountor.identifiers import valid_compact_iban
 from taimer_procountor.reference.bank import check_bank_accounts, mask_iban
-from taimer_procountor.reference.persons import identifier_digest, match_persons
+from taimer_procountor.reference.persons import IDENTIFIER_FIELD, identifier_hmac, match_persons
 from taimer_procountor.taimer.models import User
 
 HETU = "131052-308T"
+KEY = "unit-test-pseudonym-key-0123456789abcdef"
 
 
 def person(pid: int, *, email: str | None = None, identifier: str | None = None, active: bool = True) -> dict:
@@ -16,7 +19,7 @@ def person(pid: int, *, email: str | None = None, identifier: str | None = None,
         "firstName": "Maija",
         "lastName": "Meikäläinen",
         "email": email,
-        "identifierDigest": identifier_digest(identifier),
+        IDENTIFIER_FIELD: identifier_hmac(identifier, KEY),
         "active": active,
     }
 
@@ -29,9 +32,20 @@ def test_identifier_wins_over_email_and_is_normalised() -> None:
     result = match_persons(
         [person(1, email="a@example.fi", identifier=HETU)],
         [user("by-email", email="a@example.fi"), user("by-id", email="other@example.fi", hetu=" 131052-308t ")],
+        pseudonym_key=KEY,
     )
     (m,) = result.matches
     assert (m.status, m.user_id, m.rule) == ("matched", "by-id", "personal_identifier")
+
+
+def test_without_a_key_the_identifier_rule_is_off_and_email_decides() -> None:
+    persons = [person(1, email="a@example.fi", identifier=HETU)]
+    users = [user("by-email", email="a@example.fi"), user("by-id", email="other@example.fi", hetu=HETU)]
+    (m,) = match_persons(persons, users).matches
+    assert (m.status, m.user_id, m.rule) == ("matched", "by-email", "email")
+    # a key other than the one the persons' HMACs were made with matches nothing by identifier either
+    (m,) = match_persons(persons, users, pseudonym_key="another-key-entirely").matches
+    assert m.user_id == "by-email"
 
 
 def test_email_is_case_insensitive_and_trimmed() -> None:
@@ -77,11 +91,14 @@ def test_inactive_persons_and_unknown_user_links() -> None:
     assert summary["users_with_unknown_person_id"] == ["u2", "u3"]
 
 
-def test_identifier_digest_hides_the_identifier() -> None:
-    digest = identifier_digest(HETU)
+def test_identifier_hmac_is_keyed_and_never_the_plain_sha256() -> None:
+    digest = identifier_hmac(HETU, KEY)
     assert digest is not None and HETU not in digest and len(digest) == 64
-    assert identifier_digest(" 131052-308t") == digest
-    assert identifier_digest("") is None
+    assert identifier_hmac(" 131052-308t", KEY) == digest  # normalised first
+    assert digest != hashlib.sha256(HETU.encode()).hexdigest()  # not reversible by hashing every identifier
+    assert identifier_hmac(HETU, "another-key-entirely") != digest
+    assert identifier_hmac(HETU, None) is None and identifier_hmac(HETU, "") is None  # no key: nothing at all
+    assert identifier_hmac("", KEY) is None
 
 
 # --- bank accounts -----------------------------------------------------------------------------------------------

@@ -28,6 +28,8 @@ log = get_logger(__name__)
 _migrated: set[str] = set()
 
 LEDGER_CONN_ID = "taimer_procountor_ledger"
+PSEUDONYM_KEY_EXTRA = "pseudonym_key"
+PSEUDONYM_KEY_ENV = "TAIMER_PROCOUNTOR_PSEUDONYM_KEY"
 DEFAULT_FILENAME = "taimer_procountor_ledger.sqlite"
 _PG_SCHEMES = {"postgres", "postgresql", "psql", "postgresql+psycopg2"}
 # Extras that libpq understands; Airflow-only extras (cursor, iam, ...) are not passed to the driver.
@@ -115,3 +117,38 @@ def get_ledger(conn_id: str = LEDGER_CONN_ID, *, migrate_first: bool = True) -> 
         migrate(url)
         _migrated.add(key)
     return connect(url)
+
+
+def _mask(value: str) -> None:
+    register_secret(value)
+    try:
+        from airflow.sdk.log import mask_secret
+    except ImportError:  # pragma: no cover - older Task SDK layouts
+        return
+    try:
+        mask_secret(value)
+    except Exception:  # pragma: no cover - outside a task the masker may not be set up; ours still masks
+        log.debug("Airflow's secrets masker is not available here")
+
+
+def pseudonym_key(conn_id: str = LEDGER_CONN_ID) -> str | None:
+    """The key of the personal-identifier HMACs (``reference.persons.identifier_hmac``): the ledger connection's
+    extra ``pseudonym_key``, else the environment variable ``TAIMER_PROCOUNTOR_PSEUDONYM_KEY``, else None (then the
+    identifier rule is off). Registered as a secret with our redaction and Airflow's masker at once.
+
+    Make one with ``python -c "import secrets; print(secrets.token_hex(32))"``. Changing it changes every stored
+    pseudonym: the next sync sees the persons as changed (harmless, one extra write)."""
+    from airflow.exceptions import AirflowNotFoundException
+    from airflow.sdk import BaseHook
+
+    key = None
+    try:
+        conn = BaseHook.get_connection(conn_id)
+        key = (conn.extra_dejson or {}).get(PSEUDONYM_KEY_EXTRA)
+    except AirflowNotFoundException:
+        pass
+    key = key or os.environ.get(PSEUDONYM_KEY_ENV) or None
+    if key:
+        key = str(key)
+        _mask(key)
+    return key

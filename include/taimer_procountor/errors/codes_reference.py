@@ -77,6 +77,40 @@ REFERENCE_CODES: tuple[ErrorEntry, ...] = (
         FixWhere.INTEGRATION,
     ),
     ErrorEntry(
+        "REFERENCE_ITEM_INVALID",
+        "Procountorin perustietorivi oli virheellinen (esim. tuotteelta puuttuu nimi tai dimension arvolta koodi), "
+        "joten se ohitettiin; rivin edellinen kelvollinen tieto jäi voimaan. Muut rivit synkronoitiin.",
+        "A Procountor reference row was malformed (e.g. a product without a name, a dimension item without a code) "
+        "and was skipped; its last good copy stays in use. The other rows were synced.",
+        "Korjaa raportissa mainittu rivi (laji ja tunniste) Procountorissa; seuraava ajo ottaa sen mukaan.",
+        "Correct the row named in the report (kind and id) in Procountor; the next run picks it up.",
+        FixWhere.PROCOUNTOR,
+    ),
+    ErrorEntry(
+        "REFERENCE_ITEM_DUPLICATE_KEY",
+        "Procountor palautti saman tunnisteen usealla perustietorivillä; mitään niistä ei otettu, vaan tunnisteen "
+        "edellinen kelvollinen tieto jäi voimaan.",
+        "Procountor returned one id on several reference rows; none of them was taken, and the id's last good copy "
+        "stays in use.",
+        "Poista tai korjaa Procountorissa kaksoiskappale (raportissa laji ja tunniste).",
+        "Remove or correct the duplicate in Procountor (the report names the kind and the id).",
+        FixWhere.PROCOUNTOR,
+    ),
+    ErrorEntry(
+        "REFERENCE_IDENTIFIER_RULE_DISABLED",
+        "Henkilötunnukseen perustuva henkilöiden yhdistäminen on pois päältä, koska pseudonymisointiavainta ei ole "
+        "asetettu; henkilöt yhdistetään vain sähköpostilla.",
+        "Matching persons by personal identifier is off because no pseudonym key is set; persons are matched by "
+        "e-mail only.",
+        "Aseta ledger-yhteyden (taimer_procountor_ledger) extra-kenttään pseudonym_key, esim. "
+        'python -c "import secrets; print(secrets.token_hex(32))", tai ympäristömuuttuja '
+        "TAIMER_PROCOUNTOR_PSEUDONYM_KEY.",
+        "Set pseudonym_key in the extra of the ledger connection (taimer_procountor_ledger), e.g. from "
+        'python -c "import secrets; print(secrets.token_hex(32))", or the environment variable '
+        "TAIMER_PROCOUNTOR_PSEUDONYM_KEY.",
+        FixWhere.INTEGRATION,
+    ),
+    ErrorEntry(
         "REFERENCE_TAIMER_WRITE_FAILED",
         "Perustietojen kirjoitus Taimeriin epäonnistui; seuraava ajo yrittää uudelleen.",
         "Writing reference data to Taimer failed; the next run tries again.",

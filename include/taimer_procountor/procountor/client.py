@@ -36,7 +36,7 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 import requests
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from taimer_procountor.http import HttpStatusError, HttpTransport, RateLimiter, RetryPolicy, Timeouts, TransportError
 from taimer_procountor.procountor.auth import TokenManager
@@ -51,6 +51,7 @@ from taimer_procountor.procountor.models import (
     BankAccountInfo,
     Company,
     Dimension,
+    DimensionItem,
     DimensionItemValue,
     FiscalYear,
     InfoMessage,
@@ -62,7 +63,10 @@ from taimer_procountor.procountor.models import (
     PaymentEvent,
     Person,
     Product,
+    VatCountryInfo,
     VatInformation,
+    VatPercentInfo,
+    VatStatusInfo,
     to_wire,
 )
 from taimer_procountor.procountor.settings import ProcountorSettings
@@ -74,6 +78,55 @@ M = TypeVar("M", bound=BaseModel)
 
 MAX_PAGE_SIZE = 200
 MAX_ATTACHMENT_BYTES = 10_000_000
+
+
+@dataclass(frozen=True)
+class InvalidRow:
+    """One row of a reference list that did not fit its model. Carries where it was, the row's id (when the row has
+    a usable scalar id) and which fields failed with which error type, never the row's values (a person row can
+    hold personal data)."""
+
+    path: str
+    item_id: str | None
+    fields: tuple[str, ...]
+    parent_id: str | None = None  # dimension items: the dimension's id
+
+    @classmethod
+    def from_error(
+        cls, path: str, raw: Any, exc: ValidationError, *, id_field: str = "id", parent_id: Any = None
+    ) -> InvalidRow:
+        fields = tuple(
+            sorted({f"{'.'.join(str(p) for p in e.get('loc', ())) or '(row)'} ({e.get('type')})" for e in exc.errors()})
+        )
+        return cls(path, _scalar_id(raw, id_field), fields, None if parent_id is None else str(parent_id))
+
+    def describe(self) -> str:
+        return f"invalid fields: {', '.join(self.fields)}" if self.fields else "not an object"
+
+
+OnInvalid = Callable[[InvalidRow], None]
+
+
+def _scalar_id(raw: Any, id_field: str) -> str | None:
+    value = raw.get(id_field) if isinstance(raw, Mapping) else None
+    if isinstance(value, bool) or not isinstance(value, int | str) or value == "":
+        return None
+    return str(value)[:64]
+
+
+def _validate_rows(
+    model: type[M], rows: Iterable[Any], path: str, on_invalid: OnInvalid | None, *, id_field: str = "id"
+) -> Iterator[M]:
+    """Validate each row on its own. Without ``on_invalid`` a bad row raises (pydantic's ``ValidationError``), as
+    it always did; with it, the bad row is reported to ``on_invalid`` and skipped, and the others go on."""
+    for raw in rows:
+        if on_invalid is None:
+            yield model.model_validate(raw)
+            continue
+        try:
+            yield model.model_validate(raw)
+        except ValidationError as exc:
+            on_invalid(InvalidRow.from_error(path, raw, exc, id_field=id_field))
 
 
 def _param(value: Any) -> Any:
@@ -198,11 +251,13 @@ class ProcountorClient:
         *,
         page_size: int | None = None,
         keyset: bool = False,
+        on_invalid: OnInvalid | None = None,
     ) -> Iterator[M]:
         """Iterate a paged search (``{results, meta}``), loading one page at a time.
 
         ``keyset=False``: ``page=0,1,…`` with ``size``; ``keyset=True``: ``previousId`` = the last id seen, with
         ``orderById=ASC`` (stable while new items are added). Stops when a page has fewer than ``size`` items.
+        ``on_invalid``: report rows that do not fit ``model`` there and skip them (default: raise).
         """
         size = min(page_size or self.settings.page_size, MAX_PAGE_SIZE)
         base = {k: v for k, v in (params or {}).items() if v is not None}
@@ -221,8 +276,7 @@ class ProcountorClient:
             meta = body.get("meta") or {} if isinstance(body, dict) else {}
             count = int(meta.get("resultCount", len(results)))
             log.debug("%s page %s: %d results", path, previous_id if keyset else page, count)
-            for item in results:
-                yield model.model_validate(item)
+            yield from _validate_rows(model, results, path, on_invalid)
             if not results or count < size:
                 return
             if keyset:
@@ -237,35 +291,88 @@ class ProcountorClient:
     def company(self) -> Company:
         return Company.model_validate(self.get_json("/company"))
 
-    def chart_of_accounts(self) -> list[LedgerAccount]:
+    # The list calls below take ``on_invalid``: with it, a row that does not fit its model is reported there (an
+    # ``InvalidRow``: path, id, failing field names) and skipped, so one malformed row never stops the rest.
+    # Without it they raise on the first bad row, as before.
+
+    def chart_of_accounts(self, *, on_invalid: OnInvalid | None = None) -> list[LedgerAccount]:
         body = self.get_json("/coa")
-        return [LedgerAccount.model_validate(a) for a in body.get("ledgerAccounts", [])]
+        rows = body.get("ledgerAccounts", [])
+        return list(_validate_rows(LedgerAccount, rows, "/coa", on_invalid, id_field="ledgerAccountCode"))
 
-    def dimensions(self) -> list[Dimension]:
+    def dimensions(self, *, on_invalid: OnInvalid | None = None) -> list[Dimension]:
+        """``GET /dimensions``. With ``on_invalid`` each dimension and each of its items is validated on its own: a
+        bad item is reported (``parent_id`` = its dimension) and left out of an otherwise good dimension."""
         body = self.get_json("/dimensions")
-        return [Dimension.model_validate(d) for d in body]
+        if on_invalid is None:
+            return [Dimension.model_validate(d) for d in body]
+        out: list[Dimension] = []
+        for raw in body:
+            head = {k: v for k, v in raw.items() if k != "items"} if isinstance(raw, Mapping) else raw
+            try:
+                dim = Dimension.model_validate(head)
+            except ValidationError as exc:
+                on_invalid(InvalidRow.from_error("/dimensions", raw, exc))
+                continue
+            items = raw.get("items") or []
+            items = items if isinstance(items, list) else []
+            for item in items:
+                try:
+                    dim.items.append(DimensionItem.model_validate(item))
+                except ValidationError as exc:
+                    on_invalid(InvalidRow.from_error("/dimensions/items", item, exc, parent_id=dim.id))
+            out.append(dim)
+        return out
 
-    def products(self, type: str | None = None, *, active: bool | None = None, **filters: Any) -> Iterator[Product]:
+    def products(
+        self,
+        type: str | None = None,
+        *,
+        active: bool | None = None,
+        on_invalid: OnInvalid | None = None,
+        **filters: Any,
+    ) -> Iterator[Product]:
         """``GET /products`` (keyset-paged); ``type`` is SALES, PURCHASE or TRAVEL."""
         if type is not None and type not in ("SALES", "PURCHASE", "TRAVEL"):
             raise ValueError(f"product type must be SALES, PURCHASE or TRAVEL, not {type!r}")
-        return self.paged("/products", Product, _params(type=type, active=active, **filters), keyset=True)
+        params = _params(type=type, active=active, **filters)
+        return self.paged("/products", Product, params, keyset=True, on_invalid=on_invalid)
 
-    def persons(self, *, include_inactive: bool | None = None, **filters: Any) -> Iterator[Person]:
-        return self.paged("/persons", Person, _params(includeInactive=include_inactive, **filters))
+    def persons(
+        self, *, include_inactive: bool | None = None, on_invalid: OnInvalid | None = None, **filters: Any
+    ) -> Iterator[Person]:
+        params = _params(includeInactive=include_inactive, **filters)
+        return self.paged("/persons", Person, params, on_invalid=on_invalid)
 
     def person(self, person_id: int) -> Person:
         return Person.model_validate(self.get_json(f"/persons/{int(person_id)}"))
 
-    def vats_default(self) -> VatInformation:
-        return VatInformation.model_validate(self.get_json("/vats/default"))
+    def vats_default(self, *, on_invalid: OnInvalid | None = None) -> VatInformation:
+        """``GET /vats/default``. With ``on_invalid`` each percentage and each VAT status is validated on its own."""
+        body = self.get_json("/vats/default")
+        if on_invalid is None or not isinstance(body, Mapping):
+            return VatInformation.model_validate(body)
+        countries = []
+        for country in body.get("vatInformation") or []:
+            if not isinstance(country, Mapping):
+                continue
+            rows = country.get("percentages") or []
+            percentages = list(
+                _validate_rows(VatPercentInfo, rows, "/vats/default/percentages", on_invalid, id_field="vatPercent")
+            )
+            countries.append(VatCountryInfo(country=str(country.get("country") or "") or None, percentages=percentages))
+        statuses = _validate_rows(
+            VatStatusInfo, body.get("vatStatuses") or [], "/vats/default/statuses", on_invalid, id_field="vatStatus"
+        )
+        return VatInformation(vat_information=countries, vat_statuses=list(statuses))
 
-    def bank_accounts(self) -> Iterator[BankAccountInfo]:
-        return self.paged("/bankaccounts", BankAccountInfo, {})
+    def bank_accounts(self, *, on_invalid: OnInvalid | None = None) -> Iterator[BankAccountInfo]:
+        return self.paged("/bankaccounts", BankAccountInfo, {}, on_invalid=on_invalid)
 
-    def fiscal_years(self) -> list[FiscalYear]:
+    def fiscal_years(self, *, on_invalid: OnInvalid | None = None) -> list[FiscalYear]:
         body = self.get_json("/fiscalyears")
-        return [FiscalYear.model_validate(f) for f in body.get("fiscalYears", [])]
+        rows = body.get("fiscalYears", [])
+        return list(_validate_rows(FiscalYear, rows, "/fiscalyears", on_invalid))
 
 
 SALES_TYPES = frozenset({"SALES_INVOICE", "SALES_ORDER"})

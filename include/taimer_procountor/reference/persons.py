@@ -3,8 +3,11 @@
 For each Procountor person (only active persons are read):
 
 1. **Personal identifier** (henkilötunnus): the person's identifier and the user's ``personal_identifier``, both
-   normalised (spaces removed, upper case), compared as SHA-256 digests (the ledger never stores the identifier).
-   Exactly one user with it: matched. More than one: ambiguous.
+   normalised (spaces removed, upper case), compared as keyed HMAC-SHA256 pseudonyms (``identifier_hmac``; the key
+   is the ledger connection's ``pseudonym_key``). The ledger stores only the HMAC, never the identifier, and never
+   an unkeyed hash (a henkilötunnus has so few possible values that a plain SHA-256 is reversed by trying them all).
+   Exactly one user with it: matched. More than one: ambiguous. **No key configured: this rule is off** (nothing
+   identifier-derived is stored; the report says ``REFERENCE_IDENTIFIER_RULE_DISABLED``) and e-mail decides.
 2. **E-mail**, only if no identifier decided it: the person's e-mail and the user's, compared case-insensitively
    after trimming. Exactly one user: matched. More than one: ambiguous.
 3. Otherwise unmatched. **Never by name**: two people can share a name.
@@ -21,6 +24,7 @@ logs, never names, e-mails or identifiers.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,10 +40,17 @@ def normalise_identifier(value: str | None) -> str | None:
     return text or None
 
 
-def identifier_digest(value: str | None) -> str | None:
-    """SHA-256 (hex) of the normalised personal identifier, or None when there is none."""
+IDENTIFIER_FIELD = "identifierHmac"  # the persons snapshot row's field holding the pseudonym
+
+
+def identifier_hmac(value: str | None, key: str | bytes | None) -> str | None:
+    """HMAC-SHA256 (hex) of the normalised personal identifier under ``key``; None when there is no identifier or no
+    key (without a key nothing identifier-derived may be stored)."""
     norm = normalise_identifier(value)
-    return hashlib.sha256(norm.encode("utf-8")).hexdigest() if norm else None
+    if not norm or not key:
+        return None
+    raw_key = key.encode("utf-8") if isinstance(key, str) else key
+    return hmac.new(raw_key, norm.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def normalise_email(value: str | None) -> str | None:
@@ -98,10 +109,13 @@ def _field(obj: Any, name: str) -> Any:
     return obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
 
 
-def match_persons(persons: Iterable[Mapping[str, Any]], users: Iterable[Any]) -> MatchResult:
-    """Apply the rule above. ``persons``: snapshot rows (``id``, ``identifierDigest``, ``email``, ``active``);
+def match_persons(
+    persons: Iterable[Mapping[str, Any]], users: Iterable[Any], *, pseudonym_key: str | bytes | None = None
+) -> MatchResult:
+    """Apply the rule above. ``persons``: snapshot rows (``id``, ``identifierHmac``, ``email``, ``active``);
     ``users``: Taimer ``User`` models (or dicts with ``id``, ``personal_identifier``, ``email``,
-    ``procountor_person_id``)."""
+    ``procountor_person_id``); ``pseudonym_key``: the key the persons' HMACs were made with (None: the identifier
+    rule is off and only e-mail matches)."""
     users = list(users)
     persons = [p for p in persons if p.get("active", True)]
     by_digest: dict[str, list[str]] = {}
@@ -110,7 +124,7 @@ def match_persons(persons: Iterable[Mapping[str, Any]], users: Iterable[Any]) ->
     for user in users:
         uid = str(_field(user, "id"))
         previous[uid] = _field(user, "procountor_person_id")
-        digest = identifier_digest(_field(user, "personal_identifier"))
+        digest = identifier_hmac(_field(user, "personal_identifier"), pseudonym_key)
         if digest:
             by_digest.setdefault(digest, []).append(uid)
         email = normalise_email(_field(user, "email"))
@@ -120,7 +134,7 @@ def match_persons(persons: Iterable[Mapping[str, Any]], users: Iterable[Any]) ->
     first: list[PersonMatch] = []
     for person in sorted(persons, key=lambda p: int(p["id"])):
         pid = int(person["id"])
-        digest = person.get("identifierDigest")
+        digest = person.get(IDENTIFIER_FIELD) if pseudonym_key else None
         email = normalise_email(person.get("email"))
         rule, found = None, []
         if digest and by_digest.get(digest):

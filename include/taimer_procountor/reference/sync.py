@@ -19,7 +19,15 @@ from typing import Any
 
 from taimer_procountor.redaction import get_logger
 from taimer_procountor.reference.bank import check_bank_accounts
-from taimer_procountor.reference.fetch import FetchedSnapshot
+from taimer_procountor.reference.fetch import (
+    ITEM_DUPLICATE_KEY,
+    ITEM_INVALID,
+    KEEP_ITEM,
+    KEEP_MISSING,
+    SKIP_KIND,
+    FetchedSnapshot,
+    problem,
+)
 from taimer_procountor.reference.kinds import PUSHED_KEY_FIELD, SNAPSHOT_KINDS, TAIMER_KINDS, pushed_kind
 from taimer_procountor.reference.persons import MatchResult, match_persons
 from taimer_procountor.reference.transform import (
@@ -34,29 +42,88 @@ from taimer_procountor.reference.transform import (
 log = get_logger(__name__)
 
 
-def store_snapshot(ledger: Any, fetched: FetchedSnapshot, *, fetched_at: datetime | None = None) -> dict[str, Any]:
-    """Save one snapshot per kind in the ledger; return per-kind ids and added/changed/removed/unchanged counts.
+def screen_items(
+    kind: str, items: Sequence[dict[str, Any]], key_field: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Split ``items`` into rows the ledger can key and problems: a row without its key field is
+    ``REFERENCE_ITEM_INVALID`` (``keep_missing``: nothing of the kind is marked removed this time); a key that several
+    rows carry is ``REFERENCE_ITEM_DUPLICATE_KEY`` and all those rows are left out (which one is right is unknown;
+    the key keeps its last good copy). Details name the kind and key only, never a row's content."""
+    counts: dict[str, int] = {}
+    for item in items:
+        if item.get(key_field) is not None:
+            counts[str(item[key_field])] = counts.get(str(item[key_field]), 0) + 1
+    good: list[dict[str, Any]] = []
+    problems: list[dict[str, Any]] = []
+    keyless = 0
+    for item in items:
+        value = item.get(key_field)
+        if value is None:
+            keyless += 1
+        elif counts[str(value)] == 1:
+            good.append(item)
+    if keyless:
+        problems.append(
+            problem(ITEM_INVALID, kind, f"{kind}: {keyless} row(s) without {key_field}", effect=KEEP_MISSING)
+        )
+    for key in sorted(k for k, n in counts.items() if n > 1):
+        problems.append(
+            problem(
+                ITEM_DUPLICATE_KEY,
+                kind,
+                f"{kind}: {counts[key]} rows with {key_field} {key}; none of them was taken",
+                item=key,
+                effect=KEEP_ITEM,
+            )
+        )
+    return good, problems
 
-    A kind whose fetch had a problem (the cost-center dimension not found) is not saved, so the ledger keeps its
-    last good state instead of recording every item as removed."""
-    skipped = {p["kind"] for p in fetched.problems if p.get("kind")}
+
+def store_snapshot(ledger: Any, fetched: FetchedSnapshot, *, fetched_at: datetime | None = None) -> dict[str, Any]:
+    """Save one snapshot per kind in the ledger; return per-kind ids and added/changed/removed/unchanged/kept
+    counts, the problems (errors of the report) and notices.
+
+    Each kind is saved in one transaction of its own, whole or not at all. What problems do to a kind:
+
+    - ``skip_kind`` (the cost-center dimension not found, the company answer unreadable): the kind is not saved, so
+      the ledger keeps its last good state instead of recording every item as removed;
+    - ``keep_item`` (a malformed row with an id, a repeated key): the rest of the kind is saved; that item keeps its
+      last good copy (it is not marked removed, and a new item that never had a good copy is simply absent);
+    - ``keep_missing`` (a malformed row without an id): the rest is saved and no item of the kind is marked removed.
+
+    The run goes on either way; the problems make the run ``partial``."""
+    problems = [dict(p) for p in fetched.problems]
     kinds: dict[str, Any] = {}
     for kind, key_field in SNAPSHOT_KINDS.items():
-        if kind in skipped:
+        items, screened = screen_items(kind, fetched.items[kind], key_field)
+        problems += screened
+        mine = [p for p in problems if p.get("kind") == kind]
+        if any(p.get("effect", SKIP_KIND) == SKIP_KIND for p in mine):
             kinds[kind] = {"snapshot_id": None, "items": None, "skipped": True}
             continue
-        items = fetched.items[kind]
-        diff = ledger.save_reference_snapshot(kind, items, key_field=key_field, fetched_at=fetched_at)
+        diff = ledger.save_reference_snapshot(
+            kind,
+            items,
+            key_field=key_field,
+            fetched_at=fetched_at,
+            keep_keys=[p["item"] for p in mine if p.get("effect") == KEEP_ITEM and p.get("item") is not None],
+            keep_missing=any(p.get("effect") == KEEP_MISSING for p in mine),
+        )
         kinds[kind] = {"snapshot_id": diff.snapshot_id, "items": len(items), **diff.summary()}
     changed = any(k.get("added") or k.get("changed") or k.get("removed") for k in kinds.values())
-    return {"kinds": kinds, "changed": changed, "problems": [dict(p) for p in fetched.problems]}
+    return {
+        "kinds": kinds,
+        "changed": changed,
+        "problems": problems,
+        "notices": [dict(n) for n in fetched.notices],
+    }
 
 
 def desired_items(
-    ledger: Any, taimer_kind: str, *, users: Sequence[Any] | None = None
+    ledger: Any, taimer_kind: str, *, users: Sequence[Any] | None = None, pseudonym_key: str | None = None
 ) -> tuple[list[tuple[str, Any]], MatchResult | None]:
     """The full set of ``taimer_kind`` Taimer should hold, built from the ledger's current snapshot rows (and, for
-    person IDs, matched to ``users``)."""
+    person IDs, matched to ``users``; ``pseudonym_key``: the identifier HMAC key, None = match by e-mail only)."""
     (source,) = TAIMER_KINDS[taimer_kind]
     rows = ledger.reference_items(source)
     if taimer_kind == "accounts":
@@ -68,18 +135,23 @@ def desired_items(
     if taimer_kind == "vat_rates":
         return vat_rate_items(rows, finnish=is_finnish(ledger.reference_items("company"))), None
     if taimer_kind == "person_ids":
-        matches = match_persons(rows, users or [])
+        matches = match_persons(rows, users or [], pseudonym_key=pseudonym_key)
         return person_items(rows, matches), matches
     raise ValueError(f"unknown Taimer reference kind {taimer_kind!r}")
 
 
-def push_kind(ledger: Any, taimer: Any, taimer_kind: str, *, full: bool = False) -> dict[str, Any]:
+def push_kind(
+    ledger: Any, taimer: Any, taimer_kind: str, *, full: bool = False, pseudonym_key: str | None = None
+) -> dict[str, Any]:
     """Bring Taimer's ``taimer_kind`` up to date with the ledger, writing only if something changed (``full``:
-    write the whole set even if the ledger thinks Taimer has it, e.g. after someone edited Taimer by hand)."""
+    write the whole set even if the ledger thinks Taimer has it, e.g. after someone edited Taimer by hand).
+
+    Retry-safe: a failure after the Taimer write and before the ledger's mark leaves the items pending, so the
+    retry writes the same full set again (the contract makes that harmless) and then marks them."""
     from taimer_procountor.taimer.models import ReferenceKind
 
     users = list(taimer.iter_users()) if taimer_kind == "person_ids" else None
-    desired, matches = desired_items(ledger, taimer_kind, users=users)
+    desired, matches = desired_items(ledger, taimer_kind, users=users, pseudonym_key=pseudonym_key)
     records = [{PUSHED_KEY_FIELD: key, "item": model.model_dump(mode="json")} for key, model in desired]
     kind = pushed_kind(taimer_kind)
     pending = records if full else ledger.pending_reference_pushes(kind, records, key_field=PUSHED_KEY_FIELD)
@@ -120,6 +192,6 @@ def bank_account_check(ledger: Any, taimer: Any) -> dict[str, Any]:
     check = check_bank_accounts([b.iban for b in company.bank_accounts], ledger.reference_items("bank_accounts"))
     if check.ok:
         log.info("bank accounts: all %d Taimer account(s) are active in Procountor", check.taimer_accounts)
-    for problem in check.problems:
-        log.warning("bank accounts: %s %s: %s", problem["code"], problem["iban"], problem["detail"])
+    for found in check.problems:
+        log.warning("bank accounts: %s %s: %s", found["code"], found["iban"], found["detail"])
     return check.summary()
