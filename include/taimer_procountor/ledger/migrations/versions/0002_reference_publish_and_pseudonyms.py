@@ -39,13 +39,9 @@ def _strip_identifier_digests() -> None:
         payload = _loaded(payload)
         if isinstance(payload, dict) and _OLD_FIELD in payload:
             payload.pop(_OLD_FIELD)
-            bind.execute(
-                items.update().where(items.c.kind == kind, items.c.key == key).values(payload=payload)
-            )
+            bind.execute(items.update().where(items.c.kind == kind, items.c.key == key).values(payload=payload))
     snaps = sa.table("reference_snapshot", sa.column("id"), sa.column("kind"), sa.column("payload", sa.JSON()))
-    for snap_id, payload in bind.execute(
-        sa.select(snaps.c.id, snaps.c.payload).where(snaps.c.kind == "persons")
-    ).all():
+    for snap_id, payload in bind.execute(sa.select(snaps.c.id, snaps.c.payload).where(snaps.c.kind == "persons")).all():
         payload = _loaded(payload)
         if isinstance(payload, list) and any(isinstance(p, dict) and _OLD_FIELD in p for p in payload):
             cleaned = [{k: v for k, v in p.items() if k != _OLD_FIELD} if isinstance(p, dict) else p for p in payload]
