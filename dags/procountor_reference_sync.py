@@ -14,15 +14,21 @@ Nightly at **01:30 Europe/Helsinki** (before the outbound sync) and on demand, t
    Taimer users by personal identifier, then by e-mail (case-insensitive), never by name; ambiguous matches are
    refused and reported.
 5. **report**: the run summary: its return value (XCom tab: counts and ids only), a table in its log, and the
-   ledger's run record. The run fails here if a step failed after its retries.
+   ledger's run record. A failed step shows its real error code (recorded by the step before it re-raised). The
+   run fails here if a step failed after its retries.
 6. **publish**: emits the `taimer_procountor://reference-snapshot` asset event (summary in the event's extra)
-   when anything changed; skipped otherwise.
+   when Procountor's reference data differs from what the last event announced (kept in the ledger, so a retried
+   or failed run never loses a change); skipped otherwise. Taimer-only writes (`full_push`) publish nothing.
+
+Malformed Procountor rows are skipped and reported (`REFERENCE_ITEM_INVALID`); they never stop the run.
+Retry delay: env `TAIMER_PROCOUNTOR_RETRY_DELAY_SECONDS` at parse time (default 30).
 
 Connections: `procountor_default`, `taimer_default`, `taimer_procountor_ledger`. See docs/reference-sync.md.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pendulum
@@ -32,11 +38,23 @@ from taimer_procountor.airflow.assets import REFERENCE_SNAPSHOT
 
 TIMEZONE = "Europe/Helsinki"
 TAIMER_KINDS = ["accounts", "cost_centers", "products", "vat_rates", "person_ids"]  # taimer.models.ReferenceKind
+# First retry delay (then exponential, 5 min at most). Tests set it low to exercise Airflow's own retries quickly.
+RETRY_DELAY_SECONDS = float(os.environ.get("TAIMER_PROCOUNTOR_RETRY_DELAY_SECONDS") or 30)
 
 
 def _run_ids() -> tuple[str, str]:
     context = get_current_context()
     return context["dag"].dag_id, context["run_id"]
+
+
+def _guard(where: str):
+    """Record why this step failed (catalogue code, redacted detail) in the ledger's run record, then re-raise."""
+    from taimer_procountor.airflow.ledger_connection import get_ledger
+    from taimer_procountor.reference.steps import recording_failures
+
+    context = get_current_context()
+    dag_id, run_id = _run_ids()
+    return recording_failures(get_ledger, dag_id, run_id, where, try_number=context["ti"].try_number)
 
 
 @dag(
@@ -50,7 +68,7 @@ def _run_ids() -> tuple[str, str]:
     default_args={
         "owner": "data-engineering",
         "retries": 2,
-        "retry_delay": timedelta(seconds=30),
+        "retry_delay": timedelta(seconds=RETRY_DELAY_SECONDS),
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(minutes=5),
         "execution_timeout": timedelta(minutes=20),
@@ -73,61 +91,75 @@ def _run_ids() -> tuple[str, str]:
     },
 )
 def procountor_reference_sync():
-    @task
+    @task(multiple_outputs=False)
     def prepare() -> dict:
         """Migrate the ledger (idempotent) and open this run's record (a retry reuses it)."""
         from taimer_procountor.airflow.ledger_connection import get_ledger
         from taimer_procountor.reference import FLOW
 
         dag_id, run_id = _run_ids()
-        ledger = get_ledger()
-        row = ledger.start_run(dag_id, run_id, FLOW)
+        with _guard("prepare"):
+            ledger = get_ledger()
+            row = ledger.start_run(dag_id, run_id, FLOW)
         return {"dag_id": dag_id, "run_id": run_id, "flow": FLOW, "attempts": row.attempts}
 
-    @task
+    @task(multiple_outputs=False)
     def fetch_snapshot(run: dict, params: dict | None = None) -> dict:
         """Read every reference kind from Procountor and store one snapshot per kind in the ledger."""
-        from taimer_procountor.airflow.ledger_connection import get_ledger
+        from taimer_procountor.airflow.ledger_connection import get_ledger, pseudonym_key
         from taimer_procountor.airflow.procountor_hook import ProcountorHook
         from taimer_procountor.reference.fetch import fetch_snapshot as fetch
         from taimer_procountor.reference.sync import store_snapshot
 
-        with ProcountorHook().get_client() as client:
-            fetched = fetch(client, cost_center_dimension=params["cost_center_dimension"])
-        return store_snapshot(get_ledger(), fetched)
+        with _guard("fetch_snapshot"):
+            key = pseudonym_key()
+            with ProcountorHook().get_client() as client:
+                fetched = fetch(client, cost_center_dimension=params["cost_center_dimension"], pseudonym_key=key)
+            return store_snapshot(get_ledger(), fetched)
 
-    @task
+    @task(multiple_outputs=False)
     def check_bank_accounts(fetched: dict) -> dict:
         """Taimer's company IBANs against Procountor's active bank accounts; reports, never fails the run."""
         from taimer_procountor.airflow.ledger_connection import get_ledger
         from taimer_procountor.airflow.taimer_hook import TaimerHook
         from taimer_procountor.reference.sync import bank_account_check
 
-        return bank_account_check(get_ledger(), TaimerHook().get_adapter())
+        with _guard("check_bank_accounts"):
+            return bank_account_check(get_ledger(), TaimerHook().get_adapter())
 
-    @task(map_index_template="{{ reference_kind }}")
+    @task(map_index_template="{{ reference_kind }}", multiple_outputs=False)
     def push_reference(kind: str, fetched: dict, params: dict | None = None) -> dict:
         """Write one kind to Taimer if anything in it changed since the last successful push."""
-        from taimer_procountor.airflow.ledger_connection import get_ledger
+        from taimer_procountor.airflow.ledger_connection import get_ledger, pseudonym_key
         from taimer_procountor.airflow.taimer_hook import TaimerHook
         from taimer_procountor.reference.sync import push_kind
 
         get_current_context()["reference_kind"] = kind
-        return push_kind(get_ledger(), TaimerHook().get_adapter(), kind, full=bool(params["full_push"]))
+        with _guard(f"push_reference[{kind}]"):
+            return push_kind(
+                get_ledger(),
+                TaimerHook().get_adapter(),
+                kind,
+                full=bool(params["full_push"]),
+                pseudonym_key=pseudonym_key(),
+            )
 
-    @task(trigger_rule="all_done", retries=0)
+    @task(trigger_rule="all_done", multiple_outputs=False)
     def report() -> dict:
-        """Summarise the run (XCom: counts and ids only), log it as a table, close the ledger's run record."""
+        """Summarise the run (XCom: counts and ids only), log it as a table, close the ledger's run record.
+        Retries like the other tasks: ``finish_run`` replaces the record's status, counts and errors, so a repeat
+        leaves the same record; a failed run raises ``AirflowFailException``, which is not retried."""
         from airflow.sdk.exceptions import AirflowFailException
 
         from taimer_procountor.airflow.ledger_connection import get_ledger
         from taimer_procountor.redaction import get_logger
-        from taimer_procountor.reference import FLOW
+        from taimer_procountor.reference import FLOW, SNAPSHOT_KINDS
         from taimer_procountor.reference.report import build_report, ledger_counts, render_table
 
         context = get_current_context()
         ti = context["ti"]
         dag_id, run_id = _run_ids()
+        ledger = get_ledger()
         pushes = ti.xcom_pull(task_ids="push_reference", map_indexes=list(range(len(TAIMER_KINDS)))) or []
         summary = build_report(
             dag_id=dag_id,
@@ -136,27 +168,34 @@ def procountor_reference_sync():
             bank=ti.xcom_pull(task_ids="check_bank_accounts"),
             pushes=[p for p in pushes if isinstance(p, dict)],
             failed_steps=[] if ti.xcom_pull(task_ids="prepare") else ["prepare"],
+            step_errors=ledger.step_errors(dag_id, run_id, FLOW),
+            unpublished=ledger.unpublished_reference_kinds(SNAPSHOT_KINDS),
         )
         get_logger(__name__).info("\n%s", render_table(summary))
-        get_ledger().finish_run(
+        ledger.finish_run(
             dag_id, run_id, FLOW, summary["status"], counts=ledger_counts(summary), errors=summary["errors"]
         )
         if summary["status"] == "failed":
             ti.xcom_push(key="return_value", value=summary)
-            raise AirflowFailException(f"reference sync failed: {[e['where'] for e in summary['errors']]}")
+            raise AirflowFailException(f"reference sync failed: {[e['code'] for e in summary['errors']]}")
         return summary
 
-    @task(outlets=[REFERENCE_SNAPSHOT])
+    @task(outlets=[REFERENCE_SNAPSHOT], multiple_outputs=False)
     def publish(summary: dict) -> dict:
-        """Emit the reference-snapshot asset event when anything changed (a skipped task emits none)."""
+        """Emit the reference-snapshot asset event when Procountor's data differs from what the last event announced
+        (a skipped task emits none), then record in the ledger what was announced. A retry announces the same
+        states again and records them again (idempotent)."""
         from airflow.sdk.exceptions import AirflowSkipException
 
+        from taimer_procountor.airflow.ledger_connection import get_ledger
         from taimer_procountor.reference.report import asset_extra
 
-        if not (summary["snapshot_changed"] or summary["taimer_written"]):
-            raise AirflowSkipException("nothing changed in Procountor's reference data and nothing was written")
-        extra = asset_extra(summary)
-        get_current_context()["outlet_events"][REFERENCE_SNAPSHOT].extra = extra
+        if not summary["snapshot_changed"]:
+            raise AirflowSkipException("Procountor's reference data is as the last asset event announced it")
+        with _guard("publish"):
+            extra = asset_extra(summary)
+            get_current_context()["outlet_events"][REFERENCE_SNAPSHOT].extra = extra
+            get_ledger().mark_reference_published(summary["unpublished"], run_id=summary["run_id"])
         return extra
 
     run = prepare()

@@ -4,6 +4,7 @@ changed, nothing marked pushed when Taimer refused, a missing cost-center dimens
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -157,3 +158,128 @@ def test_bank_account_check_reads_ledger_and_taimer(ledger, taimer) -> None:
     store_snapshot(ledger, FetchedSnapshot(items=items))
     check = bank_account_check(ledger, adapter)
     assert check["status"] == "mismatch" and check["problems"][0]["code"] == "REFERENCE_BANK_ACCOUNT_MISMATCH"
+
+
+# --- publishing the asset: never lose a change, never announce the same state twice -----------------------------
+
+
+def run_report(ledger, fetch: dict) -> dict:
+    """What the DAG's ``report`` task computes: the kinds that differ from what the asset last announced."""
+    from taimer_procountor.reference.kinds import SNAPSHOT_KINDS
+    from taimer_procountor.reference.report import build_report
+
+    pushes = [{"kind": k, "written": False, "desired": 0} for k in TAIMER_KINDS]
+    return build_report(
+        dag_id="d",
+        run_id="r",
+        fetch=fetch,
+        bank={"status": "ok", "problems": []},
+        pushes=pushes,
+        unpublished=ledger.unpublished_reference_kinds(SNAPSHOT_KINDS),
+    )
+
+
+def publish(ledger, report: dict) -> bool:
+    """What the DAG's ``publish`` task does after emitting the event (False: skipped, no event)."""
+    if not report["snapshot_changed"]:
+        return False
+    ledger.mark_reference_published(report["unpublished"], run_id=report["run_id"])
+    return True
+
+
+def test_a_retried_fetch_after_storing_still_publishes_the_change(ledger) -> None:
+    publish(ledger, run_report(ledger, store_snapshot(ledger, FetchedSnapshot(items=snapshot_items()))))
+    items = snapshot_items()
+    items["products"][0]["price"] = 999.0
+    store_snapshot(ledger, FetchedSnapshot(items=items))  # attempt 1 stored, then failed before returning
+    retry = store_snapshot(ledger, FetchedSnapshot(items=items))  # attempt 2 sees no diff against attempt 1
+    assert not retry["changed"]
+    report = run_report(ledger, retry)
+    assert report["snapshot_changed"] and list(report["unpublished"]) == ["products"]
+    assert publish(ledger, report)
+    # unchanged next run: nothing to announce
+    assert not publish(ledger, run_report(ledger, store_snapshot(ledger, FetchedSnapshot(items=items))))
+
+
+def test_a_run_that_failed_before_publish_leaves_the_change_for_the_next_run(ledger) -> None:
+    publish(ledger, run_report(ledger, store_snapshot(ledger, FetchedSnapshot(items=snapshot_items()))))
+    items = snapshot_items()
+    items["fiscal_years"].append({"id": 2027, "startDate": "2027-01-01", "endDate": "2027-12-31"})
+    failed_run = run_report(ledger, store_snapshot(ledger, FetchedSnapshot(items=items)))
+    assert failed_run["snapshot_changed"]  # ... but the run failed: publish never ran
+    next_run = run_report(ledger, store_snapshot(ledger, FetchedSnapshot(items=items)))
+    assert next_run["snapshot_changed"] and list(next_run["unpublished"]) == ["fiscal_years"]
+    assert publish(ledger, next_run) and publish(ledger, next_run)  # a retried publish: same marks (idempotent)
+    assert not run_report(ledger, store_snapshot(ledger, FetchedSnapshot(items=items)))["snapshot_changed"]
+
+
+def test_taimer_only_writes_do_not_publish(ledger, taimer) -> None:
+    adapter, _ = taimer
+    publish(ledger, run_report(ledger, store_snapshot(ledger, FetchedSnapshot(items=snapshot_items()))))
+    fetch = store_snapshot(ledger, FetchedSnapshot(items=snapshot_items()))
+    assert push_kind(ledger, adapter, "accounts", full=True)["written"]  # a full push writes Taimer ...
+    assert not run_report(ledger, fetch)["snapshot_changed"]  # ... but Procountor's data did not change
+
+
+# --- retry safety of the push ------------------------------------------------------------------------------------
+
+
+class MarkFailsOnce:
+    """The real ledger, except that the first ``mark_reference_pushed`` fails (the worker died after Taimer's
+    answer and before the ledger's commit)."""
+
+    def __init__(self, ledger) -> None:
+        self._ledger, self.failed = ledger, False
+
+    def __getattr__(self, name):
+        return getattr(self._ledger, name)
+
+    def mark_reference_pushed(self, *args, **kwargs):
+        if not self.failed:
+            self.failed = True
+            raise ConnectionError("ledger went away after the Taimer write")
+        return self._ledger.mark_reference_pushed(*args, **kwargs)
+
+
+def test_push_retried_after_the_mark_failed_writes_the_same_set_again_and_ends_marked(ledger, taimer) -> None:
+    adapter, base = taimer
+    store_snapshot(ledger, FetchedSnapshot(items=snapshot_items()))
+    flaky = MarkFailsOnce(ledger)
+    with pytest.raises(ConnectionError):
+        push_kind(flaky, adapter, "products")
+    state_after_first = requests.get(f"{base}/_control/state", timeout=5).json()["reference"]["products"]
+    retried = push_kind(flaky, adapter, "products")  # the task's retry
+    assert retried["written"] and retried["pushed"] == 2
+    product_writes = [p for p in writes(base) if p.endswith("/reference/products")]
+    assert len(product_writes) == 2  # the same full set, twice
+    state = requests.get(f"{base}/_control/state", timeout=5).json()["reference"]["products"]
+    assert state == state_after_first and len(state) == 2  # harmless: Taimer holds the same
+    assert retried["write"]["created"] == 0 and retried["write"]["unchanged"] == 2
+    assert not push_kind(ledger, adapter, "products")["written"]  # marked now: nothing pending
+
+
+def test_a_failed_step_records_its_real_code_for_the_report(ledger) -> None:
+    from taimer_procountor.procountor.errors import ProcountorUnauthorized
+    from taimer_procountor.reference.report import build_report
+    from taimer_procountor.reference.steps import recording_failures
+
+    args = ("procountor_reference_sync", "manual__x")
+    with (
+        pytest.raises(ProcountorUnauthorized),
+        recording_failures(lambda: ledger, *args, "fetch_snapshot", try_number=3),
+    ):
+        raise ProcountorUnauthorized("GET /company -> HTTP 401: token refused")
+    with pytest.raises(KeyError), recording_failures(lambda: ledger, *args, "push_reference[products]"):
+        raise KeyError("Maija Meikäläinen")  # an unknown error's text may carry data: only its type is kept
+    errors = ledger.step_errors(*args, "reference_sync")
+    report = build_report(
+        dag_id=args[0], run_id=args[1], fetch=None, bank=None, pushes=[], step_errors=errors, unpublished={}
+    )
+    by_where = {e["where"]: e for e in report["errors"]}
+    assert by_where["fetch_snapshot"]["code"] == "PROCOUNTOR_UNAUTHORIZED"
+    assert "401" in by_where["fetch_snapshot"]["detail"]
+    assert by_where["push_reference[products]"]["code"] == "REFERENCE_STEP_FAILED"
+    assert "KeyError" in by_where["push_reference[products]"]["detail"]
+    assert "Maija" not in json.dumps(report, ensure_ascii=False)
+    assert by_where["check_bank_accounts"]["code"] == "REFERENCE_STEP_FAILED"  # failed, nothing recorded
+    assert report["status"] == "failed"

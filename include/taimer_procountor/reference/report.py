@@ -25,9 +25,14 @@ def build_report(
     bank: Mapping[str, Any] | None,
     pushes: Iterable[Mapping[str, Any] | None],
     failed_steps: list[str] | None = None,
+    step_errors: Mapping[str, Mapping[str, Any]] | None = None,
+    unpublished: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Combine the steps' summaries. A step whose summary is missing (None, or a Taimer kind without a push
-    summary) failed after its retries."""
+    summary) failed after its retries; ``step_errors`` (``ledger.step_errors``: the latest recorded failure per
+    step) gives its real code, else it is ``REFERENCE_STEP_FAILED``. ``unpublished``
+    (``ledger.unpublished_reference_kinds``): the kinds whose data differs from what the asset last announced;
+    ``snapshot_changed`` means exactly that (without it: this fetch's diff)."""
     errors: list[dict[str, Any]] = []
     failed = list(failed_steps or [])
     if fetch is None:
@@ -36,8 +41,14 @@ def build_report(
         failed.append("check_bank_accounts")
     push_by_kind: dict[str, Any] = {p["kind"]: p for p in pushes if p}
     failed += [f"push_reference[{kind}]" for kind in TAIMER_KINDS if kind not in push_by_kind]
+    recorded = step_errors or {}
     for step in sorted(set(failed)):
-        errors.append({"code": "REFERENCE_STEP_FAILED", "where": step, "detail": "see the task's log"})
+        entry = recorded.get(step)
+        if entry:
+            detail = f"{entry.get('detail') or ''} (failed after its retries)".strip()
+            errors.append({"code": entry["code"], "where": step, "detail": detail})
+        else:
+            errors.append({"code": "REFERENCE_STEP_FAILED", "where": step, "detail": "see the task's log"})
     for problem in (fetch or {}).get("problems", []):
         errors.append({"code": problem["code"], "where": problem.get("kind", "fetch"), "detail": problem.get("detail")})
     for problem in (bank or {}).get("problems", []):
@@ -61,7 +72,10 @@ def build_report(
                 "detail": f"user ids {persons['users_with_unknown_person_id']}",
             }
         )
-    notices = []
+    notices = [
+        {"code": n["code"], "where": n.get("kind", "fetch"), "detail": n.get("detail")}
+        for n in (fetch or {}).get("notices", [])
+    ]
     if persons.get("unmatched"):
         notices.append(
             {
@@ -92,7 +106,8 @@ def build_report(
         "dag_id": dag_id,
         "run_id": run_id,
         "status": status,
-        "snapshot_changed": bool((fetch or {}).get("changed")),
+        "snapshot_changed": bool(unpublished) if unpublished is not None else bool((fetch or {}).get("changed")),
+        "unpublished": {k: dict(v) for k, v in (unpublished or {}).items()},
         "taimer_written": any(t["written"] for t in taimer.values()),
         "kinds": kinds,
         "taimer": taimer,
@@ -107,7 +122,7 @@ def ledger_counts(report: Mapping[str, Any]) -> dict[str, Any]:
     """The counts stored in the ledger's run record."""
     return {
         "snapshot": {
-            k: {n: v.get(n, 0) for n in ("items", "added", "changed", "removed", "unchanged")}
+            k: {n: v.get(n, 0) for n in ("items", "added", "changed", "removed", "unchanged", "kept")}
             for k, v in report.get("kinds", {}).items()
         },
         "taimer": report.get("taimer", {}),
@@ -117,10 +132,12 @@ def ledger_counts(report: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def asset_extra(report: Mapping[str, Any]) -> dict[str, Any]:
-    """What goes into the asset event's ``extra``: what changed, per kind, and the snapshot ids to read."""
+    """What goes into the asset event's ``extra``: the kinds whose data changed since the last event
+    (``kinds_changed``), this run's diff per kind, and the snapshot ids to read."""
     return {
         "run_id": report.get("run_id"),
         "status": report.get("status"),
+        "kinds_changed": sorted(report.get("unpublished") or {}),
         "snapshot_ids": {k: v.get("snapshot_id") for k, v in report.get("kinds", {}).items()},
         "changed": {
             k: {n: v.get(n, 0) for n in ("added", "changed", "removed")}
@@ -136,7 +153,9 @@ def asset_extra(report: Mapping[str, Any]) -> dict[str, Any]:
 def render_table(report: Mapping[str, Any], *, explain: bool = True) -> str:
     """The report as fixed-width text for the task log and the demo (``explain``: each code's fi/en text and fix)."""
     lines = [f"Reference sync {report.get('run_id')}: {str(report.get('status')).upper()}", ""]
-    lines.append(f"{'Procountor snapshot':<22}{'items':>7}{'added':>7}{'changed':>9}{'removed':>9}{'unchanged':>11}")
+    lines.append(
+        f"{'Procountor snapshot':<22}{'items':>7}{'added':>7}{'changed':>9}{'removed':>9}{'unchanged':>11}{'kept':>6}"
+    )
     for kind in SNAPSHOT_KINDS:
         k = report.get("kinds", {}).get(kind)
         if not k:
@@ -146,7 +165,7 @@ def render_table(report: Mapping[str, Any], *, explain: bool = True) -> str:
             continue
         lines.append(
             f"{kind:<22}{k.get('items', 0):>7}{k.get('added', 0):>7}{k.get('changed', 0):>9}"
-            f"{k.get('removed', 0):>9}{k.get('unchanged', 0):>11}"
+            f"{k.get('removed', 0):>9}{k.get('unchanged', 0):>11}{k.get('kept', 0):>6}"
         )
     lines += ["", f"{'Taimer':<22}{'items':>7}{'pushed':>8}{'unchanged':>11}{'created':>9}{'updated':>9}{'removed':>9}"]
     for kind in TAIMER_KINDS:

@@ -1,0 +1,59 @@
+"""Why a step failed, recorded before the task re-raises: so the run report, the ledger's run record and the UI page
+show the real catalogue code (``PROCOUNTOR_UNAUTHORIZED``, ``TAIMER_SERVER_ERROR``, ...) without anyone opening a log.
+
+    with recording_failures(ledger_factory, dag_id, run_id, "fetch_snapshot", try_number=ti.try_number):
+        ...
+
+Our typed errors carry ``.code`` (a catalogue code); their text is kept, redacted and cut to 300 characters. Any
+other exception becomes ``REFERENCE_STEP_FAILED`` with the exception's type only: its text could quote data (a
+pydantic error quotes the input), so it stays in the task log.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from taimer_procountor.redaction import get_logger, redact
+from taimer_procountor.reference.kinds import FLOW
+
+log = get_logger(__name__)
+
+STEP_FAILED = "REFERENCE_STEP_FAILED"
+_CODE = re.compile(r"^[A-Z][A-Z0-9_]{2,127}$")
+MAX_DETAIL = 300
+
+
+def describe_failure(exc: BaseException) -> tuple[str, str]:
+    """``(code, detail)`` for the run report: the typed error's own code and redacted text, else the generic code
+    with the exception's type."""
+    code = getattr(exc, "code", None)
+    if isinstance(code, str) and _CODE.match(code):
+        text = redact(str(exc)).strip() or type(exc).__name__
+        return code, text[:MAX_DETAIL]
+    return STEP_FAILED, f"{type(exc).__name__} (the task's log has the traceback)"
+
+
+@contextmanager
+def recording_failures(
+    ledger: Callable[[], Any],
+    dag_id: str,
+    run_id: str,
+    where: str,
+    *,
+    try_number: int | None = None,
+    flow: str = FLOW,
+) -> Iterator[None]:
+    """Run the block; if it raises, record ``describe_failure`` in the run record's ``step_errors`` and re-raise.
+    ``ledger`` is a factory, called only on failure (the ledger itself may be what failed: then only a warning)."""
+    try:
+        yield
+    except Exception as exc:
+        code, detail = describe_failure(exc)
+        try:
+            ledger().record_step_error(dag_id, run_id, flow, where, code, detail, try_number=try_number)
+        except Exception as record_exc:  # the original error matters more than this one
+            log.warning("could not record %s's failure (%s) in the ledger: %s", where, code, type(record_exc).__name__)
+        raise
