@@ -37,6 +37,9 @@ TAIMER_API_KEY = "taimer-sandbox-key"
 PROCOUNTOR_CLIENT = ("sandbox-client", "sandbox-secret", "sandbox-api-key")
 # a synthetic henkilötunnus (the check character is right, the person is made up), for the identifier rule
 DEMO_PERSONAL_IDENTIFIER = "131052-308T"
+# SANDBOX-ONLY pseudonym key (HMAC of personal identifiers). A real deployment makes its own secret one:
+#   python -c "import secrets; print(secrets.token_hex(32))"   -> the ledger connection's extra "pseudonym_key"
+DEMO_PSEUDONYM_KEY = "demo-sandbox-only-pseudonym-key-0f3c9a7e5b2d4c6a8e1f"
 
 
 # --------------------------------------------------------------------------------------------------- scenario
@@ -110,7 +113,7 @@ def connection_env(procountor_url: str, taimer_url: str, ledger_url: str) -> dic
             }
         ),
         "AIRFLOW_CONN_TAIMER_PROCOUNTOR_LEDGER": json.dumps(
-            {"conn_type": "generic", "extra": {"sqlalchemy_url": ledger_url}}
+            {"conn_type": "generic", "extra": {"sqlalchemy_url": ledger_url, "pseudonym_key": DEMO_PSEUDONYM_KEY}}
         ),
     }
 

@@ -5,7 +5,7 @@ time, so one process per run keeps the runs apart)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,8 @@ from taimer_procountor.airflow import dag_runner as airflow_dag_runner
 
 ROOT = Path(__file__).resolve().parents[2]
 DAG_FILE = ROOT / "dags" / demo.DAG_FILE
+# Airflow's own task retries wait 1 s instead of 30 s (read by the DAG file at parse time)
+FAST_RETRIES = {"TAIMER_PROCOUNTOR_RETRY_DELAY_SECONDS": "1"}
 
 
 @dataclass
@@ -30,6 +32,8 @@ class Sandboxes:
     taimer: RunningServer
     taimer_data: Any
     procountor_fixture: Any
+    procountor_sandbox: Any = None  # the app's in-process ``Sandbox`` (state, settings)
+    issued_tokens: list[str] = field(default_factory=list)  # every access token the Procountor sandbox issued
 
     def taimer_state(self) -> dict[str, Any]:
         return requests.get(f"{self.taimer.base_url}/_control/state", timeout=10).json()
@@ -46,12 +50,22 @@ class Sandboxes:
 
 def start_sandboxes(*, bank_mismatch: bool) -> Sandboxes:
     taimer_data, fixture = demo.scenario(2026, bank_mismatch=bank_mismatch)
-    procountor = serve_in_thread(procountor_app(ProcountorSandboxSettings()))
+    app = procountor_app(ProcountorSandboxSettings())
+    procountor = serve_in_thread(app)
     taimer = serve_in_thread(taimer_app(TaimerSandboxSettings(api_key=demo.TAIMER_API_KEY, dataset=taimer_data)))
     requests.post(
         f"{procountor.base_url}/_control/fixture", json=fixture.model_dump(mode="json"), timeout=30
     ).raise_for_status()
-    return Sandboxes(procountor, taimer, taimer_data, fixture)
+    sb = Sandboxes(procountor, taimer, taimer_data, fixture, app.state.sandbox)
+    issue = app.state.sandbox.tokens.issue
+
+    def recording_issue(client_id: str, ttl_seconds: int) -> str:
+        token = issue(client_id, ttl_seconds)
+        sb.issued_tokens.append(token)
+        return token
+
+    app.state.sandbox.tokens.issue = recording_issue
+    return sb
 
 
 @pytest.fixture
@@ -73,15 +87,15 @@ def sandboxes_clean_bank() -> Iterator[Sandboxes]:
 @pytest.fixture
 def dag_runner(tmp_path: Path) -> Callable[..., dict[str, Any]]:
     """``run(sandboxes, ledger_url, conf=None) -> result``: one ``dag.test()`` of the reference DAG in a child process;
-    Airflow's output goes to ``tmp_path/airflow.log`` (printed on failure)."""
+    Airflow's output goes to ``tmp_path/airflow.log`` (printed on failure), its metadata DB is
+    ``tmp_path/airflow/airflow.db`` (XComs)."""
     home = tmp_path / "airflow"
     home.mkdir()
     log_path = tmp_path / "airflow.log"
 
     def run(sb: Sandboxes, ledger_url: str, conf: dict[str, Any] | None = None) -> dict[str, Any]:
-        env = airflow_dag_runner.airflow_env(
-            home, DAG_FILE.parent, demo.connection_env(sb.procountor.base_url, sb.taimer.base_url, ledger_url)
-        )
+        extra = {**demo.connection_env(sb.procountor.base_url, sb.taimer.base_url, ledger_url), **FAST_RETRIES}
+        env = airflow_dag_runner.airflow_env(home, DAG_FILE.parent, extra)
         result = airflow_dag_runner.run_dag_in_subprocess(env, dag_file=DAG_FILE, log_path=log_path, conf=conf)
         if result.get("state") != "success":
             print(log_path.read_text(encoding="utf-8")[-15000:])

@@ -3,8 +3,14 @@ loopback HTTP and a real ledger (SQLite file; PostgreSQL when reachable)."""
 
 from __future__ import annotations
 
+import hashlib
+import re
+import sqlite3
 from collections import Counter
+from pathlib import Path
+from typing import Any
 
+from taimer_procountor import demo
 from taimer_procountor.ledger import connect
 from taimer_procountor.reference.kinds import SNAPSHOT_KINDS
 
@@ -14,6 +20,61 @@ ASSET_URI = "taimer_procountor://reference-snapshot"
 
 def taimer_writes(entries: list[dict]) -> list[str]:
     return [f"{e['method']} {e['path']}" for e in entries if e["method"] in WRITE_METHODS]
+
+
+def sqlite_text(path: Path) -> str:
+    """Every row of a SQLite database as SQL text (all columns, JSON included)."""
+    con = sqlite3.connect(path)
+    try:
+        return "\n".join(con.iterdump())
+    finally:
+        con.close()
+
+
+def leaked_secrets(sb: Any, texts: dict[str, str]) -> list[str]:
+    """Which secrets (connection passwords, API keys, the pseudonym key, issued access tokens, bearer headers)
+    appear in which of ``texts`` (name -> content)."""
+    _client_id, secret, api_key = demo.PROCOUNTOR_CLIENT
+    secrets = {
+        "procountor client secret": secret,
+        "procountor api key": api_key,
+        "taimer api key": demo.TAIMER_API_KEY,
+        "pseudonym key": demo.DEMO_PSEUDONYM_KEY,
+        **{f"access token #{i}": token for i, token in enumerate(sb.issued_tokens)},
+    }
+    found = [f"{what} in {name}" for name, text in texts.items() for what, value in secrets.items() if value in text]
+    bearer = re.compile(r"Bearer\s+(?!\*\*\*)[A-Za-z0-9._~+/=-]{8,}")
+    found += [f"a bearer token in {name}" for name, text in texts.items() if bearer.search(text)]
+    return found
+
+
+def assert_taimer_synced(sb) -> None:
+    """What a clean run leaves in Taimer (the end state every scenario below must reach)."""
+    fixture = sb.procountor_fixture
+    active_persons = [p for p in fixture.persons if (p.get("registryInfo") or {}).get("active", True)]
+    state = sb.taimer_state()
+    ref = state["reference"]
+    assert {a["number"] for a in ref["accounts"]} == {a["ledgerAccountCode"] for a in fixture.ledger_accounts}
+    assert {c["code"] for c in ref["cost_centers"]} >= {"100", "200", "300"}
+    assert {p["procountor_product_id"] for p in ref["products"]} == {p["id"] for p in fixture.products}
+    assert {(v["kind"], v["percent"]) for v in ref["vat_rates"]} >= {("sales", "25.5"), ("purchase", "24")}
+    assert len(ref["person_ids"]) == len(active_persons)
+    users = {u["id"]: u.get("procountor_person_id") for u in state["users"]}
+    assert users["u-001"] == 8001  # by e-mail
+    assert users["u-002"] == 8002  # by personal identifier (its e-mail differs): the HMAC rule works with a key
+    assert users["u-003"] is None and users["u-dup"] is None  # ambiguous: refused
+
+
+def assert_no_secrets(sb, tmp_path: Path, ledger_file: Path) -> None:
+    """Airflow's log, the ledger (every row) and Airflow's metadata DB (XComs, task instances) hold no secret."""
+    texts = {
+        "airflow.log": (tmp_path / "airflow.log").read_text(encoding="utf-8"),
+        "ledger": sqlite_text(ledger_file),
+        "airflow metadata (XCom)": sqlite_text(tmp_path / "airflow" / "airflow.db"),
+    }
+    assert sb.issued_tokens, "the sandbox issued no token: the check below would prove nothing about tokens"
+    assert leaked_secrets(sb, texts) == []
+    assert "XCOM" in texts["airflow metadata (XCom)"].upper()  # the XCom table was really read
 
 
 def test_reference_dag_syncs_then_writes_nothing_and_reports_the_bank_mismatch(
@@ -59,17 +120,7 @@ def test_reference_dag_syncs_then_writes_nothing_and_reports_the_bank_mismatch(
         ledger.engine.dispose()
 
     # Taimer: what landed
-    state = sb.taimer_state()
-    ref = state["reference"]
-    assert {a["number"] for a in ref["accounts"]} == {a["ledgerAccountCode"] for a in fixture.ledger_accounts}
-    assert {c["code"] for c in ref["cost_centers"]} >= {"100", "200", "300"}
-    assert {p["procountor_product_id"] for p in ref["products"]} == {p["id"] for p in fixture.products}
-    assert {(v["kind"], v["percent"]) for v in ref["vat_rates"]} >= {("sales", "25.5"), ("purchase", "24")}
-    assert len(ref["person_ids"]) == len(active_persons)
-    users = {u["id"]: u.get("procountor_person_id") for u in state["users"]}
-    assert users["u-001"] == 8001  # by e-mail
-    assert users["u-002"] == 8002  # by personal identifier (its e-mail differs)
-    assert users["u-003"] is None and users["u-dup"] is None  # ambiguous: refused
+    assert_taimer_synced(sb)
     assert report["persons"]["ambiguous_person_ids"] == [8003]
     assert len(first["asset_events"]) == 1 and first["asset_events"][0]["uri"] == ASSET_URI
     assert first["asset_events"][0]["extra"]["bank_accounts"] == "mismatch"
@@ -86,9 +137,25 @@ def test_reference_dag_syncs_then_writes_nothing_and_reports_the_bank_mismatch(
     assert not again["snapshot_changed"] and not again["taimer_written"]
     assert all(v["added"] == v["changed"] == v["removed"] == 0 for v in again["kinds"].values())
 
+    # the personal identifier is in the ledger neither as such nor as its brute-forceable plain SHA-256
+    ledger_dump = sqlite_text(tmp_path / "ledger.sqlite")
+    hetu = demo.DEMO_PERSONAL_IDENTIFIER
+    assert hetu not in ledger_dump and hetu.lower() not in ledger_dump
+    assert hashlib.sha256(hetu.encode()).hexdigest() not in ledger_dump
+    assert "identifierHmac" in ledger_dump
+    assert_no_secrets(sb, tmp_path, tmp_path / "ledger.sqlite")
 
-def test_reference_dag_survives_procountor_faults(sandboxes_clean_bank, dag_runner, tmp_path) -> None:
+
+def test_reference_dag_survives_procountor_faults_and_malformed_rows(sandboxes_clean_bank, dag_runner, tmp_path):
     sb = sandboxes_clean_bank
+    # a broken Procountor: a product without a name and a cost-center item without codeName, served as they are
+    ref = sb.procountor_sandbox.state.ref
+    sb.procountor_sandbox.settings.validate_responses = False
+    bad_product = ref.fixture.products[0]
+    bad_product["name"] = None
+    dim = next(d for d in ref.fixture.dimensions if d["name"] == "Kustannuspaikka")
+    bad_item = dim["items"][0]
+    bad_item.pop("codeName")
     sb.procountor_fault({"kind": "error_before_commit", "method": "GET", "probability": 0.25, "seed": 11, "count": 8})
     sb.procountor_fault({"kind": "rate_limit", "method": "GET", "path": "^/api/persons/", "nth": 3, "count": 2})
     sb.procountor_fault({"kind": "revoke_tokens", "method": "GET", "path": "^/api/products", "nth": 1, "count": 1})
@@ -100,8 +167,48 @@ def test_reference_dag_survives_procountor_faults(sandboxes_clean_bank, dag_runn
     assert statuses[503] >= 1 and statuses[429] >= 1 and statuses[401] >= 1
     report = result["xcom"]["report"]
     assert report["bank_accounts"]["status"] == "ok"
-    assert report["kinds"]["products"]["items"] == len(sb.procountor_fixture.products)
+    # the malformed rows were skipped and reported with kind and id; everything else synced; the run is partial
+    assert report["status"] == "partial"
+    invalid = {(e["code"], e["where"]) for e in report["errors"] if e["code"].startswith("REFERENCE_ITEM")}
+    assert invalid == {("REFERENCE_ITEM_INVALID", "products"), ("REFERENCE_ITEM_INVALID", "cost_centers")}
+    assert {e["code"] for e in report["errors"]} - {"REFERENCE_ITEM_INVALID"} == {"REFERENCE_PERSON_AMBIGUOUS"}
+    details = " ".join(e["detail"] for e in report["errors"])
+    assert f"products item {bad_product['id']}" in details and f"cost_centers item {bad_item['id']}" in details
+    assert report["kinds"]["products"]["items"] == len(sb.procountor_fixture.products) - 1
     assert all(t["written"] for t in report["taimer"].values())
+    assert all(state["state"] == "success" for state in result["tasks"].values())
+    assert all(state["try_number"] == 1 for state in result["tasks"].values())  # the client absorbed the faults
+    assert len(result["asset_events"]) == 1
+
+
+def test_reference_dag_retries_a_step_whose_fault_outlasts_the_client(sandboxes_clean_bank, dag_runner, tmp_path):
+    """GET /company fails 5 times: the client's own 5 attempts give up, Airflow retries fetch_snapshot, and the run
+    ends as a clean run does, with one asset event. The run record keeps why the first try failed."""
+    sb = sandboxes_clean_bank
+    sb.procountor_fault({"kind": "error_before_commit", "method": "GET", "path": "^/api/company", "count": 5})
+    ledger_url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    result = dag_runner(sb, ledger_url)
+    assert result["state"] == "success", result
+    assert result["tasks"]["fetch_snapshot"]["try_number"] >= 2 and result["tasks"]["fetch_snapshot"]["state"] == (
+        "success"
+    )
+    assert [e["status"] for e in sb.procountor_log() if e["path"] == "/api/company"][:6] == [503] * 5 + [200]
+    report = result["xcom"]["report"]
+    # as a clean run of this scenario: only the seeded ambiguous person is reported, no failed step
+    assert [e["code"] for e in report["errors"]] == ["REFERENCE_PERSON_AMBIGUOUS"]
+    assert_taimer_synced(sb)
+    assert len(result["asset_events"]) == 1 and result["tasks"]["publish"]["try_number"] == 1
+    ledger = connect(ledger_url)
+    try:
+        run_row = ledger.get_run("procountor_reference_sync", result["run_id"], "reference_sync")
+        assert [(e["where"], e["code"], e["try_number"]) for e in run_row.step_errors] == [
+            ("fetch_snapshot", "PROCOUNTOR_SERVER_ERROR", 1)
+        ]
+        assert run_row.status == "partial" and [e["code"] for e in run_row.errors] == ["REFERENCE_PERSON_AMBIGUOUS"]
+        assert ledger.unpublished_reference_kinds(SNAPSHOT_KINDS) == {}  # what was published is recorded
+    finally:
+        ledger.engine.dispose()
+    assert_no_secrets(sb, tmp_path, tmp_path / "ledger.sqlite")
 
 
 def test_reference_dag_on_a_postgresql_ledger(sandboxes_clean_bank, dag_runner, postgres_url) -> None:
