@@ -8,6 +8,7 @@ See ``client.py`` for the call-safety rules and docs/procountor-client.md for th
 from taimer_procountor.procountor.client import (
     ActionResult,
     AttachmentsApi,
+    InvalidRow,
     InvoicesApi,
     LedgerReceiptsApi,
     ProcountorClient,
@@ -31,6 +32,7 @@ __all__ = [
     "TEST_BASE_URL",
     "ActionResult",
     "AttachmentsApi",
+    "InvalidRow",
     "InvoicesApi",
     "LedgerReceiptsApi",
     "ProcountorClient",
