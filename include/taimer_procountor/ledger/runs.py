@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from taimer_procountor.ledger._common import insert_for, now_or
 from taimer_procountor.ledger.hashing import redact_json, to_json
@@ -21,32 +22,37 @@ class RunRepository:
 
     dialect: str
 
+    def _ensure_run_row(self, s: Session, dag_id: str, run_id: str, flow: str, now: datetime) -> tuple[bool, FlowRun]:
+        """Insert this run's record (RUNNING, first attempt) unless it exists; return (created, the row locked)."""
+        created = (
+            s.execute(
+                insert_for(self.dialect, R)
+                .values(
+                    dag_id=dag_id,
+                    run_id=run_id,
+                    flow=flow,
+                    status=RunStatus.RUNNING,
+                    attempts=1,
+                    started_at=now,
+                    counts={},
+                    errors=[],
+                    step_errors=[],
+                )
+                .on_conflict_do_nothing(index_elements=["dag_id", "run_id", "flow"])
+            ).rowcount
+            == 1
+        )
+        row = s.execute(
+            select(R).where(R.dag_id == dag_id, R.run_id == run_id, R.flow == flow).with_for_update()
+        ).scalar_one()
+        return created, row
+
     def start_run(self, dag_id: str, run_id: str, flow: str, *, now: datetime | None = None) -> FlowRun:
         """Open the record of this run of ``flow``. A retried task finds the same row: it is set RUNNING again and
         ``attempts`` grows; ``started_at`` stays the first start."""
         now = now_or(now)
         with self.write() as s:
-            created = (
-                s.execute(
-                    insert_for(self.dialect, R)
-                    .values(
-                        dag_id=dag_id,
-                        run_id=run_id,
-                        flow=flow,
-                        status=RunStatus.RUNNING,
-                        attempts=1,
-                        started_at=now,
-                        counts={},
-                        errors=[],
-                        step_errors=[],
-                    )
-                    .on_conflict_do_nothing(index_elements=["dag_id", "run_id", "flow"])
-                ).rowcount
-                == 1
-            )
-            row = s.execute(
-                select(R).where(R.dag_id == dag_id, R.run_id == run_id, R.flow == flow).with_for_update()
-            ).scalar_one()
+            created, row = self._ensure_run_row(s, dag_id, run_id, flow, now)
             if not created:
                 row.attempts += 1
                 row.status = RunStatus.RUNNING
@@ -103,24 +109,7 @@ class RunRepository:
         now = now_or(now)
         entry = {"where": where, "code": code, "detail": detail, "try_number": try_number, "at": now.isoformat()}
         with self.write() as s:
-            s.execute(
-                insert_for(self.dialect, R)
-                .values(
-                    dag_id=dag_id,
-                    run_id=run_id,
-                    flow=flow,
-                    status=RunStatus.RUNNING,
-                    attempts=1,
-                    started_at=now,
-                    counts={},
-                    errors=[],
-                    step_errors=[],
-                )
-                .on_conflict_do_nothing(index_elements=["dag_id", "run_id", "flow"])
-            )
-            row = s.execute(
-                select(R).where(R.dag_id == dag_id, R.run_id == run_id, R.flow == flow).with_for_update()
-            ).scalar_one()
+            _created, row = self._ensure_run_row(s, dag_id, run_id, flow, now)
             row.step_errors = [*(row.step_errors or []), redact_json(to_json(entry))]
             s.flush()
             return row
