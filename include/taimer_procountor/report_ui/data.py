@@ -16,27 +16,14 @@ from sqlalchemy import func, or_, select
 
 from taimer_procountor.errors import CATALOGUE, lookup
 from taimer_procountor.ledger import DocState, Ledger
+from taimer_procountor.ledger.hashing import redact_json
 from taimer_procountor.ledger.models import FlowRun, OutboundDocument, ReferenceSnapshot
-from taimer_procountor.redaction import redact
 
 # Outbound documents a person has to look at.
 ATTENTION_STATES: tuple[DocState, ...] = (DocState.INVALID, DocState.FAILED, DocState.OUTCOME_UNKNOWN)
 RUN_LIMIT_DEFAULT = 50
 RUN_LIMIT_MAX = 500
 ATTENTION_LIMIT = 200
-
-
-def clean(value: Any) -> Any:
-    """``value`` with every string passed through ``redact`` (dict keys too)."""
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, Mapping):
-        return {clean(str(k)): clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [clean(v) for v in value]
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -67,7 +54,7 @@ def runs(ledger: Ledger, limit: int = RUN_LIMIT_DEFAULT) -> list[dict[str, Any]]
     limit = max(1, min(int(limit), RUN_LIMIT_MAX))
     rows: list[FlowRun] = ledger.runs(limit=limit)
     return [
-        clean(
+        redact_json(
             {
                 "id": r.id,
                 "dag_id": r.dag_id,
@@ -120,7 +107,7 @@ def reference(ledger: Ledger) -> list[dict[str, Any]]:
         row = rows[kind]
         fetched = row.fetched_at
         out.append(
-            clean(
+            redact_json(
                 {
                     "kind": kind,
                     "snapshot_id": row.id,
@@ -193,7 +180,7 @@ def outbound(ledger: Ledger) -> dict[str, Any]:
     by_state: dict[str, int] = {}
     for r in by_type_state:
         by_state[r["state"]] = by_state.get(r["state"], 0) + r["count"]
-    return clean(
+    return redact_json(
         {
             "total": sum(r["count"] for r in by_type_state),
             "by_state": dict(sorted(by_state.items(), key=lambda kv: order.get(kv[0], 99))),
