@@ -23,7 +23,7 @@ import requests
 from sandboxes.runner import RunningServer, serve_in_thread
 from sandboxes.seed.attachments import iter_blob
 from sandboxes.taimer import TaimerSandboxSettings, create_app
-from sandboxes.taimer.demo import demo_dataset
+from sandboxes.taimer.demo import demo_dataset, paging_dataset
 from taimer_procountor.http import RetryPolicy, Timeouts
 from taimer_procountor.taimer.adapter import TaimerAdapter
 from taimer_procountor.taimer.errors import (
@@ -37,7 +37,6 @@ from taimer_procountor.taimer.models import (
     DocumentKind,
     IntegrationUpdate,
     Supplier,
-    SyncState,
     SyntheticBlob,
 )
 from taimer_procountor.taimer.rest import TaimerRestAdapter
@@ -96,20 +95,7 @@ def test_taimer_rest_adapter_satisfies_the_protocol(taimer: TaimerRestAdapter) -
 
 
 def test_taimer_rest_paging_fetches_one_page_per_request(sandbox: RunningServer, taimer: TaimerRestAdapter) -> None:
-    dataset = demo_dataset()
-    template = dataset.sales_invoices[0]
-    dataset.sales_invoices = [
-        template.model_copy(
-            update={
-                "id": f"si-{n:03d}",
-                "number": 2000 + n,
-                "integration": template.integration.model_copy(
-                    update={"sync_state": SyncState.READY if n % 6 else SyncState.TRANSFERRED}
-                ),
-            }
-        )
-        for n in range(1, 31)
-    ]
+    dataset = paging_dataset(30)  # every sixth invoice already transferred: 25 ready
     control(sandbox, "POST", "/fixture", json=dataset.model_dump(mode="json"))
 
     got = [s.id for s in taimer.iter_ready(DocumentKind.SALES_INVOICE, page_size=7)]

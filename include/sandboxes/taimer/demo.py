@@ -311,3 +311,23 @@ def demo_dataset() -> TaimerDataset:
             "att-4": SyntheticBlob(kind="jpg", size=3000, seed=4),
         },
     )
+
+
+def paging_dataset(count: int) -> TaimerDataset:
+    """The demo company with ``count`` sales invoices ``si-001``…, every sixth already transferred and the rest
+    ready: enough rows to page through, with a filter that has something to leave out."""
+    dataset = demo_dataset()
+    template = dataset.sales_invoices[0]
+    dataset.sales_invoices = [
+        template.model_copy(
+            update={
+                "id": f"si-{n:03d}",
+                "number": 2000 + n,
+                "integration": template.integration.model_copy(
+                    update={"sync_state": SyncState.READY if n % 6 else SyncState.TRANSFERRED}
+                ),
+            }
+        )
+        for n in range(1, count + 1)
+    ]
+    return dataset

@@ -18,7 +18,7 @@ from decimal import Decimal
 import pytest
 
 from sandboxes.seed.attachments import blob_size, iter_blob
-from sandboxes.taimer.demo import demo_dataset
+from sandboxes.taimer.demo import demo_dataset, paging_dataset
 from taimer_procountor.taimer.adapter import TaimerAdapter
 from taimer_procountor.taimer.errors import (
     TaimerAttachmentUnavailableError,
@@ -102,20 +102,7 @@ def test_taimer_conformance_iter_ready_per_kind(taimer) -> None:
 
 
 def test_taimer_conformance_iter_ready_small_pages(taimer_backend, adapter_factory) -> None:
-    dataset = demo_dataset()
-    template = dataset.sales_invoices[0]
-    dataset.sales_invoices = [
-        template.model_copy(
-            update={
-                "id": f"si-{n:03d}",
-                "number": 2000 + n,
-                "integration": template.integration.model_copy(
-                    update={"sync_state": SyncState.READY if n % 6 else SyncState.TRANSFERRED}
-                ),
-            }
-        )
-        for n in range(1, 31)
-    ]
+    dataset = paging_dataset(30)  # every sixth invoice already transferred: 25 ready
     taimer_backend.load(dataset)
     expected = [f"si-{n:03d}" for n in range(1, 31) if n % 6]  # 25 ready
     taimer = adapter_factory()
