@@ -45,6 +45,7 @@ from taimer_procountor.taimer.models import (
     SalesInvoiceRow,
     TaimerDocument,
     TravelReport,
+    VatRateKind,
 )
 
 CENT = Decimal("0.01")
@@ -177,13 +178,16 @@ def gross_total(payload: dict[str, Any]) -> Decimal:
 # --------------------------------------------------------------------------------------------------- sales invoices
 
 
-def _row_vat_for_text_rows(invoice: SalesInvoice) -> Decimal:
-    """Header and description rows carry no amount; they take the VAT % of the invoice's first product row, so
-    they never bring in a percentage the invoice does not already use (0 when there is none)."""
-    for row in invoice.rows:
-        if row.kind is RowKind.PRODUCT:
-            return row.vat_percent
-    return Decimal(0)
+def _row_vat_for_text_rows(invoice: SalesInvoice, ctx: OutboundContext) -> Decimal:
+    """Header and description rows carry no amount, but Procountor wants a VAT % on every row: they take the VAT %
+    of the invoice's first product row whose percentage is in use and valid on the invoice date, so a text row
+    never brings in a percentage of its own, nor repeats a product row's error (else the first product row's, else
+    0)."""
+    percents = [row.vat_percent for row in invoice.rows if row.kind is RowKind.PRODUCT]
+    for percent in percents:
+        if ctx.vat_in_use(percent, VatRateKind.SALES) and ctx.vat_valid_on(percent, invoice.invoice_date):
+            return percent
+    return percents[0] if percents else Decimal(0)
 
 
 def sales_row(
@@ -294,7 +298,7 @@ def prepare_sales_invoice(
 ) -> tuple[PreparedInvoice, ...]:
     """A Taimer sales invoice (+ its customer) as one Procountor ``SALES_INVOICE``."""
     notices: list[DocumentError] = []
-    text_vat = _row_vat_for_text_rows(invoice)
+    text_vat = _row_vat_for_text_rows(invoice, ctx)
     rows = [sales_row(row, i, text_vat, ctx, notices) for i, row in enumerate(invoice.rows)]
     party, billing = sales_counterparty(invoice, customer, notices)
     extra: dict[str, Any] = {}
