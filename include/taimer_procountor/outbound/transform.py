@@ -178,16 +178,16 @@ def gross_total(payload: dict[str, Any]) -> Decimal:
 # --------------------------------------------------------------------------------------------------- sales invoices
 
 
-def _row_vat_for_text_rows(invoice: SalesInvoice, ctx: OutboundContext) -> Decimal:
-    """Header and description rows carry no amount, but Procountor wants a VAT % on every row: they take the VAT %
-    of the invoice's first product row whose percentage is in use and valid on the invoice date, so a text row
-    never brings in a percentage of its own, nor repeats a product row's error (else the first product row's, else
-    0)."""
-    percents = [row.vat_percent for row in invoice.rows if row.kind is RowKind.PRODUCT]
-    for percent in percents:
+def _text_row_vat(invoice: SalesInvoice, row: SalesInvoiceRow, ctx: OutboundContext) -> Decimal:
+    """Header and description rows carry no amount, but Procountor wants a VAT % on every row. They take the first
+    percentage, in this order, that is in use for sales and valid on the invoice date: the invoice's product rows'
+    (so a text row brings in no percentage the invoice does not already use), the row's own, 0. When none is, the
+    row's own, for validation to name."""
+    candidates = [r.vat_percent for r in invoice.rows if r.kind is RowKind.PRODUCT] + [row.vat_percent, Decimal(0)]
+    for percent in candidates:
         if ctx.vat_in_use(percent, VatRateKind.SALES) and ctx.vat_valid_on(percent, invoice.invoice_date):
             return percent
-    return percents[0] if percents else Decimal(0)
+    return row.vat_percent
 
 
 def sales_row(
@@ -298,8 +298,7 @@ def prepare_sales_invoice(
 ) -> tuple[PreparedInvoice, ...]:
     """A Taimer sales invoice (+ its customer) as one Procountor ``SALES_INVOICE``."""
     notices: list[DocumentError] = []
-    text_vat = _row_vat_for_text_rows(invoice, ctx)
-    rows = [sales_row(row, i, text_vat, ctx, notices) for i, row in enumerate(invoice.rows)]
+    rows = [sales_row(row, i, _text_row_vat(invoice, row, ctx), ctx, notices) for i, row in enumerate(invoice.rows)]
     party, billing = sales_counterparty(invoice, customer, notices)
     extra: dict[str, Any] = {}
     for key, value in (
