@@ -246,3 +246,12 @@ def test_dispatch_on_kind_other_kinds_are_not_built_yet(make_invoice, ctx):
     with pytest.raises(UnsupportedDocumentKindError) as caught:
         prepare(travel, None, ctx)
     assert caught.value.to_document_error().code == "OUTBOUND_KIND_NOT_SUPPORTED"
+
+
+def test_every_operator_the_procountor_sandbox_takes_is_a_known_operator():
+    from sandboxes.procountor.fixture import default_fixture
+    from sandboxes.seed.generator import BAD_OPERATOR
+    from taimer_procountor.outbound.context import EINVOICE_OPERATORS, normalise_operator
+
+    assert {normalise_operator(o) for o in default_fixture().einvoice_operators} <= EINVOICE_OPERATORS
+    assert normalise_operator(BAD_OPERATOR) not in EINVOICE_OPERATORS
