@@ -109,6 +109,14 @@ OUTBOUND_CODES: tuple[ErrorEntry, ...] = (
         "Correct the row's VAT percentage to the one valid on the invoice date, in Taimer.",
         FixWhere.TAIMER,
     ),
+    ErrorEntry(
+        "OUTBOUND_VAT_STATUS_NOT_IN_USE",
+        "Laskun ALV-käsittely (kotimaan myynti/osto) ei ole Procountorissa käytössä tälle laskutyypille.",
+        "The invoice's VAT status (domestic sale/purchase) is not in use in Procountor for this kind of invoice.",
+        "Ota ALV-käsittely käyttöön Procountorissa (ALV-asetukset) ja aja perustietojen synkronointi.",
+        "Enable the VAT status in Procountor (VAT settings) and run the reference sync.",
+        FixWhere.PROCOUNTOR,
+    ),
     # --- accounting ------------------------------------------------------------------------------------------
     ErrorEntry(
         "OUTBOUND_SALES_ACCOUNT_UNKNOWN",

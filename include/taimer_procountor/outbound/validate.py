@@ -195,6 +195,10 @@ def _vat_on_date(ctx: OutboundContext, kind: DocumentKind, frame: pd.DataFrame) 
     return out
 
 
+def _vat_status(ctx: OutboundContext, kind: DocumentKind, frame: pd.DataFrame) -> list[Any]:
+    return _in_set("vat_status", ctx.vat_statuses.get(vat_side(kind), frozenset()))(ctx, kind, frame)
+
+
 def _accounts(active_only: bool) -> Expectations:
     def build(ctx: OutboundContext, kind: DocumentKind, frame: pd.DataFrame) -> list[Any]:
         values = {n for n, active in ctx.ledger_accounts.items() if active or not active_only}
@@ -346,6 +350,15 @@ RULES: tuple[Rule, ...] = (
         "vat_percent",
         _vat_on_date,
         unless="OUTBOUND_VAT_PERCENT_NOT_IN_USE",
+    ),
+    Rule(
+        "OUTBOUND_VAT_STATUS_NOT_IN_USE",
+        INVOICED,
+        "the invoice's VAT status (1, domestic) is in use in Procountor for its side",
+        INVOICE_FRAME,
+        "vatStatus",
+        "vat_status",
+        _vat_status,
     ),
     Rule(
         "OUTBOUND_SALES_ACCOUNT_UNKNOWN",
@@ -524,6 +537,7 @@ def invoice_line(
         "einvoice_operator": normalise_operator(einvoice.get("operator")) or None,
         "einvoice_address": _blank(einvoice.get("address")),
         "row_count": len(payload.get("invoiceRows") or []),
+        "vat_status": payload.get("vatStatus"),
         "sales_account": accounting.sales_account if accounting is not None else None,
         "cost_center": accounting.cost_center_code if accounting is not None else None,
     }
