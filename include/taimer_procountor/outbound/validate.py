@@ -66,7 +66,9 @@ class Line:
     row: int | None = None
 
 
-PlainCheck = Callable[[TaimerDocument, Customer | None, tuple[PreparedInvoice, ...], OutboundContext], list[Any]]
+PlainCheck = Callable[
+    [TaimerDocument, Customer | None, tuple[PreparedInvoice, ...], OutboundContext], list[DocumentError]
+]
 Expectations = Callable[[OutboundContext, DocumentKind, "pd.DataFrame"], list[Any]]
 
 
