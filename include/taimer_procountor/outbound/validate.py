@@ -26,7 +26,7 @@ from taimer_procountor.errors.entry import DocumentError
 from taimer_procountor.finnish_vat import FINNISH_VAT_VALIDITY, as_percent
 from taimer_procountor.identifiers import is_valid_business_id, is_valid_reference, normalise_iban
 from taimer_procountor.outbound.context import OutboundContext, normalise_operator
-from taimer_procountor.outbound.text import cp1252_offenders, strings
+from taimer_procountor.outbound.text import cp1252_offenders, strings, stripped
 from taimer_procountor.outbound.transform import PREPARERS, PreparedInvoice, document_kind
 from taimer_procountor.taimer.models import Customer, DocumentKind, TaimerDocument, VatRateKind
 
@@ -506,11 +506,6 @@ def rules_for(kind: DocumentKind) -> tuple[Rule, ...]:
 # --------------------------------------------------------------------------------------------------- frames
 
 
-def _blank(value: str | None) -> str | None:
-    value = (value or "").strip()
-    return value or None
-
-
 def invoice_line(
     document: TaimerDocument, customer: Customer | None, index: int, prepared: PreparedInvoice
 ) -> dict[str, Any]:
@@ -531,13 +526,13 @@ def invoice_line(
         "bank_account": normalise_iban((pay.get("bankAccount") or {}).get("accountNumber")) or None,
         "channel": channel,
         "customer_id": customer.id if customer is not None else None,
-        "street": _blank(address.get("street")),
-        "zip": _blank(address.get("zip")),
-        "city": _blank(address.get("city")),
+        "street": stripped(address.get("street")),
+        "zip": stripped(address.get("zip")),
+        "city": stripped(address.get("city")),
         "needs_address": channel in ("MAIL", "ELECTRONIC_INVOICE"),
-        "email": _blank(party.get("email")),
+        "email": stripped(party.get("email")),
         "einvoice_operator": normalise_operator(einvoice.get("operator")) or None,
-        "einvoice_address": _blank(einvoice.get("address")),
+        "einvoice_address": stripped(einvoice.get("address")),
         "row_count": len(payload.get("invoiceRows") or []),
         "vat_status": payload.get("vatStatus"),
         "sales_account": accounting.sales_account if accounting is not None else None,
