@@ -197,6 +197,10 @@ def _vat_on_date(ctx: OutboundContext, kind: DocumentKind, frame: pd.DataFrame) 
     return out
 
 
+def _company_currency(ctx: OutboundContext, kind: DocumentKind, frame: pd.DataFrame) -> list[Any]:
+    return _in_set("currency", {ctx.company.currency.upper()})(ctx, kind, frame)
+
+
 def _vat_status(ctx: OutboundContext, kind: DocumentKind, frame: pd.DataFrame) -> list[Any]:
     return _in_set("vat_status", ctx.vat_statuses.get(vat_side(kind), frozenset()))(ctx, kind, frame)
 
@@ -305,6 +309,15 @@ RULES: tuple[Rule, ...] = (
         "date",
         "invoice_day",
         _period_open,
+    ),
+    Rule(
+        "OUTBOUND_CURRENCY_NOT_SUPPORTED",
+        ALL_KINDS,
+        "the invoice's currency is the company's (no exchange rate is known to send)",
+        INVOICE_FRAME,
+        "paymentInfo.currency",
+        "currency",
+        _company_currency,
     ),
     Rule(
         "OUTBOUND_BANK_ACCOUNT_MISSING",
@@ -525,6 +538,7 @@ def invoice_line(
         "due_day": pay.get("dueDate"),
         "bank_account": normalise_iban((pay.get("bankAccount") or {}).get("accountNumber")) or None,
         "channel": channel,
+        "currency": (pay.get("currency") or "").upper() or None,
         "customer_id": customer.id if customer is not None else None,
         "street": stripped(address.get("street")),
         "zip": stripped(address.get("zip")),

@@ -61,6 +61,7 @@ CASES = [
      _inv(invoice_date=date(2025, 2, 10), due_date=date(2025, 2, 24))),
     ("no-fiscal-year", "OUTBOUND_CLOSED_FISCAL_PERIOD", "date",
      _inv(invoice_date=date(2031, 2, 10), due_date=date(2031, 2, 24))),
+    ("usd", "OUTBOUND_CURRENCY_NOT_SUPPORTED", "paymentInfo.currency", _inv(currency="USD")),
     ("foreign-bank", "OUTBOUND_BANK_ACCOUNT_NOT_IN_PROCOUNTOR", "paymentInfo.bankAccount.accountNumber",
      _inv(bank_account_iban="FI3880042992782206")),
     ("inactive-bank", "OUTBOUND_BANK_ACCOUNT_INACTIVE", "paymentInfo.bankAccount.accountNumber",
