@@ -201,7 +201,6 @@ class Loader:
             return
         current_hash = document_hash(document, customer)
         prepared = self._prepare(document, customer, self.ctx)[0]
-        result.notices.extend(self._problem(n.code, doc, field=n.field, detail=n.detail) for n in prepared.notices)
         if doc.state not in POST_SEND_STATES:
             if current_hash != doc.content_hash:  # edited after validation: back to DISCOVERED for the next run
                 self.ledger.outbound.upsert_outbound(doc.source_type, doc.source_id, doc.taimer_number, current_hash)
