@@ -4,6 +4,13 @@ over loopback HTTP and a real ledger. Procountor's end state is judged from the 
 
 from __future__ import annotations
 
+import contextlib
+import itertools
+import json
+import os
+import re
+import signal
+import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -232,3 +239,137 @@ def test_happy_path_sends_each_invoice_once_with_attachments_and_a_rerun_sends_n
     assert counts["unchanged"] == counts["extracted"] and again["outcome"] == "success"
     assert second["asset_events"] == [] and second["tasks"]["publish"]["state"] == "skipped"
     assert_exactly_once(world, expected)
+
+
+# ------------------------------------------------------------------------------------------------- fault test
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            tree.setdefault(ppid, []).append(int(entry))
+    return tree
+
+
+def kill_dag_runner_children() -> list[int]:
+    """SIGKILL this process's ``dag_runner`` child and everything under it (a worker dying mid-task)."""
+    tree = _children()
+    runners = []
+    for pid in tree.get(os.getpid(), []):
+        try:
+            if b"dag_runner" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                runners.append(pid)
+        except OSError:
+            continue
+    killed: list[int] = []
+    stack = list(runners)
+    while stack:
+        pid = stack.pop()
+        stack += tree.get(pid, [])
+        killed.append(pid)
+    for pid in killed:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    return killed
+
+
+def kill_after_creates(world: World, n: int) -> list[list[int]]:
+    """Kill the running DAG right after the sandbox committed its ``n``-th invoice (before answering the POST)."""
+    state = world.procountor_app.state.sandbox.state
+    create = state.create_invoice
+    seen = itertools.count(1)
+    killed: list[list[int]] = []
+
+    def create_then_maybe_kill(body: dict[str, Any]) -> dict[str, Any]:
+        invoice = create(body)
+        if next(seen) == n:
+            killed.append(kill_dag_runner_children())
+        return invoice
+
+    state.create_invoice = create_then_maybe_kill
+    return killed
+
+
+FAULTS = [
+    {"kind": "error_before_commit", "method": "POST", "path": "^/api/invoices$", "probability": 0.06, "seed": 1},
+    {"kind": "error_after_commit", "method": "POST", "path": "^/api/invoices$", "probability": 0.05, "seed": 2},
+    {"kind": "timeout_after_commit", "method": "POST", "path": "^/api/invoices$", "nth": 15, "count": 3, "seconds": 4},
+    {"kind": "drop_after_commit", "method": "POST", "path": "^/api/invoices$", "probability": 0.04, "seed": 3},
+    {"kind": "error_after_commit", "method": "POST", "path": "^/api/attachments$", "probability": 0.08, "seed": 4},
+    {"kind": "drop_after_commit", "method": "PUT", "path": "^/api/ledgerreceipts/", "probability": 0.04, "seed": 5},
+    {"kind": "error_before_commit", "method": "GET", "probability": 0.03, "seed": 6},
+    {"kind": "rate_limit", "nth": 50, "count": 6},
+    {"kind": "revoke_tokens", "nth": 20, "count": 1},
+]
+
+
+def procountor_connection(world: World, *, rate: int, read_timeout: float) -> dict[str, str]:
+    client_id, secret, api_key = demo.PROCOUNTOR_CLIENT
+    extra = {"api_key": api_key, "rate_per_second": rate, "connect_timeout": 2, "read_timeout": read_timeout}
+    conn = {"conn_type": "http", "host": f"{world.procountor.base_url}/api", "login": client_id, "password": secret}
+    return {"AIRFLOW_CONN_PROCOUNTOR_DEFAULT": json.dumps({**conn, "extra": extra})}
+
+
+def secrets_found(world: World, texts: dict[str, str]) -> list[str]:
+    """Which secret (client secret, API keys, issued access tokens, a bearer header) appears in which text."""
+    _client, secret, api_key = demo.PROCOUNTOR_CLIENT
+    values = {"client secret": secret, "api key": api_key, "taimer key": demo.TAIMER_API_KEY}
+    values |= {f"token {i}": t for i, t in enumerate(world.issued_tokens)}
+    found = [f"{what} in {name}" for name, text in texts.items() for what, v in values.items() if v in text]
+    bearer = re.compile(r"Bearer\s+(?!\*\*\*)[A-Za-z0-9._~+/=-]{8,}")
+    return found + [f"bearer header in {name}" for name, text in texts.items() if bearer.search(text)]
+
+
+def sqlite_dump(path: Path) -> str:
+    con = sqlite3.connect(path)
+    try:
+        return "\n".join(con.iterdump())
+    finally:
+        con.close()
+
+
+@pytest.mark.timeout(900)
+def test_faults_and_a_killed_load_end_with_every_invoice_once(world_factory) -> None:
+    world = world_factory(outbound_seed(seed=11, sales_invoices=200, attachment_share=0.3), rate=40)
+    for rule in FAULTS:
+        world.fault(rule)
+    conn = procountor_connection(world, rate=40, read_timeout=2.5)
+    killed = kill_after_creates(world, 60)
+    first = world.run(extra=conn)
+    assert killed and killed[0], "the DAG run was not killed"
+    assert first["state"] == "crashed", first
+    second = world.run(extra=conn)
+    assert second["state"] == "success", second
+
+    fired = Counter(kind for e in world.procountor_log() for kind in e.get("faults", []))
+    for kind in ("error_before_commit", "error_after_commit", "timeout_after_commit", "drop_after_commit"):
+        assert fired[kind] >= 1, (kind, fired)
+    assert fired["rate_limit"] == 6 and fired["revoke_tokens"] == 1
+
+    expected = {str(d.number) for d in world.seed.taimer.sales_invoices}
+    invoices = assert_exactly_once(world, expected)
+    seeded = {(str(d.number), a.name) for d in world.seed.taimer.sales_invoices for a in d.attachments}
+    assert len(seeded) > 40
+    held = [
+        (a["referenceId"], a["name"])
+        for a in world.procountor_state()["attachments"]
+        if a["referenceType"] == "INVOICE"
+    ]
+    by_id = {inv["id"]: n for n, inv in invoices.items()}
+    assert sorted((by_id[i], name) for i, name in held) == sorted(seeded)  # each attachment exactly once
+    report = second["xcom"]["report"]
+    assert report["outcome"] == "success", report["errors"]
+    assert report["kinds"][0]["counts"]["pending"] == 0
+
+    texts = {
+        "airflow log": (world.tmp / "airflow.log").read_text(encoding="utf-8"),
+        "ledger": sqlite_dump(world.tmp / "ledger.sqlite"),
+        "airflow metadata (XCom)": sqlite_dump(world.tmp / "airflow" / "airflow.db"),
+        "report": json.dumps(report),
+    }
+    assert world.issued_tokens and "XCOM" in texts["airflow metadata (XCom)"].upper()
+    assert secrets_found(world, texts) == []
