@@ -168,7 +168,8 @@ class Loader:
     def run(self, doc_ids: Sequence[int]) -> list[DocResult]:
         """Process every document, then again those not finished (an unknown outcome to look up, a retryable
         refusal, a step after the send that failed, a claim another worker holds) after a short pause, until all
-        are finished or ``held_wait`` has passed since the first pass; what is left is reported and the next run finishes it."""
+        are finished or ``held_wait`` has passed since the first pass; what is left is reported and the next run
+        finishes it."""
         results: dict[int, DocResult] = {}
         todo = list(dict.fromkeys(doc_ids))
         deadline: float | None = None  # counted from the end of the first pass over everything
