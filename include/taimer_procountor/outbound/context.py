@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from taimer_procountor.finnish_vat import as_percent, is_valid_on
 from taimer_procountor.identifiers import normalise_iban
+from taimer_procountor.reference.transform import is_finnish
 from taimer_procountor.taimer.models import CompanySettings, Product, VatRateKind, WorkType
 
 if TYPE_CHECKING:
@@ -160,12 +161,6 @@ def _periods(rows: Iterable[Row]) -> tuple[FiscalPeriod, ...]:
     return tuple(sorted(out, key=lambda p: p.start))
 
 
-def _is_finnish(company_rows: Sequence[Row]) -> bool:
-    for r in company_rows:
-        return (r.get("country") or "FINLAND").upper() in {"FINLAND", "FI"}
-    return True
-
-
 def context_from_snapshot(
     company: CompanySettings,
     items: Mapping[str, Sequence[Row]],
@@ -205,7 +200,7 @@ def context_from_snapshot(
         inactive_bank_accounts=frozenset(i for i in inactive_ibans if i),
         vat_percentages={side: frozenset(v) for side, v in vat.items()},
         vat_statuses={side: frozenset(v) for side, v in statuses.items()},
-        finnish_vat_dates=_is_finnish(items.get("company", ())),
+        finnish_vat_dates=is_finnish(items.get("company", ())),
         ledger_accounts={str(r["ledgerAccountCode"]): _active(r) for r in items.get("ledger_accounts", ())},
         cost_centers=cost_centers,
         procountor_products={int(r["id"]): _active(r) for r in items.get("products", ())},

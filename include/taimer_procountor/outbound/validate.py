@@ -95,20 +95,30 @@ def _gx() -> Any:
     return gx
 
 
-def _cond(expression: str) -> dict[str, str]:
-    return {"row_condition": expression, "condition_parser": "pandas"}
+When = tuple[str, Any]  # (column, value): the expectation looks only at the lines where column == value
 
 
-def _in_set(column: str, values: Iterable[Any], **kw: Any) -> Callable[..., list[Any]]:
+def _when(when: When | None) -> dict[str, Any]:
+    """GX's row condition for ``when`` (built here, not at import: GX is imported only when validation runs)."""
+    if when is None:
+        return {}
+    from great_expectations.expectations.row_conditions import Column
+
+    column, value = when
+    return {"row_condition": Column(column) == value}
+
+
+def _in_set(column: str, values: Iterable[Any], when: When | None = None) -> Expectations:
     def build(ctx: OutboundContext, kind: DocumentKind, frame: pd.DataFrame) -> list[Any]:
-        return [_gx().expectations.ExpectColumnValuesToBeInSet(column=column, value_set=sorted(values), **kw)]
+        expectation = _gx().expectations.ExpectColumnValuesToBeInSet
+        return [expectation(column=column, value_set=sorted(values), **_when(when))]
 
     return build
 
 
-def _not_null(*columns: str, **kw: Any) -> Expectations:
+def _not_null(*columns: str, when: When | None = None) -> Expectations:
     def build(ctx: OutboundContext, kind: DocumentKind, frame: pd.DataFrame) -> list[Any]:
-        return [_gx().expectations.ExpectColumnValuesToNotBeNull(column=c, **kw) for c in columns]
+        return [_gx().expectations.ExpectColumnValuesToNotBeNull(column=c, **_when(when)) for c in columns]
 
     return build
 
@@ -179,7 +189,7 @@ def _vat_on_date(ctx: OutboundContext, kind: DocumentKind, frame: pd.DataFrame) 
                 column="invoice_date",
                 min_value=pd.Timestamp(valid_from) if valid_from else None,
                 max_value=pd.Timestamp(valid_to) if valid_to else None,
-                **_cond(f'vat_percent == "{as_percent(percent)}"'),
+                **_when(("vat_percent", str(as_percent(percent)))),
             )
         )
     return out
@@ -211,7 +221,7 @@ def _row_named(ctx: OutboundContext, kind: DocumentKind, frame: pd.DataFrame) ->
 
 
 def _operator_known(ctx: OutboundContext, kind: DocumentKind, frame: pd.DataFrame) -> list[Any]:
-    return _in_set("einvoice_operator", ctx.einvoice_operators, **_cond('channel == "ELECTRONIC_INVOICE"'))(
+    return _in_set("einvoice_operator", ctx.einvoice_operators, when=("channel", "ELECTRONIC_INVOICE"))(
         ctx, kind, frame
     )
 
@@ -417,7 +427,7 @@ RULES: tuple[Rule, ...] = (
         INVOICE_FRAME,
         "counterParty.einvoiceAddress",
         None,
-        _not_null("einvoice_address", "einvoice_operator", **_cond('channel == "ELECTRONIC_INVOICE"')),
+        _not_null("einvoice_address", "einvoice_operator", when=("channel", "ELECTRONIC_INVOICE")),
     ),
     Rule(
         "OUTBOUND_EINVOICE_OPERATOR_INVALID",
@@ -435,7 +445,7 @@ RULES: tuple[Rule, ...] = (
         INVOICE_FRAME,
         "counterParty.email",
         None,
-        _not_null("email", **_cond('channel == "EMAIL"')),
+        _not_null("email", when=("channel", "EMAIL")),
     ),
     Rule(
         "OUTBOUND_EMAIL_INVALID",
@@ -453,7 +463,7 @@ RULES: tuple[Rule, ...] = (
         INVOICE_FRAME,
         "counterParty.counterPartyAddress",
         None,
-        _not_null("street", "zip", "city", **_cond("needs_address == True")),
+        _not_null("street", "zip", "city", when=("needs_address", True)),
     ),
     Rule(
         "OUTBOUND_REFERENCE_NUMBER_INVALID",
