@@ -21,6 +21,8 @@ from typing import Any
 import pytest
 import requests
 
+from sandboxes import dag_runner as airflow_dag_runner
+from sandboxes.demo import program as demo
 from sandboxes.outbound_scenario import outbound_seed, store_reference_snapshot
 from sandboxes.procountor.app import create_app as procountor_app
 from sandboxes.procountor.settings import ProcountorSandboxSettings
@@ -29,8 +31,6 @@ from sandboxes.seed import SeedResult
 from sandboxes.seed.__main__ import load as load_seed
 from sandboxes.taimer.app import create_app as taimer_app
 from sandboxes.taimer.settings import TaimerSandboxSettings
-from taimer_procountor import demo
-from taimer_procountor.airflow import dag_runner as airflow_dag_runner
 from taimer_procountor.ledger import Ledger, connect, migrate
 
 ROOT = Path(__file__).resolve().parents[2]
