@@ -23,21 +23,24 @@ import requests
 
 from sandboxes import dag_runner as airflow_dag_runner
 from sandboxes.demo import program as demo
-from sandboxes.outbound_scenario import outbound_seed, store_reference_snapshot
+from sandboxes.outbound_scenario import SALES_DEFECTS, outbound_seed, store_reference_snapshot
 from sandboxes.procountor.app import create_app as procountor_app
 from sandboxes.procountor.settings import ProcountorSandboxSettings
 from sandboxes.runner import RunningServer, serve_in_thread
 from sandboxes.seed import SeedResult
+from sandboxes.seed.defects import DEFECTS, OUTBOUND_EXPECTED_CODES
 from sandboxes.seed.__main__ import load as load_seed
 from sandboxes.taimer.app import create_app as taimer_app
 from sandboxes.taimer.settings import TaimerSandboxSettings
 from taimer_procountor.ledger import Ledger, connect, migrate
+from taimer_procountor.taimer.models import DocumentKind
 
 ROOT = Path(__file__).resolve().parents[2]
 DAG_FILE = ROOT / "dags" / "taimer_to_procountor.py"
 DAG_ID = "taimer_to_procountor"
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 TOKEN_PATH = "/api/oauth/token"
+EXPECTED_CODES = OUTBOUND_EXPECTED_CODES[DocumentKind.SALES_INVOICE]
 # Airflow's own task retries after 1 s; a killed run's claims expire after 8 s
 FAST = {"TAIMER_PROCOUNTOR_RETRY_DELAY_SECONDS": "1", "TAIMER_PROCOUNTOR_CLAIM_TTL_SECONDS": "8"}
 
@@ -173,7 +176,10 @@ def assert_exactly_once(world: World, expected_numbers: set[str]) -> dict[str, d
             inv["invoiceNumber"],
             inv["status"],
         ), number
-        assert integ["sync_state"] == "transferred" and integ["errors"] == []
+        assert integ["sync_state"] == "transferred", number
+        # only a refused attachment (its own code) may be written back on an invoice that went
+        refused = {EXPECTED_CODES[d] for d in world.seed.manifest.defects_of(doc["id"]) if DEFECTS[d].attachment}
+        assert {e["code"] for e in integ["errors"]} == refused, number
         held = attachments_by_invoice.get(inv["id"], Counter())
         assert all(n == 1 for n in held.values()), f"{number}: an attachment twice: {held}"
         allowed = (
@@ -373,3 +379,39 @@ def test_faults_and_a_killed_load_end_with_every_invoice_once(world_factory) -> 
     }
     assert world.issued_tokens and "XCOM" in texts["airflow metadata (XCom)"].upper()
     assert secrets_found(world, texts) == []
+
+
+# ------------------------------------------------------------------------------------------------ defect test
+def test_every_sales_defect_is_caught_before_sending_and_the_valid_invoices_all_go(world_factory) -> None:
+    world = world_factory(outbound_seed(seed=5, sales_invoices=40, defects=SALES_DEFECTS, attachment_share=0.4))
+    manifest = world.seed.manifest
+    assert {d for ds in manifest.documents.values() for d in ds} == set(SALES_DEFECTS)
+    result = world.run()
+    assert result["state"] == "success", result
+    report = result["xcom"]["report"]
+
+    numbers = {d.id: str(d.number) for d in world.seed.taimer.sales_invoices}
+    held_back = {numbers[doc] for doc, ds in manifest.documents.items() if any(not DEFECTS[d].attachment for d in ds)}
+    expected = set(numbers.values()) - held_back
+    assert_exactly_once(world, expected)  # every valid invoice (and those with only a refused attachment) went
+    log = world.procountor_log()
+    assert [e for e in log if e["status"] == 400] == []  # nothing refused by Procountor: caught before sending
+
+    reported = {(e["code"], e["where"]) for e in report["errors"]}
+    for doc, defects in manifest.documents.items():
+        for defect in defects:
+            assert (EXPECTED_CODES[defect], f"sales_invoice:{numbers[doc]}") in reported, (doc, defect)
+    [row] = report["kinds"]
+    assert row["counts"]["invalid"] == len(held_back) and row["counts"]["created"] == len(expected)
+    assert report["outcome"] == "partial"
+    refused = sum(1 for ds in manifest.documents.values() for d in ds if DEFECTS[d].attachment)
+    assert report["details"]["attachments"]["refused"] == refused
+
+    # the invalid documents' errors are written back to Taimer with their codes
+    taimer_docs = {d["id"]: d for d in world.taimer_state()["sales_invoices"]}
+    for doc, defects in manifest.documents.items():
+        integ = taimer_docs[doc]["integration"]
+        document_defects = [d for d in defects if not DEFECTS[d].attachment]
+        if document_defects:
+            assert integ["sync_state"] == "failed" and integ["procountor_id"] is None
+            assert {EXPECTED_CODES[d] for d in document_defects} <= {e["code"] for e in integ["errors"]}

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from taimer_procountor.errors.entry import DocumentError
 from taimer_procountor.ledger import ClaimLost, DocState, Ledger, LookupRequired
 from taimer_procountor.ledger.models import OutboundAttachment, OutboundDocument
 from taimer_procountor.ledger.states import (
@@ -50,6 +51,7 @@ from taimer_procountor.summary import Problem
 from taimer_procountor.taimer.adapter import TaimerAdapter
 from taimer_procountor.taimer.errors import TaimerError
 from taimer_procountor.taimer.models import (
+    Attachment,
     DocumentKind,
     IntegrationError,
     IntegrationUpdate,
@@ -434,14 +436,7 @@ class Loader:
         return True
 
     def _attach(self, doc: OutboundDocument, prepared: PreparedInvoice, result: DocResult) -> None:
-        from taimer_procountor.outbound.attachments import (
-            HEAD_BYTES,
-            NOT_MOVED_GOOGLE_DRIVE,
-            AttachmentRefusedError,
-            SizeGuard,
-            check_attachment_head,
-            sniff,
-        )
+        from taimer_procountor.outbound.attachments import HEAD_BYTES, NOT_MOVED_GOOGLE_DRIVE, sniff
 
         moving = {a.id: a for a in prepared.attachments}
         rows = self.ledger.attachments.attachments_of(doc.id)
@@ -455,11 +450,7 @@ class Loader:
                     result.attachments["not_moved"] += 1
                 continue
             try:
-                guard = SizeGuard(self.taimer.iter_attachment_content(att.id), att.name)
-                content = b"".join(guard)
-                refusal = check_attachment_head(att.name, content[:HEAD_BYTES], att.size)
-            except AttachmentRefusedError as exc:
-                refusal = exc.error
+                content, refusal = read_attachment(self.taimer, att)
             except TaimerError as exc:
                 result.errors.append(self._problem(exc.code, doc, field="attachments", detail=exc))
                 continue
@@ -579,6 +570,33 @@ class _HeldAttachments:
                 self._left.remove(meta)
                 return meta.id
         return None
+
+
+def read_attachment(taimer: TaimerAdapter, attachment: Attachment) -> tuple[bytes, DocumentError | None]:
+    """An attachment's bytes as the load sends them, or its refusal: the head is judged on the first chunk (a
+    refused file is not read further), the rest streams through ``SizeGuard`` (10 MB at most in memory)."""
+    from taimer_procountor.outbound.attachments import (
+        HEAD_BYTES,
+        AttachmentRefusedError,
+        SizeGuard,
+        check_attachment_head,
+    )
+
+    chunks = SizeGuard(taimer.iter_attachment_content(attachment.id), attachment.name)
+    content = bytearray()
+    try:
+        for chunk in chunks:
+            if not content:
+                refusal = check_attachment_head(attachment.name, chunk[:HEAD_BYTES], attachment.size)
+                if refusal is not None:
+                    chunks.close()
+                    return b"", refusal
+            content += chunk
+    except AttachmentRefusedError as refused:
+        return b"", refused.error
+    if not content:
+        return b"", check_attachment_head(attachment.name, b"", attachment.size)
+    return bytes(content), None
 
 
 def with_accounting(receipt: LedgerReceipt, accounting: ReceiptAccounting) -> LedgerReceipt | None:
