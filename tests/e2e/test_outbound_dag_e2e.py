@@ -28,8 +28,8 @@ from sandboxes.procountor.app import create_app as procountor_app
 from sandboxes.procountor.settings import ProcountorSandboxSettings
 from sandboxes.runner import RunningServer, serve_in_thread
 from sandboxes.seed import SeedResult
-from sandboxes.seed.defects import DEFECTS, OUTBOUND_EXPECTED_CODES
 from sandboxes.seed.__main__ import load as load_seed
+from sandboxes.seed.defects import DEFECTS, OUTBOUND_EXPECTED_CODES
 from sandboxes.taimer.app import create_app as taimer_app
 from sandboxes.taimer.settings import TaimerSandboxSettings
 from taimer_procountor.ledger import Ledger, connect, migrate
