@@ -13,6 +13,7 @@ import signal
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -415,3 +416,37 @@ def test_every_sales_defect_is_caught_before_sending_and_the_valid_invoices_all_
         if document_defects:
             assert integ["sync_state"] == "failed" and integ["procountor_id"] is None
             assert {EXPECTED_CODES[d] for d in document_defects} <= {e["code"] for e in integ["errors"]}
+
+
+# ------------------------------------------------------------------------------ dry run, concurrency, reruns
+def test_dry_run_writes_nothing_and_concurrent_runs_reruns_and_a_range_end_as_one_run(world_factory) -> None:
+    world = world_factory(outbound_seed(seed=3, sales_invoices=15, attachment_share=0.5))
+    expected = valid_numbers(world)
+
+    dry = world.run({"dry_run": True})
+    assert dry["state"] == "success", dry
+    assert writes(world.procountor_log()) == [] and writes(world.taimer_log()) == []
+    assert invoices_by_number(world.procountor_state()) == {}
+    report = dry["xcom"]["report"]
+    assert report["dry_run"] is True and report["kinds"][0]["counts"]["created"] == 0
+    assert set(report["details"]["would_send"]["sales_invoice"]["create"]) == expected
+    assert dry["tasks"]["publish"]["state"] == "skipped"
+    assert "dry run: would send POST /invoices for sales_invoice" in (world.tmp / "airflow.log").read_text()
+
+    # two runs started at once: each invoice once, both runs succeed
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        a, b = pool.map(lambda home: world.run(home=home), ["airflow-a", "airflow-b"])
+    assert a["state"] == b["state"] == "success", (a, b)
+    created = [r["xcom"]["report"]["kinds"][0]["counts"]["created"] for r in (a, b)]
+    assert sum(created) == len(expected), created
+    first_state = assert_exactly_once(world, expected)
+
+    # a rerun, and a date range over everything already synced: nothing is written anywhere
+    p_before, t_before = len(world.procountor_log()), len(world.taimer_log())
+    rerun = world.run()
+    ranged = world.run({"date_from": "2024-01-01", "date_to": "2026-12-31"})
+    assert rerun["state"] == ranged["state"] == "success"
+    assert writes(world.procountor_log()[p_before:]) == [] and writes(world.taimer_log()[t_before:]) == []
+    range_counts = ranged["xcom"]["report"]["kinds"][0]["counts"]
+    assert range_counts["extracted"] == len(expected) and range_counts["unchanged"] == len(expected)
+    assert assert_exactly_once(world, expected) == first_state

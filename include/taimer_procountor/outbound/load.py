@@ -32,7 +32,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from taimer_procountor.errors.entry import DocumentError
+from taimer_procountor.errors.catalogue import lookup
+from taimer_procountor.errors.entry import DocumentError, FixWhere
 from taimer_procountor.ledger import ClaimLost, DocState, Ledger, LookupRequired
 from taimer_procountor.ledger.models import OutboundAttachment, OutboundDocument
 from taimer_procountor.ledger.states import (
@@ -95,6 +96,7 @@ class LoadSettings:
     the rate-limit wait); ``held_wait``: how long to wait for documents a concurrent run holds."""
 
     worker: str
+    run_id: str | None = None  # recorded with each invoice this run creates (the report's "created")
     claim_ttl: float = 300.0
     concurrency: int = 4
     held_wait: float = 60.0
@@ -261,7 +263,12 @@ class Loader:
                 hit = self._lookup(number)
                 if hit is not None:
                     self.ledger.outbound.record_sent(
-                        doc.id, token, hit.id, invoice_number=_str(hit.invoice_number), version=hit.version
+                        doc.id,
+                        token,
+                        hit.id,
+                        invoice_number=_str(hit.invoice_number),
+                        version=hit.version,
+                        sent_by=self.settings.run_id,
                     )
                     log.info("%s #%s: found in Procountor as invoice %s; adopted", self.kind, number, hit.id)
                     result.outcome, result.status = CREATED, hit.status
@@ -303,6 +310,7 @@ class Loader:
             invoice_number=_str(invoice.invoice_number),
             ledger_receipt_id=invoice.ledger_receipt_id,
             version=invoice.version,
+            sent_by=self.settings.run_id,
         )
         result.outcome, result.status = CREATED, invoice.status
         return True
@@ -510,7 +518,12 @@ class Loader:
             procountor_id=doc.procountor_invoice_id,
             procountor_number=int(doc.procountor_invoice_number) if doc.procountor_invoice_number else None,
             procountor_status=status,
-            errors=[IntegrationError(code=p.code, field=p.field, message=p.detail) for p in result.errors],
+            # what a person must act on; a transient problem (a pass still pending) is the run report's alone
+            errors=[
+                IntegrationError(code=p.code, field=p.field, message=p.detail)
+                for p in result.errors
+                if lookup(p.code).fix_where is not FixWhere.TRANSIENT
+            ],
             linked_invoices=[
                 LinkedProcountorInvoice(procountor_id=int(i), status=INVALIDATED)
                 for i in (doc.details or {}).get("replaced_invoices", [])
