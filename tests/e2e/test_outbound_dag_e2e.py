@@ -24,7 +24,7 @@ import requests
 
 from sandboxes import dag_runner as airflow_dag_runner
 from sandboxes.demo import program as demo
-from sandboxes.outbound_scenario import SALES_DEFECTS, outbound_seed, store_reference_snapshot
+from sandboxes.outbound_scenario import SALES_DEFECTS, outbound_seed, store_reference_snapshot, write_requests
 from sandboxes.procountor.app import create_app as procountor_app
 from sandboxes.procountor.settings import ProcountorSandboxSettings
 from sandboxes.runner import RunningServer, serve_in_thread
@@ -41,8 +41,6 @@ from taimer_procountor.taimer.models import DocumentKind
 ROOT = Path(__file__).resolve().parents[2]
 DAG_FILE = ROOT / "dags" / "taimer_to_procountor.py"
 DAG_ID = "taimer_to_procountor"
-WRITES = {"POST", "PUT", "PATCH", "DELETE"}
-TOKEN_PATH = "/api/oauth/token"
 EXPECTED_CODES = OUTBOUND_EXPECTED_CODES[DocumentKind.SALES_INVOICE]
 # Airflow's own task retries after 1 s; a killed run's claims expire after 8 s
 FAST = {"TAIMER_PROCOUNTOR_RETRY_DELAY_SECONDS": "1", "TAIMER_PROCOUNTOR_CLAIM_TTL_SECONDS": "8"}
@@ -206,9 +204,7 @@ def valid_numbers(world: World) -> set[str]:
     return {str(d.number) for d in world.seed.taimer.sales_invoices if d.id not in defective}
 
 
-def writes(entries: list[dict[str, Any]]) -> list[str]:
-    """The write requests of a request log (logging in for a token changes nothing and is not one)."""
-    return [f"{e['method']} {e['path']}" for e in entries if e["method"] in WRITES and e["path"] != TOKEN_PATH]
+writes = write_requests
 
 
 # ------------------------------------------------------------------------------------------------------ tests
@@ -518,3 +514,24 @@ def test_edit_after_send_updates_unfinished_reports_a_conflict_otherwise_and_res
         1 for inv in world.procountor_state()["invoices"] if inv["originalInvoiceNumber"] == str(invalidated.number)
     )
     assert total == 2  # the invalidated one and its replacement, never a third
+
+
+# ------------------------------------------------------------------------------------------------- Google Drive
+def test_with_google_drive_on_invoices_go_without_attachments_and_the_report_says_so(world_factory) -> None:
+    world = world_factory(outbound_seed(seed=4, sales_invoices=4, attachment_share=1.0, google_drive=True))
+    assert world.seed.manifest.attachments_in_google_drive
+    result = world.run()
+    assert result["state"] == "success", result
+    assert_exactly_once(world, valid_numbers(world))
+    assert [a for a in world.procountor_state()["attachments"] if a["referenceType"] == "INVOICE"] == []
+    assert [e for e in world.taimer_log() if "/attachments/" in e["path"]] == []  # not even read from Taimer
+    report = result["xcom"]["report"]
+    seeded = {str(d.number): len(d.attachments) for d in world.seed.taimer.sales_invoices}
+    assert all(seeded.values())
+    not_moved = report["details"]["attachments_not_moved"]
+    assert {k.split(":", 1)[1]: len(v) for k, v in not_moved.items()} == seeded
+    assert report["details"]["attachments"]["not_moved"] == sum(seeded.values())
+    notices = {(n["code"], n["where"]) for n in report["notices"]}
+    assert {("OUTBOUND_ATTACHMENTS_NOT_MOVED_GOOGLE_DRIVE", f"sales_invoice:{n}") for n in seeded} <= notices
+    for doc in world.taimer_state()["sales_invoices"]:
+        assert doc["integration"]["attachments_skipped_reason"] == "google_drive"
