@@ -417,6 +417,13 @@ def test_every_sales_defect_is_caught_before_sending_and_the_valid_invoices_all_
             assert integ["sync_state"] == "failed" and integ["procountor_id"] is None
             assert {EXPECTED_CODES[d] for d in document_defects} <= {e["code"] for e in integ["errors"]}
 
+    # a rerun writes nothing to either side: the errors are in Taimer already, the valid invoices in Procountor
+    p_before, t_before = len(world.procountor_log()), len(world.taimer_log())
+    again = world.run()
+    assert again["state"] == "success", again
+    assert writes(world.procountor_log()[p_before:]) == [] and writes(world.taimer_log()[t_before:]) == []
+    assert "pending" not in again["xcom"]["report"]["details"]["attachments"]
+
 
 # ------------------------------------------------------------------------------ dry run, concurrency, reruns
 def test_dry_run_writes_nothing_and_concurrent_runs_reruns_and_a_range_end_as_one_run(world_factory) -> None:

@@ -543,7 +543,8 @@ class Loader:
 
     def _write_back_errors(self, doc: OutboundDocument) -> None:
         """An invalid or refused document: its errors go to Taimer once (again only after they changed)."""
-        if doc.written_back_at is not None and doc.written_back_at >= doc.updated_at:
+        raised_at = doc.validated_at if doc.state == DocState.INVALID else doc.last_attempt_at
+        if doc.written_back_at is not None and (raised_at is None or doc.written_back_at >= raised_at):
             return
         errors = doc.validation_errors if doc.state == DocState.INVALID else doc.errors
         update = IntegrationUpdate(
