@@ -97,12 +97,12 @@ class World:
         return result
 
 
-def start_world(tmp_path: Path, seed: SeedResult, *, rate: int = 20) -> World:
+def start_world(tmp_path: Path, seed: SeedResult, *, rate: int = 20, ledger_url: str | None = None) -> World:
     app = procountor_app(ProcountorSandboxSettings(rate_per_second=rate))
     procountor = serve_in_thread(app)
     taimer = serve_in_thread(taimer_app(TaimerSandboxSettings(api_key=demo.TAIMER_API_KEY, dataset=seed.taimer)))
     load_seed(seed, taimer.base_url, procountor.base_url)
-    ledger_url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    ledger_url = ledger_url or f"sqlite:///{tmp_path / 'ledger.sqlite'}"
     migrate(ledger_url)
     world = World(procountor, taimer, seed, ledger_url, tmp_path, app)
     issue = app.state.sandbox.tokens.issue
@@ -542,3 +542,20 @@ def test_with_google_drive_on_invoices_go_without_attachments_and_the_report_say
     assert {("OUTBOUND_ATTACHMENTS_NOT_MOVED_GOOGLE_DRIVE", f"sales_invoice:{n}") for n in seeded} <= notices
     for doc in world.taimer_state()["sales_invoices"]:
         assert doc["integration"]["attachments_skipped_reason"] == "google_drive"
+
+
+@pytest.mark.postgres
+def test_two_runs_at_once_on_a_postgresql_ledger_send_each_invoice_once(world_factory, postgres_url) -> None:
+    world = world_factory(outbound_seed(seed=13, sales_invoices=10, attachment_share=0.5), ledger_url=postgres_url)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        a, b = pool.map(lambda home: world.run(home=home), ["airflow-a", "airflow-b"])
+    assert a["state"] == b["state"] == "success", (a, b)
+    created = [r["xcom"]["report"]["kinds"][0]["counts"]["created"] for r in (a, b)]
+    assert sum(created) == 10, created
+    assert_exactly_once(world, valid_numbers(world))
+    ledger = world.ledger()
+    try:
+        runs = ledger.runs.recent(dag_id=DAG_ID, flow="outbound")
+        assert len(runs) == 2 and {r.status for r in runs} == {"success"}
+    finally:
+        ledger.engine.dispose()

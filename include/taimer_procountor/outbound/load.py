@@ -212,6 +212,11 @@ class Loader:
             result.errors.append(self._problem(exc.code, doc, detail=exc))
         except ProcountorError as exc:
             result.errors.append(self._problem(exc.code, doc, field=exc.field, detail=exc))
+        except (ClaimLost, LookupRequired) as exc:
+            result.errors.append(self._problem("OUTBOUND_SEND_PENDING", doc, detail=exc))
+        except Exception as exc:  # one broken document never stops the others; its claim expires, the ledger holds
+            log.exception("%s #%s: unexpected %s", self.kind, doc.taimer_number, type(exc).__name__)
+            result.errors.append(self._problem("OUTBOUND_STEP_FAILED", doc, detail=type(exc).__name__))
         return result
 
     def _process(self, doc: OutboundDocument, result: DocResult) -> None:
