@@ -34,6 +34,7 @@ from taimer_procountor.ledger.states import (
     POST_SEND_STATES,
     PRE_SEND_STATES,
     SENDABLE_STATES,
+    AttachmentState,
     DocState,
 )
 from taimer_procountor.redaction import get_logger
@@ -542,7 +543,7 @@ class OutboundRepository(Repository):
             doc.validation_errors = []
             doc.validated_at = None
             doc.updated_at = now
-            _update(
+            conditional_update(
                 s,
                 A,
                 [A.document_id == doc_id],
@@ -550,7 +551,7 @@ class OutboundRepository(Repository):
                     "state": AttachmentState.PENDING,
                     "procountor_attachment_id": None,
                     "lookup_required": False,
-                    **_no_claim(),
+                    **no_claim(),
                     "updated_at": now,
                 },
             )

@@ -32,9 +32,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from taimer_procountor.errors.entry import DocumentError
 from taimer_procountor.ledger import ClaimLost, DocState, Ledger, LookupRequired
 from taimer_procountor.ledger.models import OutboundAttachment, OutboundDocument
-from taimer_procountor.ledger.states import ATTACHMENT_DONE, CLAIM_STATES, POST_SEND_STATES, AttachmentState
+from taimer_procountor.ledger.states import (
+    ATTACHMENT_DONE,
+    CLAIM_STATES,
+    POST_SEND_STATES,
+    SENDABLE_STATES,
+    AttachmentState,
+)
 from taimer_procountor.outbound.extract import document_hash, read_document
 from taimer_procountor.procountor.client import ProcountorClient
 from taimer_procountor.procountor.errors import ProcountorError, ProcountorOutcomeUnknown
@@ -44,6 +51,7 @@ from taimer_procountor.summary import Problem
 from taimer_procountor.taimer.adapter import TaimerAdapter
 from taimer_procountor.taimer.errors import TaimerError
 from taimer_procountor.taimer.models import (
+    Attachment,
     DocumentKind,
     IntegrationError,
     IntegrationUpdate,
@@ -61,6 +69,12 @@ UNFINISHED = "UNFINISHED"
 INVALIDATED = "INVALIDATED"
 VERSION_CONFLICT = "ERROR_VERSION_CONFLICT"
 MAX_DETAIL = 300
+OPEN_ATTACHMENT = (
+    AttachmentState.PENDING,
+    AttachmentState.CLAIMED,
+    AttachmentState.UPLOADING,
+    AttachmentState.OUTCOME_UNKNOWN,
+)
 _REPLACED = object()  # _update's answer when an invalidated invoice was replaced by a new one
 
 # What happened to one document in this run (the report's columns; ``pending`` is its own column).
@@ -154,25 +168,37 @@ class Loader:
 
     # ------------------------------------------------------------------------------------------------- driver
     def run(self, doc_ids: Sequence[int]) -> list[DocResult]:
-        """Process every document once, then again those another worker held, until none is held or
-        ``held_wait`` has passed."""
+        """Process every document, then again those not finished (an unknown outcome to look up, a retryable
+        refusal, a step after the send that failed, a claim another worker holds) after a short pause, until all
+        are finished or ``held_wait`` has passed since the first pass; what is left is reported and the next run
+        finishes it."""
         results: dict[int, DocResult] = {}
         todo = list(dict.fromkeys(doc_ids))
-        deadline = time.monotonic() + self.settings.held_wait
+        deadline: float | None = None  # counted from the end of the first pass over everything
         with ThreadPoolExecutor(max_workers=max(1, self.settings.concurrency), thread_name_prefix="load") as pool:
             while todo:
                 for result in pool.map(self.process, todo):
+                    earlier = results.get(result.doc_id)
+                    if earlier is not None and earlier.outcome in (CREATED, UPDATED) and result.outcome == UNCHANGED:
+                        result.outcome = earlier.outcome  # the earlier pass did it; this one finished the rest
                     results[result.doc_id] = result
-                todo = [r.doc_id for r in results.values() if r.outcome == PENDING and self._held(r.doc_id)]
+                todo = [i for i in todo if self._unfinished(i)]
+                deadline = deadline or time.monotonic() + self.settings.held_wait
                 if not todo or time.monotonic() >= deadline:
                     break
                 time.sleep(1.0)
         return [results[i] for i in dict.fromkeys(doc_ids) if i in results]
 
-    def _held(self, doc_id: int) -> bool:
-        """Claimed by someone (this run's own claims are all released by now) or owed a lookup."""
+    def _unfinished(self, doc_id: int) -> bool:
+        """Still owed something this run can do: a send (claimable, held, outcome unknown) or a step after it."""
         doc = self.ledger.outbound.get_outbound(doc_id)
-        return doc.state in CLAIM_STATES or doc.state == DocState.OUTCOME_UNKNOWN
+        if doc.state in (*CLAIM_STATES, *SENDABLE_STATES, DocState.SENT, DocState.ENRICHED, DocState.ATTACHED):
+            return True
+        return doc.state == DocState.WRITTEN_BACK and self._attachments_open(doc_id)
+
+    def _attachments_open(self, doc_id: int) -> bool:
+        """An attachment still to upload (a refused one, FAILED, waits for a person, not for a retry)."""
+        return any(a.state in OPEN_ATTACHMENT for a in self.ledger.attachments.attachments_of(doc_id))
 
     def process(self, doc_id: int) -> DocResult:
         doc = self.ledger.outbound.get_outbound(doc_id)
@@ -201,7 +227,6 @@ class Loader:
             return
         current_hash = document_hash(document, customer)
         prepared = self._prepare(document, customer, self.ctx)[0]
-        result.notices.extend(self._problem(n.code, doc, field=n.field, detail=n.detail) for n in prepared.notices)
         if doc.state not in POST_SEND_STATES:
             if current_hash != doc.content_hash:  # edited after validation: back to DISCOVERED for the next run
                 self.ledger.outbound.upsert_outbound(doc.source_type, doc.source_id, doc.taimer_number, current_hash)
@@ -300,19 +325,25 @@ class Loader:
                 return
             if step is not None:
                 receipt_id, wrote = step, True
+        enriched = True
         if doc.state == DocState.SENT or result.outcome == UPDATED:
-            self._enrich(doc, prepared.receipt_accounting, receipt_id, result)
-        if doc.state in (DocState.SENT, DocState.ENRICHED):
+            enriched = self._enrich(doc, prepared.receipt_accounting, receipt_id, result)
+        if self._attachments_open(doc.id):
             self._attach(doc, prepared, result)
+        attached = True
+        if doc.state in (DocState.SENT, DocState.ENRICHED):
             try:
                 self.ledger.outbound.record_attached(doc.id)
-            except ValueError as exc:  # an attachment is still open (outcome unknown, failed): next run
+            except ValueError as exc:  # an attachment is still open (outcome unknown, failed): a later pass
+                attached = False
                 result.errors.append(self._problem("OUTBOUND_SEND_PENDING", doc, field="attachments", detail=exc))
         doc = self.ledger.outbound.get_outbound(doc.id)
         result.procountor_id = doc.procountor_invoice_id
         result.procountor_number = int(doc.procountor_invoice_number) if doc.procountor_invoice_number else None
         if wrote or result.outcome in (CREATED, UPDATED, CONFLICT):
-            self._write_back(doc, result)
+            # Taimer learns the Procountor id at once; the ledger moves on only when every step is done, so an
+            # unfinished enrichment or attachment is taken up again by a later pass or run
+            self._write_back(doc, result, record=enriched and attached)
 
     def _update(self, doc: OutboundDocument, prepared: PreparedInvoice, current_hash: str, result: DocResult) -> Any:
         """The Taimer document changed after it was sent, or a person asked to resend it. Returns the ledger
@@ -375,39 +406,37 @@ class Loader:
 
     def _enrich(
         self, doc: OutboundDocument, accounting: ReceiptAccounting | None, receipt_id: int | None, result: DocResult
-    ) -> None:
-        """Sales account and cost center on every ENTRY transaction of the ledger receipt (absolute values, so
-        setting them again changes nothing and sends nothing)."""
+    ) -> bool:
+        """Sales account and cost center on every ENTRY transaction of the ledger receipt. Each try reads the
+        receipt first and sends only what is missing, with its current version, so repeating after an unknown
+        outcome or a concurrent writer is safe. True when the receipt is as Taimer says."""
         if accounting is not None and (accounting.sales_account or accounting.cost_center is not None):
-            if receipt_id is None:
-                receipt_id = self.client.invoices.get(doc.procountor_invoice_id).ledger_receipt_id
-            if receipt_id is None:
-                result.errors.append(self._problem("PROCOUNTOR_NOT_FOUND", doc, field="ledgerReceiptId"))
-                return
-            for attempt in (1, 2, 3):
-                receipt = self.client.ledger_receipts.get(receipt_id)
-                wanted = with_accounting(receipt, accounting)
-                if wanted is None:
-                    break
-                try:
-                    self.client.ledger_receipts.update(wanted)
-                    break
-                except ProcountorError as exc:
-                    if exc.procountor_code == VERSION_CONFLICT and attempt < 3:
-                        continue
-                    result.errors.append(self._problem(exc.code, doc, field=exc.field, detail=exc))
-                    return
+            try:
+                if receipt_id is None:
+                    receipt_id = self.client.invoices.get(int(doc.procountor_invoice_id or 0)).ledger_receipt_id
+                if receipt_id is None:
+                    result.errors.append(self._problem("PROCOUNTOR_NOT_FOUND", doc, field="ledgerReceiptId"))
+                    return False
+                for attempt in range(1, 5):
+                    wanted = with_accounting(self.client.ledger_receipts.get(receipt_id), accounting)
+                    if wanted is None:
+                        break
+                    try:
+                        self.client.ledger_receipts.update(wanted)
+                        break
+                    except ProcountorError as exc:
+                        again = exc.retryable or isinstance(exc, ProcountorOutcomeUnknown)
+                        if attempt < 4 and (again or exc.procountor_code == VERSION_CONFLICT):
+                            continue  # read it again: the PUT may have gone through, or someone else wrote
+                        raise
+            except ProcountorError as exc:
+                result.errors.append(self._problem(exc.code, doc, field=exc.field or "ledgerReceipt", detail=exc))
+                return False
         self.ledger.outbound.record_enriched(doc.id, ledger_receipt_id=receipt_id)
+        return True
 
     def _attach(self, doc: OutboundDocument, prepared: PreparedInvoice, result: DocResult) -> None:
-        from taimer_procountor.outbound.attachments import (
-            HEAD_BYTES,
-            NOT_MOVED_GOOGLE_DRIVE,
-            AttachmentRefusedError,
-            SizeGuard,
-            check_attachment_head,
-            sniff,
-        )
+        from taimer_procountor.outbound.attachments import HEAD_BYTES, NOT_MOVED_GOOGLE_DRIVE, sniff
 
         moving = {a.id: a for a in prepared.attachments}
         rows = self.ledger.attachments.attachments_of(doc.id)
@@ -421,11 +450,7 @@ class Loader:
                     result.attachments["not_moved"] += 1
                 continue
             try:
-                guard = SizeGuard(self.taimer.iter_attachment_content(att.id), att.name)
-                content = b"".join(guard)
-                refusal = check_attachment_head(att.name, content[:HEAD_BYTES], att.size)
-            except AttachmentRefusedError as exc:
-                refusal = exc.error
+                content, refusal = read_attachment(self.taimer, att)
             except TaimerError as exc:
                 result.errors.append(self._problem(exc.code, doc, field="attachments", detail=exc))
                 continue
@@ -472,7 +497,7 @@ class Loader:
             result.attachments["moved"] += 1
 
     # ----------------------------------------------------------------------------------------------- write-back
-    def _write_back(self, doc: OutboundDocument, result: DocResult) -> None:
+    def _write_back(self, doc: OutboundDocument, result: DocResult, *, record: bool = True) -> None:
         from taimer_procountor.outbound.attachments import NOT_MOVED_GOOGLE_DRIVE
 
         not_moved = any(
@@ -499,8 +524,9 @@ class Loader:
         except TaimerError as exc:
             result.errors.append(self._problem("OUTBOUND_WRITE_BACK_FAILED", doc, detail=exc))
             return
-        self.ledger.outbound.record_written_back(doc.id)
         result.status = status
+        if record:
+            self.ledger.outbound.record_written_back(doc.id)
 
     def _write_back_errors(self, doc: OutboundDocument) -> None:
         """An invalid or refused document: its errors go to Taimer once (again only after they changed)."""
@@ -544,6 +570,33 @@ class _HeldAttachments:
                 self._left.remove(meta)
                 return meta.id
         return None
+
+
+def read_attachment(taimer: TaimerAdapter, attachment: Attachment) -> tuple[bytes, DocumentError | None]:
+    """An attachment's bytes as the load sends them, or its refusal: the head is judged on the first chunk (a
+    refused file is not read further), the rest streams through ``SizeGuard`` (10 MB at most in memory)."""
+    from taimer_procountor.outbound.attachments import (
+        HEAD_BYTES,
+        AttachmentRefusedError,
+        SizeGuard,
+        check_attachment_head,
+    )
+
+    chunks = SizeGuard(taimer.iter_attachment_content(attachment.id), attachment.name)
+    content = bytearray()
+    try:
+        for chunk in chunks:
+            if not content:
+                refusal = check_attachment_head(attachment.name, chunk[:HEAD_BYTES], attachment.size)
+                if refusal is not None:
+                    chunks.close()
+                    return b"", refusal
+            content += chunk
+    except AttachmentRefusedError as refused:
+        return b"", refused.error
+    if not content:
+        return b"", check_attachment_head(attachment.name, b"", attachment.size)
+    return bytes(content), None
 
 
 def with_accounting(receipt: LedgerReceipt, accounting: ReceiptAccounting) -> LedgerReceipt | None:
