@@ -250,7 +250,9 @@ class Stack:
         post_fixture(self.taimer.base_url, taimer_json)
         return floor
 
-    def run(self, mode: str, invoices: int, *, rate: float, trace_memory: bool = False) -> dict[str, Any]:
+    def run(
+        self, mode: str, invoices: int, *, rate: float, trace_memory: bool = False, threads: int = CONCURRENCY
+    ) -> dict[str, Any]:
         started = time.perf_counter()
         floor = self.seed(invoices)
         seeding = time.perf_counter() - started
@@ -258,7 +260,7 @@ class Stack:
         control = self.procountor.base_url + "/_control"
         requests.patch(control + "/settings", json={"rate_per_second": limit}, timeout=10).raise_for_status()
         ledger = self.tmp / f"ledger-{time.time_ns()}.sqlite"
-        spec = Spec(mode, self.procountor.base_url, self.taimer.base_url, f"sqlite:///{ledger}", rate, CONCURRENCY,
+        spec = Spec(mode, self.procountor.base_url, self.taimer.base_url, f"sqlite:///{ledger}", rate, threads,
                     trace_memory)  # fmt: skip
         with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
             out = pool.submit(run_child, spec).result()
@@ -311,8 +313,8 @@ def median_run(runs: list[dict[str, Any]], key: Any) -> dict[str, Any]:
     return ordered[(len(ordered) - 1) // 2]
 
 
-def rate_part(stack: Stack, invoices: int, rounds: int) -> None:
-    runs = [stack.run("load", invoices, rate=RATE) for _ in range(rounds)]
+def rate_part(stack: Stack, invoices: int, rounds: int, threads: int = CONCURRENCY) -> None:
+    runs = [stack.run("load", invoices, rate=RATE, threads=threads) for _ in range(rounds)]
     for r in runs:
         assert r["outcomes"].get("created") == invoices, (r["outcomes"], r.get("errors"))
     ratio = [r["requests"]["sustained"] / RATE for r in runs]
@@ -350,7 +352,7 @@ def rate_part(stack: Stack, invoices: int, rounds: int) -> None:
         ],
         ["seeding both sandboxes, s (not ours)", m["seeding_seconds"], ""],
     ]
-    table(f"1. Rate: {invoices} sales invoices at {RATE}/s, {CONCURRENCY} threads, median of {rounds} runs",
+    table(f"1. Rate: {invoices} sales invoices at {RATE}/s, {threads} threads, median of {rounds} runs",
           ["measure", "value", "detail"], rows)  # fmt: skip
 
 
@@ -428,6 +430,7 @@ def main() -> None:
     parser.add_argument("--memory", help="two sizes for the memory part (default 2000,20000; quick 100,400)")
     parser.add_argument("--rounds", type=int, help="runs of the rate and bare parts (default 3; quick 1)")
     parser.add_argument("--parts", default="rate,memory,bare", help="which parts to run (comma-separated)")
+    parser.add_argument("--threads", default=str(CONCURRENCY), help="rate part: the load's thread counts, e.g. 4,8")
     parser.add_argument("--tracemalloc", action="store_true", help="memory part: also trace Python allocations")
     args = parser.parse_args()
     invoices = args.invoices or (100 if args.quick else 2000)
@@ -438,7 +441,8 @@ def main() -> None:
     stack = Stack()
     try:
         if "rate" in parts:
-            rate_part(stack, invoices, rounds)
+            for threads in (int(t) for t in args.threads.split(",")):
+                rate_part(stack, invoices, rounds, threads)
         if "memory" in parts:
             memory_part(stack, sizes, trace=args.tracemalloc)
         if "bare" in parts:
