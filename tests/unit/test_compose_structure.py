@@ -659,3 +659,19 @@ def test_the_worker_waits_for_the_sandboxes_only_when_their_profile_runs(service
     for name, dep in depends.items():
         if name not in SANDBOXES:
             assert dep.get("required", True) is True, name
+
+
+def test_dockerfile_runs_pip_check_after_installing_and_our_venv_passes_it() -> None:
+    """The image installs our freeze over the base image's providers; ``pip check`` after the last install catches
+    a broken requirement at build time. The same check on our own venv (built from the same freeze) passes."""
+    text = DOCKERFILE.read_text(encoding="utf-8").replace("\\\n", " ")
+    runs = [line.strip() for line in text.splitlines() if line.strip().upper().startswith("RUN ")]
+    installs = [i for i, run in enumerate(runs) if "pip install" in run]
+    checks = [i for i, run in enumerate(runs) if re.search(r"(^RUN|&&)\s*pip check(\s|$)", run)]
+    assert checks, "the Dockerfile never runs `pip check`"
+    last_install = runs[installs[-1]]
+    assert installs[-1] in checks and last_install.index("pip check") > last_install.rindex("pip install"), (
+        "`pip check` must run after the last pip install"
+    )
+    proc = subprocess.run([sys.executable, "-m", "pip", "check"], capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, f"pip check fails in our venv:\n{proc.stdout}{proc.stderr}"
