@@ -321,9 +321,11 @@ def test_connections_point_at_the_sandboxes_and_the_ledger(compose: dict[str, An
     # The connections carry the same credentials the sandbox services are started with (both from .env).
     sandbox_env = {k: interpolate(v) for k, v in _env(services["procountor-sandbox"]).items()}
     assert procountor["login"] == "sandbox-client"
-    assert procountor["password"] == sandbox_env["PROCOUNTOR_SANDBOX_CLIENT_SECRET"] == DOTENV[
-        "PROCOUNTOR_SANDBOX_CLIENT_SECRET"
-    ]
+    assert (
+        procountor["password"]
+        == sandbox_env["PROCOUNTOR_SANDBOX_CLIENT_SECRET"]
+        == DOTENV["PROCOUNTOR_SANDBOX_CLIENT_SECRET"]
+    )
     assert procountor["extra"]["api_key"] == sandbox_env["PROCOUNTOR_SANDBOX_API_KEY"] != ""
     assert procountor["extra"]["rate_per_second"] == 20
 
@@ -433,7 +435,9 @@ def test_airflow_itself_reads_the_connections(compose: dict[str, Any], tmp_path:
     assert ledger["extra"]["sqlalchemy_url"].startswith("postgresql+psycopg2://ledger:")
     if "engine_url" in ledger:
         password = DOTENV["LEDGER_DB_PASSWORD"]
-        assert ledger["engine_url"] == f"postgresql+psycopg2://ledger:{password}@ledger-db:5432/taimer_procountor_ledger"
+        assert (
+            ledger["engine_url"] == f"postgresql+psycopg2://ledger:{password}@ledger-db:5432/taimer_procountor_ledger"
+        )
 
 
 @pytest.mark.parametrize("name", sorted(SANDBOXES))
@@ -581,7 +585,7 @@ def _secret_values_in(text: str) -> list[tuple[str, str]]:
     """(where, raw value) of every secret-looking setting in the compose text: environment keys named like a secret,
     and the ``password`` / ``api_key`` / ``pseudonym_key`` fields and URL passwords inside connection JSON."""
     found = []
-    for match in re.finditer(r'^\s*(?P<key>[A-Za-z_][A-Za-z0-9_]*):[ \t]*(?P<value>\S.*)$', text, flags=re.MULTILINE):
+    for match in re.finditer(r"^\s*(?P<key>[A-Za-z_][A-Za-z0-9_]*):[ \t]*(?P<value>\S.*)$", text, flags=re.MULTILINE):
         key, value = match.group("key"), match.group("value").strip()
         if SECRET_NAME.search(key) and not value.startswith(("&", "*", ">")) and not key.endswith("_FILE"):
             found.append((key, value.strip("'\"")))
@@ -673,5 +677,7 @@ def test_dockerfile_runs_pip_check_after_installing_and_our_venv_passes_it() -> 
     assert installs[-1] in checks and last_install.index("pip check") > last_install.rindex("pip install"), (
         "`pip check` must run after the last pip install"
     )
-    proc = subprocess.run([sys.executable, "-m", "pip", "check"], capture_output=True, text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "check"], capture_output=True, text=True, timeout=120, check=False
+    )
     assert proc.returncode == 0, f"pip check fails in our venv:\n{proc.stdout}{proc.stderr}"
