@@ -2,9 +2,10 @@
 
 This machine kind has no Docker engine (and no `docker compose` plugin), so the multi-machine stack cannot be started
 here. These tests read the files the way Compose would (PyYAML with anchors and merge keys, ``${VAR:-default}`` and
-``${VAR:?message}`` interpolation with the environment a fresh ``make env`` writes) and check what would otherwise only fail on a Docker host: services and
-their wiring, healthchecks, depends_on conditions, images and tags, the Airflow connections (parsed by Airflow
-itself in a subprocess), and that the sandbox commands really serve ``/_control/health``.
+``${VAR:?message}`` interpolation with the environment a fresh ``make env`` writes) and check what would otherwise
+only fail on a Docker host: services and their wiring, healthchecks, depends_on conditions, images and tags, the
+Airflow connections (parsed by Airflow itself in a subprocess), that no secret has a default, what is published
+where, and that the sandbox commands really serve ``/_control/health``.
 """
 
 from __future__ import annotations
