@@ -31,7 +31,7 @@ env:
 	$(PYTHON_BOOT) scripts/make_env.py
 
 demo: venv
-	$(VENV)/bin/python -m taimer_procountor.demo
+	$(VENV)/bin/python -m sandboxes.demo
 
 test: venv
 	$(VENV)/bin/ruff check .

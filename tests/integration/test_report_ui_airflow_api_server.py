@@ -62,8 +62,8 @@ def one_dag_api_server(tmp_path, sqlite_url):
 def _api_server(tmp_path: Path, sqlite_url: str, extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, str]]:
     migrate(sqlite_url)
     ledger = connect(sqlite_url)
-    ledger.start_run("procountor_reference_sync", "manual__ui", "reference_sync")
-    ledger.finish_run(
+    ledger.runs.start_run("procountor_reference_sync", "manual__ui", "reference_sync")
+    ledger.runs.finish_run(
         "procountor_reference_sync",
         "manual__ui",
         "reference_sync",
