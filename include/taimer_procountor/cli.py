@@ -20,7 +20,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from taimer_procountor.redaction import RedactingFormatter, redact, register_secret
 
@@ -82,15 +82,6 @@ def _summary_of(run: FlowRun):
         return None
 
 
-def _flat(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
-    if isinstance(value, dict):
-        rows: list[tuple[str, Any]] = []
-        for key, item in value.items():
-            rows.extend(_flat(item, f"{prefix}.{key}" if prefix else str(key)))
-        return rows
-    return [(prefix or "(value)", value)]
-
-
 def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
     cells = [[str(c) for c in header], *[[str(c) for c in row] for row in rows]]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
@@ -118,9 +109,8 @@ def _describe_run(run: FlowRun, lang: str) -> list[str]:
         for notice in summary.notices:
             lines.append(f"  notice {notice.code}: {describe(notice.code, lang)}")
     else:
-        counts = _flat(run.counts or {})
-        if counts:
-            lines.extend("  " + line for line in _table(["count", "value"], counts))
+        if run.counts:  # a record written before FlowSummary: its counts as stored
+            lines.append("  counts " + json.dumps(run.counts, sort_keys=True, ensure_ascii=False, default=str))
         for error in run.errors or []:
             code = error.get("code") if isinstance(error, dict) else None
             if code:

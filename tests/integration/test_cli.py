@@ -108,7 +108,7 @@ def test_report_prints_the_latest_run_of_each_flow(tmp_path: Path) -> None:
     assert "reference_sync: PARTIAL; extracted 40, created 2, invalid 1" in text  # FlowSummary.headline()
     assert "REFERENCE_BANK_ACCOUNT_MISMATCH [bank_accounts]" in text
     assert lookup("REFERENCE_BANK_ACCOUNT_MISMATCH").en in text
-    assert "legacy_flow: success" in text and "snapshot.vats.items  7" in text
+    assert "legacy_flow: success" in text and 'counts {"snapshot": {"vats": {"items": 7}}}' in text
     assert (tmp_path / "ledger.sqlite").read_bytes() == before, "report must not write the ledger"
 
     finnish = run_cli(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import traceback
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -259,24 +260,27 @@ def _picked(calls: list[tuple[str, Callable[[], Any]]], indexes: list[int]) -> l
     return [calls[i % len(calls)] for i in indexes]
 
 
-@PROPERTY
-@given(body=bodies, indexes=picks)
-def test_procountor_client_raises_only_typed_errors_that_quote_nothing(
-    server: RunningServer, body: bytes, indexes: list[int]
-) -> None:
-    SERVED.body, SERVED.status, SERVED.content_type = body, 200, "application/json"
-    with _procountor(server) as client:
-        wrong = _run_all(_picked(procountor_calls(client), indexes), (ProcountorError,), body)
-    assert not wrong, "\n\n".join(wrong)
+@contextmanager
+def _calls_of(
+    side: str, server: RunningServer
+) -> Iterator[tuple[list[tuple[str, Callable[[], Any]]], type[Exception]]]:
+    """The calls of one client and the base class of its typed errors."""
+    if side == "procountor":
+        with _procountor(server) as client:
+            yield procountor_calls(client), ProcountorError
+    else:
+        yield taimer_calls(_taimer(server)), TaimerError
 
 
+@pytest.mark.parametrize("side", ["procountor", "taimer"])
 @PROPERTY
 @given(body=bodies, indexes=picks)
-def test_taimer_adapter_raises_only_typed_errors_that_quote_nothing(
-    server: RunningServer, body: bytes, indexes: list[int]
+def test_a_client_raises_only_typed_errors_that_quote_nothing(
+    server: RunningServer, side: str, body: bytes, indexes: list[int]
 ) -> None:
     SERVED.body, SERVED.status, SERVED.content_type = body, 200, "application/json"
-    wrong = _run_all(_picked(taimer_calls(_taimer(server)), indexes), (TaimerError,), body)
+    with _calls_of(side, server) as (calls, typed):
+        wrong = _run_all(_picked(calls, indexes), (typed,), body)
     assert not wrong, "\n\n".join(wrong)
 
 
@@ -287,13 +291,11 @@ def test_error_answers_with_arbitrary_bodies_are_typed_errors(
 ) -> None:
     """Error answers may quote the server's own error message (that is their point); they must still be typed."""
     SERVED.body, SERVED.status, SERVED.content_type = body, status, "application/json"
-    with _procountor(server) as client:
-        for _name, call in _picked(procountor_calls(client), indexes):
-            with pytest.raises(ProcountorError):
-                call()
-    for _name, call in _picked(taimer_calls(_taimer(server)), indexes):
-        with pytest.raises(TaimerError):
-            call()
+    for side in ("procountor", "taimer"):
+        with _calls_of(side, server) as (calls, typed):
+            for _name, call in _picked(calls, indexes):
+                with pytest.raises(typed):
+                    call()
 
 
 # --- the cases the review found, one by one ---------------------------------------------------------------------
