@@ -17,6 +17,8 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -33,6 +35,7 @@ from sandboxes.taimer.demo import demo_dataset
 from taimer_procountor.http import RetryPolicy
 from taimer_procountor.procountor import ProcountorClient, ProcountorSettings
 from taimer_procountor.procountor.errors import ProcountorError, ProcountorMalformedAnswer, ProcountorPagingRunaway
+from taimer_procountor.procountor.models import AttachmentMeta, MarkInvoiceAsPaid
 from taimer_procountor.taimer.errors import TaimerError, TaimerMalformedAnswerError, TaimerPagingError
 from taimer_procountor.taimer.models import DocumentKind, IntegrationUpdate, ReferenceKind, SyncState
 from taimer_procountor.taimer.rest import TaimerRestAdapter
@@ -109,6 +112,8 @@ def _taimer(server: RunningServer, **kwargs: Any) -> TaimerRestAdapter:
 
 def procountor_calls(client: ProcountorClient) -> list[tuple[str, Callable[[], Any]]]:
     bad_rows: list[Any] = []
+    paid = MarkInvoiceAsPaid(payment_date=date(2026, 1, 2), amount=Decimal("10.00"), currency="EUR")
+    meta = AttachmentMeta(name="a.pdf", reference_type="INVOICE", reference_id=1, mime_type="application/pdf")
     return [
         ("company", client.company),
         ("chart_of_accounts", client.chart_of_accounts),
@@ -129,6 +134,10 @@ def procountor_calls(client: ProcountorClient) -> list[tuple[str, Callable[[], A
         ("invoices.approve", lambda: client.invoices.approve(1)),
         ("ledger_receipts.get", lambda: client.ledger_receipts.get(1)),
         ("attachments.get", lambda: client.attachments.get(1)),
+        ("invoices.create", lambda: client.invoices.create({"type": "SALES_INVOICE", "status": "UNFINISHED"})),
+        ("invoices.mark_paid", lambda: client.invoices.mark_paid(1, paid)),
+        ("attachments.upload", lambda: client.attachments.upload(meta, b"%PDF-1.4 test")),
+        ("ledger_receipts.set_dimensions", lambda: client.ledger_receipts.set_dimensions(1, 2, [])),
     ]
 
 
