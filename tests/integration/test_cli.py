@@ -10,18 +10,16 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
 from taimer_procountor.errors import CATALOGUE, lookup
 from taimer_procountor.ledger import connect, current
 from taimer_procountor.ledger.migrate import head, migrate
 from taimer_procountor.summary import FlowSummary, KindCounts, Outcome, Problem
 
 SCRIPT = Path(sys.executable).parent / "taimer-procountor"
-pytestmark = pytest.mark.skipif(not SCRIPT.exists(), reason=f"{SCRIPT} missing: run `make venv` (pip install -e .)")
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None, tmp_home: Path) -> subprocess.CompletedProcess[str]:
+    assert SCRIPT.exists(), f"{SCRIPT} is missing: pyproject.toml's console script is installed by `make venv`"
     base = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW_CONN_", "TAIMER_PROCOUNTOR_"))}
     base.update(AIRFLOW_HOME=str(tmp_home), AIRFLOW__CORE__LOAD_EXAMPLES="False", **(env or {}))
     return subprocess.run([str(SCRIPT), *args], env=base, capture_output=True, text=True, timeout=180, check=False)
