@@ -53,6 +53,7 @@ class Served:
     status: int = 200
     content_type: str = "application/json"
     counter: int = 0  # bumped per request; ``{n}`` in the body is replaced by it (fresh cursors and ids)
+    headers: dict[str, str] | None = None
 
 
 SERVED = Served()
@@ -69,7 +70,7 @@ async def _token(request: Request) -> Response:
 async def _answer(request: Request) -> Response:
     SERVED.counter += 1
     body = SERVED.body.replace(b"{n}", str(SERVED.counter).encode())
-    return Response(body, status_code=SERVED.status, media_type=SERVED.content_type)
+    return Response(body, status_code=SERVED.status, media_type=SERVED.content_type, headers=SERVED.headers)
 
 
 APP = Starlette(
@@ -400,3 +401,24 @@ def test_procountor_malformed_company_answers_are_coded(server: RunningServer, b
     with _procountor(server) as client, pytest.raises(ProcountorMalformedAnswer) as raised:
         client.company()
     assert raised.value.code == "PROCOUNTOR_MALFORMED_ANSWER" and raised.value.__cause__ is None
+
+
+@pytest.mark.parametrize("retry_after", ["nan", "1e999", "-5", "soon"])
+def test_an_unusable_retry_after_is_no_wait_and_the_429_a_typed_error(server: RunningServer, retry_after: str) -> None:
+    SERVED.body, SERVED.status, SERVED.headers = b'{"errors": []}', 429, {"Retry-After": retry_after}
+    retry = RetryPolicy(max_attempts=2, initial_backoff=0, jitter=0)
+    try:
+        with _procountor(server) as client:
+            client.transport.retry = retry
+            with pytest.raises(ProcountorError) as procountor:
+                client.company()
+            with pytest.raises(ProcountorError):  # the limiter is still usable after the pause it was asked for
+                client.company()
+        adapter = TaimerRestAdapter(
+            requests.Session(), f"{server.base_url}/api/v1", "malformed-taimer-api-key", retry=retry
+        )
+        with pytest.raises(TaimerError) as taimer:
+            adapter.get_company_settings()
+    finally:
+        SERVED.headers = None
+    assert procountor.value.code == "PROCOUNTOR_RATE_LIMITED" and taimer.value.code == "TAIMER_RATE_LIMITED"
