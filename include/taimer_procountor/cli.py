@@ -168,15 +168,12 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
 # ------------------------------------------------------------------------------------------------------- catalogue
 def cmd_catalogue(args: argparse.Namespace, out: TextIO) -> int:
     from taimer_procountor.errors import CATALOGUE
+    from taimer_procountor.errors.catalogue import catalogue_markdown
 
-    entries = [CATALOGUE[code] for code in sorted(CATALOGUE)]
-    if args.markdown:
-        out.write("| code | where to fix | retryable | fi | en | korjaus | fix |\n")
-        out.write("|---|---|---|---|---|---|---|\n")
-        for e in entries:
-            cells = [f"`{e.code}`", e.fix_where.value, "yes" if e.retryable else "no", e.fi, e.en, e.fix_fi, e.fix_en]
-            out.write("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |\n")
+    if args.markdown:  # the same page as docs/error-catalogue.md
+        out.write(catalogue_markdown())
         return 0
+    entries = [CATALOGUE[code] for code in sorted(CATALOGUE)]
     for e in entries:
         text, fix = (e.fi, e.fix_fi) if args.lang == "fi" else (e.en, e.fix_en)
         retry = ", retryable" if e.retryable else ""
@@ -207,7 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
     report.set_defaults(run=cmd_report)
 
     catalogue = sub.add_parser("catalogue", help="print the error catalogue", epilog=EPILOG)
-    catalogue.add_argument("--markdown", action="store_true", help="a Markdown table with both languages")
+    catalogue.add_argument(
+        "--markdown", action="store_true", help="the Markdown page with both languages (docs/error-catalogue.md)"
+    )
     catalogue.add_argument("--lang", choices=("fi", "en"), default="en", help="language of the plain listing")
     catalogue.set_defaults(run=cmd_catalogue)
     return parser
