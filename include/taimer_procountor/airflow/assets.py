@@ -2,7 +2,10 @@
 
 ``REFERENCE_SNAPSHOT``: emitted by ``procountor_reference_sync`` when the Procountor reference data changed (or was
 written to Taimer); its event ``extra`` carries the snapshot ids per kind and the change counts. The outbound DAG
-can schedule on it (``schedule=[REFERENCE_SNAPSHOT]``) or read its latest event. Cheap to import (only
+can schedule on it (``schedule=[REFERENCE_SNAPSHOT]``) or read its latest event.
+
+``OUTBOUND_INVOICES``: emitted by ``taimer_to_procountor`` when invoices went to Procountor; the inbound DAG
+(``procountor_to_taimer``) runs on it too, so payments and approvals of fresh invoices come back soon. Cheap to import (only
 ``airflow.sdk``), so DAG files may import it at parse time.
 """
 
@@ -14,3 +17,6 @@ REFERENCE_SNAPSHOT_URI = "taimer_procountor://reference-snapshot"
 REFERENCE_SNAPSHOT = Asset(
     name="taimer_procountor_reference_snapshot", uri=REFERENCE_SNAPSHOT_URI, group="taimer_procountor"
 )
+
+OUTBOUND_INVOICES_URI = "taimer_procountor://outbound-invoices"
+OUTBOUND_INVOICES = Asset(OUTBOUND_INVOICES_URI)
