@@ -100,7 +100,7 @@ def procountor_reference_sync():
         dag_id, run_id = _run_ids()
         with _guard("prepare"):
             ledger = get_ledger()
-            row = ledger.start_run(dag_id, run_id, FLOW)
+            row = ledger.runs.start_run(dag_id, run_id, FLOW)
         return {"dag_id": dag_id, "run_id": run_id, "flow": FLOW, "attempts": row.attempts}
 
     @task(multiple_outputs=False)
@@ -168,11 +168,11 @@ def procountor_reference_sync():
             bank=ti.xcom_pull(task_ids="check_bank_accounts"),
             pushes=[p for p in pushes if isinstance(p, dict)],
             failed_steps=[] if ti.xcom_pull(task_ids="prepare") else ["prepare"],
-            step_errors=ledger.step_errors(dag_id, run_id, FLOW),
-            unpublished=ledger.unpublished_reference_kinds(SNAPSHOT_KINDS),
+            step_errors=ledger.runs.step_errors(dag_id, run_id, FLOW),
+            unpublished=ledger.reference.unpublished_reference_kinds(SNAPSHOT_KINDS),
         )
         get_logger(__name__).info("\n%s", render_table(summary))
-        ledger.finish_run(
+        ledger.runs.finish_run(
             dag_id, run_id, FLOW, summary["status"], counts=ledger_counts(summary), errors=summary["errors"]
         )
         if summary["status"] == "failed":
@@ -195,7 +195,7 @@ def procountor_reference_sync():
         with _guard("publish"):
             extra = asset_extra(summary)
             get_current_context()["outlet_events"][REFERENCE_SNAPSHOT].extra = extra
-            get_ledger().mark_reference_published(summary["unpublished"], run_id=summary["run_id"])
+            get_ledger().reference.mark_reference_published(summary["unpublished"], run_id=summary["run_id"])
         return extra
 
     run = prepare()

@@ -52,7 +52,7 @@ def _error_items(errors: Iterable[Any] | None) -> list[dict[str, Any]]:
 def runs(ledger: Ledger, limit: int = RUN_LIMIT_DEFAULT) -> list[dict[str, Any]]:
     """Run records, newest first."""
     limit = max(1, min(int(limit), RUN_LIMIT_MAX))
-    rows: list[FlowRun] = ledger.runs(limit=limit)
+    rows: list[FlowRun] = ledger.runs.recent(limit=limit)
     return [
         redact_json(
             {
