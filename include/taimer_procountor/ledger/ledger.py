@@ -26,17 +26,6 @@ class Ledger(LedgerDatabase):
         self.inbound = InboundRepository(self)
         self.runs = RunRepository(self)
 
-    # Temporary stand-in for the sub-repository form (``ledger.outbound.claim_next`` ...) until the lead's ledger
-    # composition lands on main; on merge, main's ledger.py wins.
-    @property
-    def outbound(self) -> Ledger:
-        return self
-
-    attachments = outbound
-    runs = outbound
-    reference = outbound
-    inbound = outbound
-
 
 def connect(url: str | URL, *, echo: bool = False) -> Ledger:
     """A ``Ledger`` on the database at ``url`` (a SQLAlchemy URL). Does not migrate: call ``migrate(url)`` first."""
