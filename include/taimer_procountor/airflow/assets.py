@@ -5,8 +5,9 @@ written to Taimer); its event ``extra`` carries the snapshot ids per kind and th
 can schedule on it (``schedule=[REFERENCE_SNAPSHOT]``) or read its latest event.
 
 ``OUTBOUND_INVOICES``: emitted by ``taimer_to_procountor`` when invoices went to Procountor; the inbound DAG
-(``procountor_to_taimer``) runs on it too, so payments and approvals of fresh invoices come back soon. Cheap to import (only
-``airflow.sdk``), so DAG files may import it at parse time.
+(``procountor_to_taimer``) runs on it too, so payments and approvals of fresh invoices come back soon.
+
+Cheap to import (only ``airflow.sdk``), so DAG files may import it at parse time.
 """
 
 from __future__ import annotations

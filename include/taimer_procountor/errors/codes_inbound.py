@@ -95,15 +95,14 @@ INBOUND_CODES: tuple[ErrorEntry, ...] = (
         "The purchase invoice cannot be approved in Procountor because of its status (e.g. invalidated, payment "
         "denied or already paid). The approval is not tried again.",
         "Tarkista laskun tila Procountorissa. Jos lasku palautetaan kiertoon, valitse Taimerissa uudelleen "
-        "\"Hyväksy Procountorissa\".",
+        '"Hyväksy Procountorissa".',
         "Check the invoice's status in Procountor. If it goes back into circulation, choose \"Hyväksy "
-        "Procountorissa\" in Taimer again.",
+        'Procountorissa" in Taimer again.',
         FixWhere.PROCOUNTOR,
     ),
     ErrorEntry(
         "INBOUND_APPROVAL_NOT_IN_CIRCULATION",
-        "Ostolasku on Procountorissa Kesken-tilassa, joten sitä ei voi vielä hyväksyä. Seuraava ajo yrittää "
-        "uudelleen.",
+        "Ostolasku on Procountorissa Kesken-tilassa, joten sitä ei voi vielä hyväksyä. Seuraava ajo yrittää uudelleen.",
         "The purchase invoice is UNFINISHED in Procountor, so it cannot be approved yet. The next run tries again.",
         "Lähetä lasku Procountorissa kiertoon (tai odota, että joku tekee sen).",
         "Send the invoice to circulation in Procountor (or wait for someone to do it).",
@@ -116,8 +115,7 @@ INBOUND_CODES: tuple[ErrorEntry, ...] = (
         "tarkastaja/hyväksyjä. Seuraava ajo yrittää uudelleen.",
         "Procountor forbade the approval (403): the integration's user lacks the right or is not the invoice's "
         "verifier/approver. The next run tries again.",
-        "Anna API-käyttäjälle ostolaskujen tarkastus- ja hyväksymisoikeus Procountorissa tai lisää se laskun "
-        "kiertoon.",
+        "Anna API-käyttäjälle ostolaskujen tarkastus- ja hyväksymisoikeus Procountorissa tai lisää se laskun kiertoon.",
         "Give the API user the right to verify and approve purchase invoices in Procountor, or add it to the "
         "invoice's circulation.",
         FixWhere.PROCOUNTOR,
