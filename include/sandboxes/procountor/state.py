@@ -345,7 +345,10 @@ class State:
             self.invoices[invoice_id] = new
             return copy.deepcopy(new)
 
-    def transition(self, invoice_id: int, action: str) -> dict[str, Any]:
+    def transition(self, invoice_id: int, action: str, *, by_person: bool = False) -> dict[str, Any]:
+        """One status action. A purchase invoice whose circulation names verifiers is approved from ``VERIFIED``
+        only (403 from ``RECEIVED``), unless ``by_person`` (a person acting in Procountor's UI: the event
+        simulation)."""
         with self.lock:
             inv = self.invoices.get(invoice_id)
             if inv is None:
@@ -355,6 +358,13 @@ class State:
                 raise forbidden()
             sources, target = table[action]
             if inv["status"] not in sources:
+                raise forbidden()
+            if (
+                action == "approve"
+                and not by_person
+                and inv["status"] == "RECEIVED"
+                and ((inv.get("invoiceApprovalInformation") or {}).get("verifiers"))
+            ):
                 raise forbidden()
             if action in NEEDS_OPEN_PERIOD and not self.ref.period_open(date.fromisoformat(inv["date"])):
                 raise forbidden()
