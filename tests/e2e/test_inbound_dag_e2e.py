@@ -214,6 +214,13 @@ def test_routing_approvals_and_reruns(inbound: Inbound, run_inbound) -> None:
     assert counts.get("created", 0) == 0 and counts.get("updated", 0) == 0 and counts["unchanged"] == 4
 
 
+def _sent_invoice(sb: Inbound, invoice_type: str, number: str, **fields: Any) -> int:
+    """An invoice as the outbound flow creates it (``UNFINISHED``), put straight into the sandbox's state."""
+    body = {**received_invoice(supplier_invoice_number=number), "type": invoice_type, **fields}
+    with sb.sandbox.state.lock:
+        return sb.sandbox.state.create_invoice(body)["id"]
+
+
 def _record_sent(ledger_url: str, kind: DocumentKind, source_id: str, number: str, invoice_id: int) -> None:
     """What the outbound flow leaves in the ledger for an invoice it sent."""
     ledger = connect(ledger_url)
@@ -226,19 +233,32 @@ def _record_sent(ledger_url: str, kind: DocumentKind, source_id: str, number: st
 
 def test_payments_watermark_faults_and_backfill(inbound: Inbound, run_inbound) -> None:
     sb = inbound
-    # a sales invoice we sent (si-1) that a person approved and sent in Procountor
-    sales = {
-        **received_invoice(supplier_invoice_number="201"),
-        "type": "SALES_INVOICE",
-        "invoiceChannel": "NO_SENDING",
-        "language": "FINNISH",
-    }
-    with sb.sandbox.state.lock:
-        created = sb.sandbox.state.create_invoice(sales)
-    sales_id = created["id"]
+    # a sales invoice we sent (si-1) that a person approved in Procountor
+    sales_id = _sent_invoice(sb, "SALES_INVOICE", "201", invoiceChannel="NO_SENDING", language="FINNISH")
     sb.events.act(sales_id, "approve")
     _record_sent(sb.ledger_url, DocumentKind.SALES_INVOICE, "si-1", "1001", sales_id)
     total = sb.procountor_invoice(sales_id)["invoiceSumInfo"][0]["invoiceSumTotal"]
+    # expense report er-1 went as two invoices: own money (paid to the employee) and company money (books only)
+    own = _sent_invoice(sb, "BILL_OF_CHARGES", "202")
+    company = _sent_invoice(sb, "BILL_OF_CHARGES", "203")
+    linked = [
+        {"procountor_id": own, "payment_source": "own", "status": "UNFINISHED"},
+        {"procountor_id": company, "payment_source": "company", "status": "UNFINISHED"},
+    ]
+    requests.patch(
+        f"{sb.taimer.base_url}/_control/documents/expense_report/er-1",
+        json={"integration": {"sync_state": "transferred", "linked_invoices": linked}},
+        timeout=10,
+    ).raise_for_status()
+    _record_sent(sb.ledger_url, DocumentKind.EXPENSE_REPORT, "er-1:own", "1", own)
+    _record_sent(sb.ledger_url, DocumentKind.EXPENSE_REPORT, "er-1:company", "1", company)
+    for invoice_id in (own, company):
+        sb.events.act(invoice_id, "sendToCirculation")
+        sb.events.act(invoice_id, "approve")
+    own_total = sb.procountor_invoice(own)["invoiceSumInfo"][0]["invoiceSumTotal"]
+    sb.events.pay(own, str(own_total), date(2026, 11, 25))
+    with sb.sandbox.state.lock:  # the outbound flow's per-receipt marking of the company-money half
+        sb.sandbox.state.mark_paid(company, {"paymentDate": "2026-11-24", "amount": "1.00", "currency": "EUR"})
 
     # received invoices: the Taimer write of the second fails every time in this run (a fault mid-batch)
     a = sb.events.receive(project_number="P-100", supplier_invoice_number="301")["id"]
@@ -257,6 +277,11 @@ def test_payments_watermark_faults_and_backfill(inbound: Inbound, run_inbound) -
     si = next(s for s in sb.taimer_state()["sales_invoices"] if s["id"] == "si-1")["integration"]
     assert (si["procountor_status"], si["paid_date"]) == ("PARTLY_PAID", "2026-11-20")
     assert Decimal(si["paid_amount"]) == Decimal("40.00")
+    er = next(e for e in sb.taimer_state()["expense_reports"] if e["id"] == "er-1")["integration"]
+    assert {li["procountor_id"]: li["status"] for li in er["linked_invoices"]} == {own: "PAID", company: "UNFINISHED"}
+    assert (Decimal(er["paid_amount"]), er["paid_date"]) == (Decimal(str(own_total)), "2026-11-25")
+    payment_counts = next(k for k in report["kinds"] if k["kind"] == "payments")["counts"]
+    assert payment_counts["company_money"] == 1 and payment_counts["updated"] == 2
 
     # the fault is gone: the held batch comes over, the first bill is not duplicated; the rest is paid
     requests.delete(f"{sb.taimer.base_url}/_control/faults", timeout=10).raise_for_status()

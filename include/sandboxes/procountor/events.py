@@ -24,7 +24,7 @@ from sandboxes.procountor.errors import ApiError, err, forbidden, not_found
 from sandboxes.procountor.state import State, dec, money, now_naive
 from taimer_procountor.identifiers import fi_reference_with_check
 
-USER_ACTIONS = ("approve", "verify", "reject", "invalidate", "unfinished", "send")
+USER_ACTIONS = ("approve", "verify", "reject", "invalidate", "unfinished", "send", "sendToCirculation")
 DEFAULT_ROWS = [
     {"product": "Tarvikkeet", "quantity": 2, "unit": "PIECE", "unitPrice": 50, "discountPercent": 0, "vatPercent": 25.5}
 ]

@@ -120,7 +120,7 @@ async def event_bank_payment(invoice_id: int, request: Request) -> Response:
 @router.post("/events/invoices/{invoice_id}/{action}")
 async def event_user_action(invoice_id: int, action: str, request: Request) -> Response:
     """A person acts in Procountor's UI: ``approve``, ``verify``, ``reject``, ``invalidate``, ``unfinished``,
-    ``send``. Answers the invoice."""
+    ``send``, ``sendToCirculation``. Answers the invoice."""
     return respond(request, "Invoice", events.user_action(_sb(request).state, invoice_id, action))
 
 
