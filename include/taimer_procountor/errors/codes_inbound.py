@@ -107,7 +107,6 @@ INBOUND_CODES: tuple[ErrorEntry, ...] = (
         "Lähetä lasku Procountorissa kiertoon (tai odota, että joku tekee sen).",
         "Send the invoice to circulation in Procountor (or wait for someone to do it).",
         FixWhere.PROCOUNTOR,
-        retryable=True,
     ),
     ErrorEntry(
         "INBOUND_APPROVAL_FORBIDDEN",
@@ -119,7 +118,6 @@ INBOUND_CODES: tuple[ErrorEntry, ...] = (
         "Give the API user the right to verify and approve purchase invoices in Procountor, or add it to the "
         "invoice's circulation.",
         FixWhere.PROCOUNTOR,
-        retryable=True,
     ),
     ErrorEntry(
         "INBOUND_APPROVAL_UNKNOWN_INVOICE",
