@@ -29,6 +29,7 @@ from sandboxes.taimer.app import create_app as taimer_app
 from sandboxes.taimer.demo import demo_dataset
 from sandboxes.taimer.settings import TaimerSandboxSettings
 from taimer_procountor.ledger import connect, content_hash, migrate
+from taimer_procountor.report_ui import create_app
 from taimer_procountor.taimer.models import DocumentKind
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -313,3 +314,18 @@ def test_payments_watermark_faults_and_backfill(inbound: Inbound, run_inbound) -
         assert run.status == "success" and run.counts["flow"] == "inbound"
     finally:
         ledger.dispose()
+
+    # the report page's inbound section shows what the ledger holds (over HTTP, in both languages)
+    ledger = connect(sb.ledger_url)
+    try:
+        with serve_in_thread(create_app(lambda: ledger), health_path="/health") as ui:
+            page = requests.get(f"{ui.base_url}/inbound?lang=en", timeout=10)
+            data = requests.get(f"{ui.base_url}/api/inbound", timeout=10).json()
+            fi = requests.get(f"{ui.base_url}/inbound?lang=fi", timeout=10).text
+    finally:
+        ledger.dispose()
+    assert page.status_code == 200 and backfill["run_id"] in page.text
+    assert "Watermarks (Procountor version date)" in page.text and "Lukurajat" in fi
+    assert data["bills_by_reason"] == {"project_manager": 2}
+    assert data["latest"]["run_id"] == backfill["run_id"] and data["latest"]["summary"]["outcome"] == "success"
+    assert data["watermarks"]["inbound_purchase_invoices"]["value"] == before.isoformat()
