@@ -151,14 +151,14 @@ def _push_one(
                 )
             )
             if not result.dry_run:
-                ledger.inbound.upsert_inbound_mapping(
-                    MAPPING_KIND,
-                    pid,
-                    item.bill_id,
-                    details={"state": "refused" if refused.final else "waiting", "request": request,
-                             "code": refused.code, "status": refused.status},
-                )  # fmt: skip
-                _write_back(taimer, item, result, where, refused=refused)
+                facts = {"state": "refused" if refused.final else "waiting", "request": request,
+                         "code": refused.code, "status": refused.status}  # fmt: skip
+                told = all(details.get(k) == v for k, v in facts.items()) and details.get("told")
+                if not told:  # Taimer hears of each refusal once, not every run while it waits
+                    ok = _write_back(taimer, item, result, where, refused=refused)
+                    ledger.inbound.upsert_inbound_mapping(
+                        MAPPING_KIND, pid, item.bill_id, details={**facts, "told": ok}
+                    )
             return
         except ProcountorError as exc:  # outcome unknown or a transport failure after the client's retries
             result.counts["failed"] += 1
@@ -233,7 +233,8 @@ def _record(ledger: Ledger, item: ApprovalToPush, request: str, state: str, **fa
 
 def _write_back(
     taimer: TaimerAdapter, item: ApprovalToPush, result: ApprovalsResult, where: str, *, refused: _Refused | None = None
-) -> None:
+) -> bool:
+    """Tell Taimer how the approval went; False when that failed (reported; the next run tries again)."""
     fields: dict[str, Any]
     if refused is None:
         fields = {"approval_state": ApprovalState.APPROVED_IN_PROCOUNTOR, "procountor_status": "APPROVED", "errors": []}
@@ -249,3 +250,5 @@ def _write_back(
     except TaimerError as exc:
         result.counts["write_back_failed"] += 1
         result.errors.append(Problem(exc.code, where, detail=f"approval state not written back: {exc.message}"))
+        return False
+    return True
