@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 import requests
 
-from sandboxes import dag_runner
 from sandboxes.demo import program as demo
 from sandboxes.procountor.app import create_app as procountor_app
 from sandboxes.procountor.events import ProcountorEvents, received_invoice
@@ -89,21 +88,9 @@ def inbound(tmp_path: Path) -> Iterator[Inbound]:
 
 
 @pytest.fixture
-def run_inbound(tmp_path: Path) -> Callable[..., dict[str, Any]]:
-    home = tmp_path / "airflow"
-    home.mkdir()
-    log_path = tmp_path / "airflow.log"
-
+def run_inbound(run_dag_file) -> Callable[..., dict[str, Any]]:
     def run(sb: Inbound, conf: dict[str, Any] | None = None) -> dict[str, Any]:
-        extra = {
-            **demo.connection_env(sb.procountor.base_url, sb.taimer.base_url, sb.ledger_url),
-            "TAIMER_PROCOUNTOR_RETRY_DELAY_SECONDS": "1",
-        }
-        env = dag_runner.airflow_env(home, DAG_FILE.parent, extra)
-        result = dag_runner.run_dag_in_subprocess(env, dag_file=DAG_FILE, log_path=log_path, conf=conf)
-        if result.get("state") != "success":
-            print(log_path.read_text(encoding="utf-8")[-15000:])
-        return result
+        return run_dag_file(DAG_FILE, sb.procountor.base_url, sb.taimer.base_url, sb.ledger_url, conf)
 
     return run
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
 import requests
@@ -130,12 +129,7 @@ def bank_payment(state: State, invoice_id: int, amount: Any, payment_date: date 
             "amount": value,
             "currency": (inv.get("paymentInfo") or {}).get("currency", "EUR"),
         }
-        events = state.payment_events.setdefault(invoice_id, [])
-        events.append(event)
-        paid = sum((dec(e["amount"]) for e in events), Decimal("0"))
-        inv["paymentDate"] = max(e["paymentDate"] for e in events)
-        state._set_status(inv, "PAID" if paid >= state.invoice_total(inv) else "PARTLY_PAID")
-        return copy.deepcopy(event)
+        return state.add_payment_event(inv, event, "PAID")
 
 
 class ProcountorEvents:

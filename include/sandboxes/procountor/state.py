@@ -410,11 +410,17 @@ class State:
             }
             if body.get("description") and inv["type"] in SALES_TYPES:
                 event["description"] = body["description"]
-            events = self.payment_events.setdefault(invoice_id, [])
+            return self.add_payment_event(inv, event, "MARKED_PAID")
+
+    def add_payment_event(self, inv: dict[str, Any], event: dict[str, Any], full_status: str) -> dict[str, Any]:
+        """Record ``event`` on the invoice: ``full_status`` once the events add up to its total, else
+        ``PARTLY_PAID``; ``paymentDate`` is the latest event's date."""
+        with self.lock:
+            events = self.payment_events.setdefault(inv["id"], [])
             events.append(event)
             paid = sum((dec(e["amount"]) for e in events), Decimal("0"))
             inv["paymentDate"] = max(e["paymentDate"] for e in events)
-            self._set_status(inv, "MARKED_PAID" if paid >= self.invoice_total(inv) else "PARTLY_PAID")
+            self._set_status(inv, full_status if paid >= self.invoice_total(inv) else "PARTLY_PAID")
             return copy.deepcopy(event)
 
     def list_payment_events(self, invoice_id: int) -> list[dict[str, Any]]:

@@ -20,11 +20,11 @@ in Taimer only" with the error, and a person asks again if it ever becomes possi
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from taimer_procountor.inbound.result import StepResult
 from taimer_procountor.ledger import Ledger
 from taimer_procountor.procountor.client import PURCHASE_TYPES, ProcountorClient
 from taimer_procountor.procountor.errors import (
@@ -76,21 +76,11 @@ def needs_verification(invoice: Invoice, verify_first: VerifyFirst) -> bool:
 
 
 @dataclass
-class ApprovalsResult:
-    dry_run: bool = False
-    counts: Counter[str] = field(default_factory=Counter)
+class ApprovalsResult(StepResult):
     pushed: list[dict[str, Any]] = field(default_factory=list)
-    errors: list[Problem] = field(default_factory=list)
-    notices: list[Problem] = field(default_factory=list)
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "dry_run": self.dry_run,
-            "counts": dict(self.counts),
-            "approvals": self.pushed,
-            "errors": [p.to_json() for p in self.errors],
-            "notices": [p.to_json() for p in self.notices],
-        }
+    def extra_json(self) -> dict[str, Any]:
+        return {"approvals": self.pushed}
 
 
 class _Refused(Exception):

@@ -31,6 +31,7 @@ from taimer_procountor.inbound.extract import (
     routing_fields,
     search_window,
 )
+from taimer_procountor.inbound.result import StepResult
 from taimer_procountor.inbound.route import RoutingDecision, RoutingFacts, RoutingNote, route
 from taimer_procountor.ledger import Ledger, content_hash
 from taimer_procountor.procountor.client import ProcountorClient
@@ -49,27 +50,19 @@ BILL_NOT_WRITTEN = "INBOUND_BILL_NOT_WRITTEN"
 MAX_DECISIONS_IN_REPORT = 200
 
 
-@dataclass
-class BillsResult:
+@dataclass(kw_only=True)
+class BillsResult(StepResult):
     """What one run did with purchase invoices: counts, routing decisions (with reasons), problems, watermark."""
 
     window: Window
-    dry_run: bool = False
-    counts: Counter[str] = field(default_factory=Counter)
     decisions: list[dict[str, Any]] = field(default_factory=list)
-    errors: list[Problem] = field(default_factory=list)
-    notices: list[Problem] = field(default_factory=list)
     watermark: dict[str, Any] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, Any]:
+    def extra_json(self) -> dict[str, Any]:
         return {
             "window": self.window.to_json(),
-            "dry_run": self.dry_run,
-            "counts": dict(self.counts),
             "reasons": dict(Counter(d["reason"] for d in self.decisions)),
             "decisions": self.decisions[:MAX_DECISIONS_IN_REPORT],
-            "errors": [p.to_json() for p in self.errors],
-            "notices": [p.to_json() for p in self.notices],
             "watermark": self.watermark,
         }
 

@@ -14,7 +14,6 @@ id suffix (``…:own`` / ``…:company``); a report with a single invoice counts
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -27,6 +26,7 @@ from taimer_procountor.inbound.extract import (
     parse_version,
     search_window,
 )
+from taimer_procountor.inbound.result import StepResult
 from taimer_procountor.ledger import Ledger, content_hash
 from taimer_procountor.ledger.models import OutboundDocument
 from taimer_procountor.ledger.states import POST_SEND_STATES
@@ -44,26 +44,14 @@ INVOICE_TYPES = ("SALES_INVOICE", "BILL_OF_CHARGES", "TRAVEL_INVOICE")
 REPORT_KINDS = (DocumentKind.EXPENSE_REPORT, DocumentKind.TRAVEL_REPORT)
 
 
-@dataclass
-class PaymentsResult:
+@dataclass(kw_only=True)
+class PaymentsResult(StepResult):
     window: Window
-    dry_run: bool = False
-    counts: Counter[str] = field(default_factory=Counter)
     applied: list[dict[str, Any]] = field(default_factory=list)
-    errors: list[Problem] = field(default_factory=list)
-    notices: list[Problem] = field(default_factory=list)
     watermark: dict[str, Any] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "window": self.window.to_json(),
-            "dry_run": self.dry_run,
-            "counts": dict(self.counts),
-            "payments": self.applied,
-            "errors": [p.to_json() for p in self.errors],
-            "notices": [p.to_json() for p in self.notices],
-            "watermark": self.watermark,
-        }
+    def extra_json(self) -> dict[str, Any]:
+        return {"window": self.window.to_json(), "payments": self.applied, "watermark": self.watermark}
 
 
 @dataclass(frozen=True)
