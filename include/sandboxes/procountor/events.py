@@ -13,7 +13,9 @@ against the spec. ``ProcountorEvents`` is the HTTP helper for tests and the demo
 
 from __future__ import annotations
 
+import contextlib
 import copy
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -160,11 +162,17 @@ class ProcountorEvents:
 
 
 def simulate_demo_events(
-    base_url: str, *, project_number: str | None, person_id: int | None, paid_invoice_ids: list[int] = ()
+    base_url: str,
+    *,
+    project_number: str | None,
+    person_id: int | None,
+    paid_invoice_ids: Sequence[int] = (),
+    amount: str = "10.00",
 ) -> dict[str, Any]:
-    """For the demo: three received e-invoices (one naming ``project_number``, one ``person_id``, one neither),
-    the first approved in Procountor by a person, and for each of ``paid_invoice_ids`` (sales invoices we sent and
-    Procountor made approvable) a partial bank payment. Returns the ids it created."""
+    """For the demo: three received e-invoices (one naming ``project_number``, one ``person_id``, one neither), the
+    first approved in Procountor by a person; and each of ``paid_invoice_ids`` (e.g. the sales invoices the outbound
+    DAG sent, still ``UNFINISHED``) approved by a person in Procountor and paid ``amount`` by the bank (a partial
+    payment). Returns the ids it created and the invoices it paid."""
     events = ProcountorEvents(base_url)
     received = [
         events.receive(supplier_invoice_number="80001", project_number=project_number),
@@ -172,10 +180,13 @@ def simulate_demo_events(
         events.receive(supplier_invoice_number="80003"),
     ]
     events.act(received[0]["id"], "approve")
-    payments = []
+    paid = []
     for invoice_id in paid_invoice_ids:
+        with contextlib.suppress(requests.HTTPError):  # already past approval: pay it as it is
+            events.act(invoice_id, "approve")
         try:
-            payments.append(events.pay(invoice_id, "10.00"))
-        except requests.HTTPError:  # not payable in its status (e.g. still UNFINISHED): skip it
+            events.pay(invoice_id, amount)
+        except requests.HTTPError:  # not payable in its status (e.g. invalidated): skip it
             continue
-    return {"received_invoice_ids": [r["id"] for r in received], "payment_event_ids": [p["id"] for p in payments]}
+        paid.append(invoice_id)
+    return {"received_invoice_ids": [r["id"] for r in received], "paid_invoice_ids": paid}
