@@ -9,6 +9,8 @@ bill (the dataset's inbound bill is left out: only what the tests receive comes 
 
 from __future__ import annotations
 
+import re
+import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -219,7 +221,7 @@ def _record_sent(ledger_url: str, kind: DocumentKind, source_id: str, number: st
         ledger.dispose()
 
 
-def test_payments_watermark_faults_and_backfill(inbound: Inbound, run_inbound) -> None:
+def test_payments_watermark_faults_and_backfill(inbound: Inbound, run_inbound, tmp_path: Path) -> None:
     sb = inbound
     # a sales invoice we sent (si-1) that a person approved in Procountor
     sales_id = _sent_invoice(sb, "SALES_INVOICE", "201", invoiceChannel="NO_SENDING", language="FINNISH")
@@ -316,3 +318,24 @@ def test_payments_watermark_faults_and_backfill(inbound: Inbound, run_inbound) -
     assert data["bills_by_reason"] == {"project_manager": 2}
     assert data["latest"]["run_id"] == backfill["run_id"] and data["latest"]["summary"]["outcome"] == "success"
     assert data["watermarks"]["inbound_purchase_invoices"]["value"] == before.isoformat()
+
+    # no secret in Airflow's log, the ledger (every row) or Airflow's metadata DB (XComs)
+    _client_id, secret, api_key = demo.PROCOUNTOR_CLIENT
+    texts = {
+        "airflow.log": (tmp_path / "airflow.log").read_text(encoding="utf-8"),
+        "ledger": _sqlite_text(tmp_path / "ledger.sqlite"),
+        "xcom": _sqlite_text(tmp_path / "airflow" / "airflow.db"),
+    }
+    assert "procountor_to_taimer" in texts["xcom"] and "inbound" in texts["ledger"]  # really read
+    for name, text in texts.items():
+        for value in (secret, api_key, demo.TAIMER_API_KEY, demo.DEMO_PSEUDONYM_KEY):
+            assert value not in text, name
+        assert not re.search(r"Bearer\s+(?!\*\*\*)[A-Za-z0-9._~+/=-]{8,}", text), name
+
+
+def _sqlite_text(path: Path) -> str:
+    con = sqlite3.connect(path)
+    try:
+        return "\n".join(con.iterdump())
+    finally:
+        con.close()

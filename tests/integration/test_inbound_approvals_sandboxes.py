@@ -1,10 +1,11 @@
 """Approvals that Procountor refuses for a cause that can change (``UNFINISHED``; a 403 for rights from
 ``RECEIVED``) stay queued and are tried again each run; Taimer hears of the refusal once; once the cause is gone the
 approval goes through exactly once. Library level (``inbound.approvals``) over real HTTP to both sandboxes and a
-real SQLite ledger."""
+real ledger (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import pytest
 import requests
 
 from sandboxes.demo import program as demo
@@ -26,13 +27,18 @@ from taimer_procountor.taimer.rest import TaimerRestAdapter
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def test_refusals_that_can_change_stay_queued_and_go_through_once(tmp_path) -> None:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ledger_url(request) -> str:
+    """The same protocol on both backends (PostgreSQL skips with its reason when it is not reachable)."""
+    return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
+
+
+def test_refusals_that_can_change_stay_queued_and_go_through_once(ledger_url: str) -> None:
     dataset = demo_dataset()
     dataset.bills = [b for b in dataset.bills if b.procountor_id is None]
     client_id, secret, api_key = demo.PROCOUNTOR_CLIENT
-    url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
-    migrate(url)
-    ledger = connect(url)
+    migrate(ledger_url)
+    ledger = connect(ledger_url)
     with (
         serve_in_thread(procountor_app(ProcountorSandboxSettings())) as pc,
         serve_in_thread(taimer_app(TaimerSandboxSettings(api_key=demo.TAIMER_API_KEY, dataset=dataset))) as tm,
