@@ -31,17 +31,15 @@ Connections: `procountor_default`, `taimer_default`, `taimer_procountor_ledger`.
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 import pendulum
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, get_current_context, task
 
 from taimer_procountor.airflow.assets import OUTBOUND_INVOICES
+from taimer_procountor.airflow.dag_defaults import TIMEZONE, default_args
 from taimer_procountor.airflow.pools import PROCOUNTOR_POOL
 
-TIMEZONE = "Europe/Helsinki"
-RETRY_DELAY_SECONDS = float(os.environ.get("TAIMER_PROCOUNTOR_RETRY_DELAY_SECONDS") or 30)
 STEP_TASKS = ["load_bills", "push_approvals", "apply_payments"]  # taimer_procountor.inbound.report.STEPS
 
 
@@ -84,14 +82,7 @@ def _run_step(where: str, params: dict) -> dict:
     max_active_runs=1,
     doc_md=__doc__,
     tags=["taimer", "procountor", "inbound"],
-    default_args={
-        "owner": "data-engineering",
-        "retries": 2,
-        "retry_delay": timedelta(seconds=RETRY_DELAY_SECONDS),
-        "retry_exponential_backoff": True,
-        "max_retry_delay": timedelta(minutes=5),
-        "execution_timeout": timedelta(minutes=30),
-    },
+    default_args=default_args(execution_timeout=timedelta(minutes=30)),
     params={
         "date_from": Param(
             None,
