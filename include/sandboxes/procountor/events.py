@@ -91,15 +91,7 @@ def received_invoice(
 
 def receive_invoice(state: State, body: dict[str, Any]) -> dict[str, Any]:
     """Store a received purchase invoice (``RECEIVED``, version now) with its ledger receipt."""
-    with state.lock:
-        if body.get("id") in state.invoices:
-            raise ApiError(400, [err("id", f"invoice {body['id']} exists")])
-        inv = copy.deepcopy(body)
-        inv.pop("version", None)
-        inv.pop("created", None)
-        state._load_existing(inv)
-        state._bump(inv)
-        return copy.deepcopy(inv)
+    return state.add_received(body)
 
 
 def user_action(state: State, invoice_id: int, action: str) -> dict[str, Any]:

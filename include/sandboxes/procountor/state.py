@@ -160,6 +160,19 @@ class State:
             max(max(i["invoiceNumber"] for i in self.invoices.values()) + 1, next(self._invoice_numbers))
         )
 
+    def add_received(self, inv: dict[str, Any]) -> dict[str, Any]:
+        """A purchase invoice that arrives (e-invoice, scan): stored as it is (``RECEIVED`` unless it says otherwise)
+        with its ledger receipt, ``version`` now and later than any earlier one (the event simulation)."""
+        with self.lock:
+            if inv.get("id") in self.invoices:
+                raise ApiError(400, [err("id", f"invoice {inv['id']} exists")])
+            inv = copy.deepcopy(inv)
+            inv.pop("version", None)
+            inv.pop("created", None)
+            self._load_existing(inv)
+            self._bump(inv)
+            return copy.deepcopy(inv)
+
     # --- helpers --------------------------------------------------------------------------------------------------
     @staticmethod
     def _bump(obj: dict[str, Any]) -> None:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from taimer_procountor.inbound.result import StepResult
+from taimer_procountor.inbound.result import MAX_LISTED, StepResult
 from taimer_procountor.ledger import Ledger
 from taimer_procountor.procountor.client import PURCHASE_TYPES, ProcountorClient
 from taimer_procountor.procountor.errors import (
@@ -80,7 +80,7 @@ class ApprovalsResult(StepResult):
     pushed: list[dict[str, Any]] = field(default_factory=list)
 
     def extra_json(self) -> dict[str, Any]:
-        return {"approvals": self.pushed}
+        return {"approvals": self.pushed[:MAX_LISTED]}
 
 
 class _Refused(Exception):

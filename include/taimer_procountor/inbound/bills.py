@@ -31,7 +31,7 @@ from taimer_procountor.inbound.extract import (
     routing_fields,
     search_window,
 )
-from taimer_procountor.inbound.result import StepResult
+from taimer_procountor.inbound.result import MAX_LISTED, StepResult
 from taimer_procountor.inbound.route import RoutingDecision, RoutingFacts, RoutingNote, route
 from taimer_procountor.ledger import Ledger, content_hash
 from taimer_procountor.procountor.client import ProcountorClient
@@ -47,7 +47,6 @@ log = get_logger(__name__)
 MAPPING_KIND = "purchase_invoice"
 INVOICE_INVALID = "INBOUND_INVOICE_INVALID"
 BILL_NOT_WRITTEN = "INBOUND_BILL_NOT_WRITTEN"
-MAX_DECISIONS_IN_REPORT = 200
 
 
 @dataclass(kw_only=True)
@@ -62,7 +61,7 @@ class BillsResult(StepResult):
         return {
             "window": self.window.to_json(),
             "reasons": dict(Counter(d["reason"] for d in self.decisions)),
-            "decisions": self.decisions[:MAX_DECISIONS_IN_REPORT],
+            "decisions": self.decisions[:MAX_LISTED],
             "watermark": self.watermark,
         }
 

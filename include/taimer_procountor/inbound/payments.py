@@ -26,7 +26,7 @@ from taimer_procountor.inbound.extract import (
     parse_version,
     search_window,
 )
-from taimer_procountor.inbound.result import StepResult
+from taimer_procountor.inbound.result import MAX_LISTED, StepResult
 from taimer_procountor.ledger import Ledger, content_hash
 from taimer_procountor.ledger.models import OutboundDocument
 from taimer_procountor.ledger.states import POST_SEND_STATES
@@ -51,7 +51,7 @@ class PaymentsResult(StepResult):
     watermark: dict[str, Any] = field(default_factory=dict)
 
     def extra_json(self) -> dict[str, Any]:
-        return {"window": self.window.to_json(), "payments": self.applied, "watermark": self.watermark}
+        return {"window": self.window.to_json(), "payments": self.applied[:MAX_LISTED], "watermark": self.watermark}
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from taimer_procountor.inbound import FLOW
+from taimer_procountor.inbound.result import MAX_LISTED
 from taimer_procountor.summary import FlowSummary, KindCounts, Problem, StepFailure, outcome_of
 
 STEP_FAILED = "INBOUND_STEP_FAILED"
@@ -54,7 +55,7 @@ def build_summary(
         kinds.append(KindCounts(kind, {k: int(v) for k, v in (result.get("counts") or {}).items()}))
         errors += [Problem.from_json(p) for p in result.get("errors") or ()]
         notices += [Problem.from_json(p) for p in result.get("notices") or ()]
-        details[list_key] = list(result.get(list_key) or [])
+        details[list_key] = list(result.get(list_key) or [])[:MAX_LISTED]
         for key, detail_key in (("window", "windows"), ("watermark", "watermarks"), ("reasons", "reasons")):
             if key in result:
                 details.setdefault(detail_key, {})[kind] = result[key]

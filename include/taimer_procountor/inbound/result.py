@@ -9,6 +9,10 @@ from typing import Any
 
 from taimer_procountor.summary import Problem
 
+# Per-item lists (routing decisions, approvals, payments) in a step's summary and the run report stop here; the
+# counts hold them all. Keeps XCom and the run record small.
+MAX_LISTED = 200
+
 
 @dataclass
 class StepResult:
