@@ -58,7 +58,9 @@ def guard(
     ledger: Callable[[], Ledger], dag_id: str, run_id: str, where: str, try_number: int | None = None
 ) -> AbstractContextManager[None]:
     """Record why a step failed (its catalogue code) in the run record, then re-raise."""
-    return recording_failures(ledger, dag_id, run_id, where, try_number=try_number, flow=FLOW, generic_code=STEP_FAILED)
+    return recording_failures(
+        ledger, dag_id, run_id, where, try_number=try_number, flow=FLOW, fallback_code=STEP_FAILED
+    )
 
 
 def prepare_step(ledger: Ledger, dag_id: str, run_id: str, params: InboundParams) -> dict[str, Any]:
