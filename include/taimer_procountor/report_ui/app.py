@@ -15,6 +15,7 @@ Routes (relative to wherever the app is mounted):
   ``GET /api/inbound`` the same as JSON.
 - ``GET /catalogue`` the whole error catalogue; ``?code=...`` narrows it to matching codes.
 - ``GET /api/runs``, ``/api/reference``, ``/api/outbound``, ``/api/catalogue``: the same as JSON.
+- ``GET /outbound``, ``/api/outbound/report``: the latest outbound runs' reports (``report_ui.outbound``).
 - ``GET /health``: ``{"status": "ok"}`` without touching the ledger (and without the auth dependencies).
 """
 
@@ -241,6 +242,9 @@ def create_app(
 
         return api(lambda: {"entries": data.catalogue(code)})
 
+    from taimer_procountor.report_ui import outbound
+
+    outbound.add_routes(guarded, ledger, api)
     inbound.add_routes(guarded, ledger, render, api, language)
     app.include_router(guarded)
     return app
