@@ -101,6 +101,7 @@ def writes(entries: list[dict[str, Any]]) -> list[str]:
     return [f"{e['method']} {e['path']}" for e in entries if e["method"] in WRITES]
 
 
+@pytest.mark.timeout(900)  # five DAG runs, each a fresh Airflow process: slow on a loaded machine
 def test_routing_approvals_and_reruns(inbound: Inbound, run_inbound) -> None:
     sb = inbound
     ids = {
@@ -221,6 +222,7 @@ def _record_sent(ledger_url: str, kind: DocumentKind, source_id: str, number: st
         ledger.dispose()
 
 
+@pytest.mark.timeout(900)  # three DAG runs
 def test_payments_watermark_faults_and_backfill(inbound: Inbound, run_inbound, tmp_path: Path) -> None:
     sb = inbound
     # a sales invoice we sent (si-1) that a person approved in Procountor
