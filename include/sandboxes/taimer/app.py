@@ -29,6 +29,7 @@ from taimer_procountor.taimer.contract import (
     API_PREFIX,
     DEFAULT_PAGE_SIZE,
     KIND_PATHS,
+    MAX_BILL_ATTACHMENT_BYTES,
     REFERENCE_PATHS,
     ErrorBody,
     Page,
@@ -38,6 +39,7 @@ from taimer_procountor.taimer.models import (
     DOCUMENT_MODELS,
     ApprovalToPush,
     Attachment,
+    BillAttachmentResult,
     BillUpsert,
     BillUpsertResult,
     CompanySettings,
@@ -168,6 +170,34 @@ def create_app(settings: TaimerSandboxSettings | None = None) -> FastAPI:
         """Create or update the inbound bill with this Procountor id (idempotent)."""
         doc, created = store.upsert_bill(procountor_id, bill)
         return JSONResponse({"bill": doc, "created": created}, status_code=201 if created else 200)
+
+    @api.put(
+        "/bills/{bill_id}/attachments/by-procountor-id/{procountor_attachment_id}",
+        response_model=BillAttachmentResult,
+        tags=["bills"],
+        responses={
+            201: {"model": BillAttachmentResult, "description": "created"},
+            413: {"model": ErrorBody, "description": "content over the limit"},
+        },
+        openapi_extra={"requestBody": {"content": {"application/octet-stream": {}}, "required": True}},
+    )
+    async def put_bill_attachment(
+        bill_id: str,
+        procountor_attachment_id: int,
+        request: Request,
+        name: Annotated[str, Query(min_length=1, max_length=255)],
+        mime_type: Annotated[str | None, Query(max_length=255)] = None,
+    ) -> JSONResponse:
+        """Store the raw body as an attachment of the bill, keyed by the Procountor attachment id (idempotent)."""
+        content = bytearray()
+        async for chunk in request.stream():
+            content += chunk
+            if len(content) > MAX_BILL_ATTACHMENT_BYTES:
+                raise SandboxError(
+                    413, "TAIMER_VALIDATION", f"content over {MAX_BILL_ATTACHMENT_BYTES} bytes", "content"
+                )
+        att, created = store.put_bill_attachment(bill_id, procountor_attachment_id, name, bytes(content), mime_type)
+        return JSONResponse({"attachment": att, "created": created}, status_code=201 if created else 200)
 
     for kind, path in KIND_PATHS.items():
 

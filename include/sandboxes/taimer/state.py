@@ -6,6 +6,7 @@ never see half-applied changes. Reads return JSON-ready dicts or deep copies, ne
 
 from __future__ import annotations
 
+import base64
 import bisect
 import json
 import threading
@@ -27,6 +28,7 @@ from taimer_procountor.taimer.models import (
     BillUpsert,
     DocumentKind,
     DocumentSummary,
+    InlineBlob,
     IntegrationStatus,
     IntegrationUpdate,
     ReferenceKind,
@@ -325,6 +327,36 @@ class TaimerStore:
                 self._replace_bill(existing, new)
                 return new.model_dump(mode="json"), False
             return existing.model_dump(mode="json"), False
+
+    def put_bill_attachment(
+        self, bill_id: str, procountor_attachment_id: int, name: str, content: bytes, mime_type: str | None
+    ) -> tuple[dict[str, Any], bool]:
+        """Store ``content`` on the bill under the Procountor attachment id: one attachment per key (the same key
+        again replaces the content only if it differs, and answers ``created`` False)."""
+        if not name:
+            raise SandboxError(422, "TAIMER_VALIDATION", "the attachment needs a name", "name")
+        with self._lock:
+            bill = self._doc(DocumentKind.BILL, bill_id)
+            att_id = f"att-{bill_id}-p{procountor_attachment_id}"
+            blob = InlineBlob(data_b64=base64.b64encode(content).decode("ascii"))
+            att = Attachment(
+                id=att_id,
+                name=name,
+                size=len(content),
+                mime_type=mime_type,
+                procountor_attachment_id=procountor_attachment_id,
+            )
+            existing = next(
+                (a for a in bill.attachments if a.procountor_attachment_id == procountor_attachment_id), None
+            )
+            if existing is not None and existing == att and self._data.attachment_blobs.get(att_id) == blob:
+                return existing.model_dump(mode="json"), False
+            attachments = [a for a in bill.attachments if a.procountor_attachment_id != procountor_attachment_id]
+            new = bill.model_copy(update={"attachments": [*attachments, att], "updated_at": utcnow()})
+            self._replace_bill(bill, new)
+            self._attachments[att_id] = att
+            self._data.attachment_blobs[att_id] = blob
+            return att.model_dump(mode="json"), existing is None
 
     def _replace_bill(self, old: Bill, new: Bill) -> None:
         self._docs[DocumentKind.BILL][new.id] = new

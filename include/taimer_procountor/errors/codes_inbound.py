@@ -87,6 +87,17 @@ INBOUND_CODES: tuple[ErrorEntry, ...] = (
         FixWhere.TRANSIENT,
         retryable=True,
     ),
+    ErrorEntry(
+        "INBOUND_ATTACHMENT_NOT_COPIED",
+        "Ostolaskun liitettä ei saatu kopioitua Procountorista Taimeriin tällä ajolla. Lasku on Taimerissa; seuraava "
+        "ajo yrittää liitettä uudelleen (lukuraja ei siirtynyt).",
+        "An attachment of the purchase invoice could not be copied from Procountor to Taimer in this run. The bill "
+        "is in Taimer; the next run tries the attachment again (the watermark did not move).",
+        "Ei toimenpiteitä, jos virhe on ohimenevä; muuten katso Procountorin tai Taimerin virhekoodi.",
+        "Nothing to do if the fault is transient; otherwise see Procountor's or Taimer's error code.",
+        FixWhere.TRANSIENT,
+        retryable=True,
+    ),
     # --- approvals Taimer -> Procountor ("Hyväksy Procountorissa") --------------------------------------------
     ErrorEntry(
         "INBOUND_APPROVAL_WRONG_STATUS",

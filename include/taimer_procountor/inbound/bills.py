@@ -4,12 +4,15 @@ One run: search the window (``extract.window_for``) for purchase invoices in ``R
 new or changed one (its ``version`` differs from the ledger's mapping) read the invoice, route it (``route``; decided
 once, when the invoice first comes over: later reads keep the recorded recipient and move only the status and the
 content), write it with ``upsert_bill`` (idempotent by Procountor id) unless its content hash equals the mapping's,
-and record the mapping (``inbound_mapping`` kind ``purchase_invoice``: Procountor id -> Taimer bill id, the version,
-status and routing with its reason).
+then copy its attachments not yet on the bill (``inbound.attachments``), and record the mapping (``inbound_mapping``
+kind ``purchase_invoice``: Procountor id -> Taimer bill id, the version, status, routing with its reason and the
+Procountor ids of the attachments settled).
 
 The watermark moves to the newest version read only after every invoice of the batch is safely in Taimer: one
 failed write leaves it where it was, so the next run reads the whole batch again (the mapping's hash makes that
-cheap and creates no second bill). A backfill (date range) and a dry run never move it.
+cheap and creates no second bill). An attachment that could not be copied holds it too, and its invoice's version
+is not recorded, so the next run reads the invoice again and copies only what is missing. A backfill (date range)
+and a dry run never move it.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from taimer_procountor.inbound.attachments import copy_attachments, pending, recorded
 from taimer_procountor.inbound.extract import (
     OVERLAP,
     RECEIVED_STATUSES,
@@ -68,6 +72,11 @@ class BillsResult(StepResult):
 
 def _where(procountor_id: int) -> str:
     return f"purchase_invoice {procountor_id}"
+
+
+def _count(result: BillsResult, **counts: int) -> None:
+    """Add the non-zero ``counts`` (a zero would add an empty column to the report)."""
+    result.counts.update({name: n for name, n in counts.items() if n})
 
 
 def _recorded_decision(details: dict[str, Any]) -> RoutingDecision | None:
@@ -144,6 +153,7 @@ def load_bills(
                     Problem(note.code, _where(hit.id), detail=note.detail)
                 )
         unchanged = bool(mapping and mapping.taimer_id and mapping.content_hash == digest)
+        written_bill = None
         if unchanged:
             result.counts["unchanged"] += 1
             entry.update(taimer_bill_id=mapping.taimer_id, action="unchanged")
@@ -157,8 +167,22 @@ def load_bills(
                 result.counts["failed"] += 1
                 result.errors.append(Problem(BILL_NOT_WRITTEN, _where(hit.id), detail=f"{exc.code}: {exc.message}"))
                 continue
+            written_bill = written.bill
             result.counts["created" if written.created else "updated"] += 1
             entry.update(taimer_bill_id=written.bill.id, action="created" if written.created else "updated")
+        attachments = recorded(details, written_bill)
+        if dry_run:
+            _count(result, attachments_would_copy=len(pending(invoice, attachments)))
+        else:
+            copy_attachments(client, taimer, invoice, entry["taimer_bill_id"], attachments, _where(hit.id))
+            _count(
+                result,
+                attachments_copied=attachments.copied,
+                attachments_refused=len(attachments.notices),
+                attachments_failed=attachments.failed,
+            )
+            result.errors.extend(attachments.errors)
+            result.notices.extend(attachments.notices)
         result.decisions.append(entry)
         if not dry_run:
             ledger.inbound.upsert_inbound_mapping(
@@ -166,9 +190,14 @@ def load_bills(
                 hit.id,
                 entry["taimer_bill_id"],
                 content_hash=digest,
-                details={"version": hit.version, "status": invoice.status, "routing": decision.to_json()},
+                details={
+                    # no version while an attachment waits: the next run reads the invoice again
+                    "version": None if attachments.failed else hit.version,
+                    "status": invoice.status,
+                    "routing": decision.to_json(),
+                    "attachments": attachments.to_details(),
+                },
             )
-    result.watermark = advance_after_batch(
-        ledger, window, newest, dry_run=dry_run, failed=result.counts["failed"], overlap=OVERLAP
-    )
+    failed = result.counts.get("failed", 0) + result.counts.get("attachments_failed", 0)
+    result.watermark = advance_after_batch(ledger, window, newest, dry_run=dry_run, failed=failed, overlap=OVERLAP)
     return result

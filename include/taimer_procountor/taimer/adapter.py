@@ -9,7 +9,8 @@ Rules every implementation follows (docs/taimer-adapter.md explains why):
 
 - Listings are lazy iterators that page internally; they yield ``DocumentSummary`` in a stable order and never load
   the whole set in memory.
-- Reads and idempotent writes (``upsert_bill``, ``write_reference``) may be retried by the implementation.
+- Reads and idempotent writes (``upsert_bill``, ``put_bill_attachment``, ``write_reference``) may be retried by the
+  implementation.
   ``write_back`` is not retried blindly: on an unknown outcome it raises ``TaimerOutcomeUnknownError`` and the ledger
   decides.
 - Failures are ``taimer_procountor.taimer.errors.TaimerError`` subclasses with a catalogue code; texts never contain
@@ -24,6 +25,7 @@ from typing import Protocol, runtime_checkable
 
 from taimer_procountor.taimer.models import (
     ApprovalToPush,
+    BillAttachmentResult,
     BillUpsert,
     BillUpsertResult,
     CompanySettings,
@@ -114,6 +116,14 @@ class TaimerAdapter(Protocol):
     def upsert_bill(self, bill: BillUpsert) -> BillUpsertResult:
         """Create the bill, or update the one with the same ``procountor_id``. Idempotent: the same input twice
         leaves one bill."""
+        ...
+
+    def put_bill_attachment(
+        self, bill_id: str, procountor_attachment_id: int, name: str, content: bytes, *, mime_type: str | None = None
+    ) -> BillAttachmentResult:
+        """Store ``content`` as an attachment of bill ``bill_id``, keyed by the Procountor attachment id: the same
+        key twice leaves one attachment (``created`` False the second time; new content replaces the old).
+        ``TaimerNotFoundError`` when the bill is unknown."""
         ...
 
     def iter_approvals_to_push(self) -> Iterator[ApprovalToPush]:

@@ -18,6 +18,9 @@ API_PREFIX = "/api/v1"
 API_KEY_HEADER = "X-API-Key"
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 500
+# The most bytes one ``PUT /bills/{id}/attachments/by-procountor-id/{attachment_id}`` carries (Procountor's own
+# attachment limit: what is copied from there always fits).
+MAX_BILL_ATTACHMENT_BYTES = 10_000_000
 
 KIND_PATHS: dict[DocumentKind, str] = {
     DocumentKind.SALES_INVOICE: "sales-invoices",

@@ -284,6 +284,7 @@ class Attachment(TaimerModel):
     size: int = Field(ge=0)
     storage: AttachmentStorage = AttachmentStorage.TAIMER
     mime_type: str | None = None  # what Taimer *claims*; the sync judges content by magic bytes
+    procountor_attachment_id: int | None = None  # set on a bill's attachment copied from Procountor (its key)
 
 
 class InlineBlob(TaimerModel):
@@ -423,6 +424,13 @@ class BillUpsert(TaimerModel):
 
 class BillUpsertResult(TaimerModel):
     bill: Bill
+    created: bool
+
+
+class BillAttachmentResult(TaimerModel):
+    """What ``put_bill_attachment`` stored: the attachment, and whether it was new (False: it was there already)."""
+
+    attachment: Attachment
     created: bool
 
 

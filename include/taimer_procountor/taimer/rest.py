@@ -4,9 +4,9 @@ It takes a ``requests.Session`` (Airflow's ``TaimerHook`` builds one from the ``
 library use passes ``requests.Session()``) and sends everything through the shared ``HttpTransport``: one rate
 limiter, explicit timeouts, retries only for safe calls, redacted errors. It imports nothing from Airflow.
 
-Which calls are retried: every GET; ``upsert_bill`` and the reference ``PUT``s (idempotent by design: same input,
-same end state). ``write_back`` is a ``PATCH`` and is not retried after it was sent: a 5xx, timeout or dropped
-connection raises ``TaimerOutcomeUnknownError`` and the ledger decides whether to write again.
+Which calls are retried: every GET; ``upsert_bill``, ``put_bill_attachment`` and the reference ``PUT``s (idempotent
+by design: same input, same end state). ``write_back`` is a ``PATCH`` and is not retried after it was sent: a 5xx,
+timeout or dropped connection raises ``TaimerOutcomeUnknownError`` and the ledger decides whether to write again.
 
 Every answer is read defensively (``taimer_procountor.http.answers``): a body that is not bounded JSON, a value of
 the wrong shape or one that does not fit its model raises ``TaimerMalformedAnswerError`` naming the fields, never the
@@ -40,6 +40,7 @@ from taimer_procountor.taimer.contract import (
     API_KEY_HEADER,
     DEFAULT_PAGE_SIZE,
     KIND_PATHS,
+    MAX_BILL_ATTACHMENT_BYTES,
     REFERENCE_PATHS,
 )
 from taimer_procountor.taimer.errors import (
@@ -58,6 +59,7 @@ from taimer_procountor.taimer.errors import (
 from taimer_procountor.taimer.models import (
     DOCUMENT_MODELS,
     ApprovalToPush,
+    BillAttachmentResult,
     BillUpsert,
     BillUpsertResult,
     CompanySettings,
@@ -122,9 +124,11 @@ class TaimerRestAdapter:
         return f"TaimerRestAdapter(base_url={self.transport.base_url!r})"
 
     # ----------------------------------------------------------------------------------------------- plumbing
-    def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+    def _send(
+        self, method: str, path: str, *, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> requests.Response:
         try:
-            return self.transport.send(method, path, headers=self._headers, **kwargs)
+            return self.transport.send(method, path, headers={**self._headers, **(headers or {})}, **kwargs)
         except TransportError as exc:
             raise _translate(exc) from None
 
@@ -247,6 +251,21 @@ class TaimerRestAdapter:
         path = f"/bills/by-procountor-id/{bill.procountor_id}"
         body = self._json("PUT", path, json=bill.model_dump(mode="json"), idempotent=True)
         return self._model(BillUpsertResult, body, f"PUT {path}")
+
+    def put_bill_attachment(
+        self, bill_id: str, procountor_attachment_id: int, name: str, content: bytes, *, mime_type: str | None = None
+    ) -> BillAttachmentResult:
+        """The bytes go as the raw body (at most ``MAX_BILL_ATTACHMENT_BYTES``, checked before sending), the name
+        and claimed type as query parameters. A ``PUT`` keyed by the Procountor attachment id: safe to retry."""
+        if len(content) > MAX_BILL_ATTACHMENT_BYTES:
+            raise TaimerValidationError(
+                f"attachment {name}: {len(content)} bytes, over {MAX_BILL_ATTACHMENT_BYTES}", field="content"
+            )
+        path = f"/bills/{_seg(bill_id)}/attachments/by-procountor-id/{int(procountor_attachment_id)}"
+        params = {"name": name, **({"mime_type": mime_type} if mime_type else {})}
+        headers = {"Content-Type": "application/octet-stream"}
+        body = self._json("PUT", path, params=params, data=bytes(content), headers=headers, idempotent=True)
+        return self._model(BillAttachmentResult, body, f"PUT {path}")
 
     def iter_approvals_to_push(self) -> Iterator[ApprovalToPush]:
         return self._iter_models("/bills/approvals-to-push", ApprovalToPush)

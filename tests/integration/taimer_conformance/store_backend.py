@@ -28,6 +28,7 @@ from taimer_procountor.taimer.errors import (
 from taimer_procountor.taimer.models import (
     DOCUMENT_MODELS,
     ApprovalToPush,
+    BillAttachmentResult,
     BillUpsert,
     BillUpsertResult,
     CompanySettings,
@@ -136,6 +137,14 @@ class StoreTaimerAdapter:
     def upsert_bill(self, bill: BillUpsert) -> BillUpsertResult:
         doc, created = _call(self.store.upsert_bill, bill.procountor_id, bill)
         return BillUpsertResult.model_validate({"bill": doc, "created": created})
+
+    def put_bill_attachment(
+        self, bill_id: str, procountor_attachment_id: int, name: str, content: bytes, *, mime_type: str | None = None
+    ) -> BillAttachmentResult:
+        att, created = _call(
+            self.store.put_bill_attachment, bill_id, procountor_attachment_id, name, content, mime_type
+        )
+        return BillAttachmentResult.model_validate({"attachment": att, "created": created})
 
     def iter_approvals_to_push(self) -> Iterator[ApprovalToPush]:
         return self._pages(self.store.approvals_to_push, ApprovalToPush)

@@ -287,6 +287,30 @@ def test_taimer_conformance_concurrent_upserts_of_one_bill_make_one(
     assert len([b for b in taimer_backend.state().bills if b.procountor_id == 90002]) == 1
 
 
+def test_taimer_conformance_put_bill_attachment_is_idempotent_by_procountor_id(taimer_backend, taimer) -> None:
+    bill = taimer.upsert_bill(_inbound(90003)).bill
+    pdf = b"%PDF-1.4\n" + bytes(range(256)) * 40
+    first = taimer.put_bill_attachment(bill.id, 7001, "lasku.pdf", pdf, mime_type="application/pdf")
+    again = taimer.put_bill_attachment(bill.id, 7001, "lasku.pdf", pdf, mime_type="application/pdf")
+    other = taimer.put_bill_attachment(bill.id, 7002, "liite.txt", b"rivi 1\n")
+    assert (first.created, again.created, other.created) == (True, False, True)
+    assert first.attachment.id == again.attachment.id != other.attachment.id
+    assert (first.attachment.size, first.attachment.procountor_attachment_id) == (len(pdf), 7001)
+    assert b"".join(taimer.iter_attachment_content(first.attachment.id)) == pdf
+
+    stored = next(b for b in taimer_backend.state().bills if b.procountor_id == 90003)
+    assert sorted((a.procountor_attachment_id, a.name, a.size) for a in stored.attachments) == [
+        (7001, "lasku.pdf", len(pdf)),
+        (7002, "liite.txt", 7),
+    ]
+    # the bill's own upsert keeps what was stored on it
+    taimer.upsert_bill(_inbound(90003, procountor_status="APPROVED"))
+    assert len(taimer.get_document(DocumentKind.BILL, bill.id).attachments) == 2
+
+    with pytest.raises(TaimerNotFoundError):
+        taimer.put_bill_attachment("no-such-bill", 7003, "x.txt", b"x")
+
+
 def test_taimer_conformance_approvals_to_push_and_write_back(taimer) -> None:
     approvals = list(taimer.iter_approvals_to_push())
     assert [(a.bill_id, a.procountor_id, a.approved_by_user_id) for a in approvals] == [("b-2", 70001, "u-2")]
