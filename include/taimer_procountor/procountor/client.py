@@ -61,6 +61,7 @@ from taimer_procountor.procountor.errors import (
     ProcountorMalformedAnswer,
     ProcountorOutcomeUnknown,
     ProcountorPagingRunaway,
+    ProcountorUnreachable,
     from_transport,
 )
 from taimer_procountor.procountor.models import (
@@ -95,6 +96,8 @@ M = TypeVar("M", bound=BaseModel)
 
 MAX_PAGE_SIZE = 200
 MAX_ATTACHMENT_BYTES = 10_000_000
+# What a multipart/mixed attachment answer may carry beyond the file itself (the metadata part and the boundaries).
+MAX_ATTACHMENT_ENVELOPE_BYTES = 1 << 20
 # A paged search longer than this many pages is taken for a runaway (at 200 a page: two million rows).
 DEFAULT_MAX_PAGES = 10_000
 
@@ -259,9 +262,11 @@ class ProcountorClient:
         idempotent: bool | None = None,
         accept: str = "application/json",
         retry: RetryPolicy | None = None,
+        stream: bool = False,
     ) -> requests.Response:
         """Send one call with a bearer token; on 401 log in again once and resend. Raises ``ProcountorError``.
-        ``retry`` replaces the client's retry policy for this call."""
+        ``retry`` replaces the client's retry policy for this call. ``stream``: the body is left unread for the
+        caller, who must close the response (``HttpTransport.send``)."""
         path = "/" + path.lstrip("/")
         for attempt in (1, 2):
             token = self.auth.token()
@@ -276,6 +281,7 @@ class ProcountorClient:
                     headers=headers,
                     idempotent=idempotent,
                     retry=retry,
+                    stream=stream,
                 )
             except HttpStatusError as exc:
                 if exc.status == 401 and attempt == 1:
@@ -750,13 +756,30 @@ class AttachmentsApi:
         return _model(AttachmentMeta, _json(response, "/attachments"), "POST /attachments")
 
     def get(self, attachment_id: int) -> tuple[AttachmentMeta, bytes]:
-        """``GET /attachments/{id}``: decodes the multipart/mixed answer into the metadata and the file bytes."""
+        """``GET /attachments/{id}``: decodes the multipart/mixed answer into the metadata and the file bytes. The
+        answer is read streamed and refused (``ProcountorMalformedAnswer``) once it passes the 10 MB attachment limit
+        plus its envelope, so an unbounded answer is never held whole."""
         path = f"/attachments/{int(attachment_id)}"
-        response = self._c.request("GET", path, accept="multipart/mixed, application/json")
+        response = self._c.request("GET", path, accept="multipart/mixed, application/json", stream=True)
+        limit = MAX_ATTACHMENT_BYTES + MAX_ATTACHMENT_ENVELOPE_BYTES
+        body = bytearray()
+        try:
+            for chunk in response.iter_content(chunk_size=1 << 16):
+                body += chunk
+                if len(body) > limit:
+                    raise ProcountorMalformedAnswer(
+                        f"GET {path}: the answer is over {limit} bytes", status=response.status_code, path=path
+                    )
+        except requests.RequestException as exc:
+            raise ProcountorUnreachable(
+                f"GET {path}: the connection broke after {len(body)} bytes ({type(exc).__name__})", path=path
+            ) from None
+        finally:
+            response.close()
         ctype = response.headers.get("Content-Type", "")
         if ctype.startswith("application/json"):
-            return _model(AttachmentMeta, _json(response, path), f"GET {path}"), b""
-        raw = b"Content-Type: " + ctype.encode("latin-1") + b"\r\nMIME-Version: 1.0\r\n\r\n" + response.content
+            return _model(AttachmentMeta, _json(response, path, bytes(body)), f"GET {path}"), b""
+        raw = b"Content-Type: " + ctype.encode("latin-1") + b"\r\nMIME-Version: 1.0\r\n\r\n" + bytes(body)
         message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(raw)
         if not message.is_multipart():
             raise ProcountorError(f"GET {path}: expected multipart/mixed, got {ctype!r}", path=path)
@@ -818,10 +841,11 @@ def _info_message(response: requests.Response) -> str | None:
         return None
 
 
-def _json(response: requests.Response, path: str) -> Any:
-    """The answer's JSON, bounded (``taimer_procountor.http.answers``); ``ProcountorMalformedAnswer`` otherwise."""
+def _json(response: requests.Response, path: str, content: bytes | None = None) -> Any:
+    """The answer's JSON, bounded (``taimer_procountor.http.answers``); ``ProcountorMalformedAnswer`` otherwise.
+    ``content``: the body when the caller read it streamed."""
     try:
-        return decode_json(response.content)
+        return decode_json(response.content if content is None else content)
     except MalformedAnswer as exc:
         method = response.request.method if response.request else "?"
         raise ProcountorMalformedAnswer(
