@@ -8,20 +8,10 @@ from __future__ import annotations
 import requests
 
 from sandboxes.demo import program as demo
-from sandboxes.procountor.app import create_app as procountor_app
-from sandboxes.procountor.events import ProcountorEvents
-from sandboxes.procountor.settings import ProcountorSandboxSettings
-from sandboxes.runner import serve_in_thread
-from sandboxes.taimer.app import create_app as taimer_app
-from sandboxes.taimer.demo import demo_dataset
-from sandboxes.taimer.settings import TaimerSandboxSettings
 from taimer_procountor.inbound.bills import load_bills
 from taimer_procountor.inbound.extract import BILLS_FLOW, window_for
 from taimer_procountor.ledger import connect, migrate
-from taimer_procountor.procountor.client import ProcountorClient
 from taimer_procountor.procountor.models import AttachmentMeta
-from taimer_procountor.procountor.settings import ProcountorSettings
-from taimer_procountor.taimer.rest import TaimerRestAdapter
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n" + b"0123456789" * 900 + b"\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00" + b"\x00" * 64
@@ -32,19 +22,12 @@ def _bill(tm_url: str, procountor_id: int) -> dict:
     return next(b for b in bills if b["procountor_id"] == procountor_id)
 
 
-def test_received_invoice_attachment_copied_once_over_two_runs(sqlite_url: str) -> None:
-    dataset = demo_dataset()
-    dataset.bills = [b for b in dataset.bills if b.procountor_id is None]
-    client_id, secret, api_key = demo.PROCOUNTOR_CLIENT
+def test_received_invoice_attachment_copied_once_over_two_runs(sqlite_url: str, inbound_sandboxes) -> None:
+    sb = inbound_sandboxes
+    client, taimer, events, tm_url = sb.client, sb.taimer, sb.events, sb.taimer_url
     migrate(sqlite_url)
     ledger = connect(sqlite_url)
-    with (
-        serve_in_thread(procountor_app(ProcountorSandboxSettings())) as pc,
-        serve_in_thread(taimer_app(TaimerSandboxSettings(api_key=demo.TAIMER_API_KEY, dataset=dataset))) as tm,
-        ProcountorClient(ProcountorSettings(f"{pc.base_url}/api", client_id, secret, api_key)) as client,
-    ):
-        taimer = TaimerRestAdapter(requests.Session(), f"{tm.base_url}/api/v1", demo.TAIMER_API_KEY)
-        events = ProcountorEvents(pc.base_url)
+    try:
         invoice_id = events.receive(project_number="P-100", supplier_invoice_number="601")["id"]
         pdf = client.attachments.upload(
             AttachmentMeta(name="lasku.pdf", reference_type="INVOICE", reference_id=invoice_id), PDF
@@ -55,7 +38,7 @@ def test_received_invoice_attachment_copied_once_over_two_runs(sqlite_url: str) 
 
         dry = load_bills(ledger, client, taimer, window_for(ledger, BILLS_FLOW), dry_run=True)
         assert dry.counts["attachments_would_copy"] == 2
-        assert not [e for e in demo.request_log(tm.base_url) if e["method"] == "PUT"]
+        assert not [e for e in demo.request_log(tm_url) if e["method"] == "PUT"]
 
         first = load_bills(ledger, client, taimer, window_for(ledger, BILLS_FLOW))
         assert (first.counts["created"], first.counts["attachments_copied"], first.counts["attachments_refused"]) == (
@@ -76,7 +59,7 @@ def test_received_invoice_attachment_copied_once_over_two_runs(sqlite_url: str) 
         third = load_bills(ledger, client, taimer, window_for(ledger, BILLS_FLOW))  # the overlap reads it again
         assert "attachments_copied" not in third.counts
 
-        bill = _bill(tm.base_url, invoice_id)
+        bill = _bill(tm_url, invoice_id)
         assert bill["procountor_status"] == "INVALIDATED"
         assert [(a["procountor_attachment_id"], a["name"], a["size"]) for a in bill["attachments"]] == [
             (pdf.id, "lasku.pdf", len(PDF))
@@ -84,6 +67,7 @@ def test_received_invoice_attachment_copied_once_over_two_runs(sqlite_url: str) 
         assert png.id not in {a["procountor_attachment_id"] for a in bill["attachments"]}
         content = b"".join(taimer.iter_attachment_content(bill["attachments"][0]["id"]))
         assert content == PDF
-        puts = [e for e in demo.request_log(tm.base_url) if e["method"] == "PUT" and "/attachments/" in e["path"]]
+        puts = [e for e in demo.request_log(tm_url) if e["method"] == "PUT" and "/attachments/" in e["path"]]
         assert len(puts) == 1
-    ledger.dispose()
+    finally:
+        ledger.dispose()
