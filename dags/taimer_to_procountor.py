@@ -189,6 +189,7 @@ def taimer_to_procountor():
                 kind,
                 doc_ids,
                 worker=f"{run['run_id']}:{ti.try_number}",
+                run_id=run["run_id"],
                 resend=run["selection"]["mode"] == "numbers",
             )
 

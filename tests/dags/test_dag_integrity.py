@@ -47,6 +47,7 @@ HEAVY_MODULES = (
     "taimer_procountor.taimer",  # requests-based API client
     "taimer_procountor.http",
     "taimer_procountor.reference",
+    "taimer_procountor.inbound",
     "sandboxes",
 )
 

@@ -312,3 +312,12 @@ def test_unlink_invalidated_forgets_the_invoice_keeps_the_link_and_reopens_attac
     ledger.outbound.mark_sending(doc.id, c.claim_token)
     again = ledger.outbound.record_sent(doc.id, c.claim_token, 502)
     assert again.procountor_invoice_id == 502 and again.details["replaced_invoices"] == [501]
+
+
+def test_record_sent_remembers_which_run_sent_it_and_a_repeat_keeps_it(ledger):
+    doc = _valid_doc(ledger)
+    [c] = ledger.outbound.claim([doc.id], "w1", 60)
+    ledger.outbound.mark_sending(doc.id, c.claim_token)
+    ledger.outbound.record_sent(doc.id, c.claim_token, 601, sent_by="run-1")
+    ledger.outbound.record_sent(doc.id, None, 601, sent_by="run-2")  # a repeat is a no-op
+    assert ledger.outbound.get_outbound(doc.id).details["sent_by"] == "run-1"

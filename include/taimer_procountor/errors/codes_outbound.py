@@ -60,6 +60,16 @@ OUTBOUND_CODES: tuple[ErrorEntry, ...] = (
         "Remove or replace the characters named in the error in Taimer (e.g. emoji, ✓, ≈, Ł). €, š, Ž and œ are fine.",
         FixWhere.TAIMER,
     ),
+    ErrorEntry(
+        "OUTBOUND_CURRENCY_NOT_SUPPORTED",
+        "Laskun valuutta ei ole yrityksen kirjanpitovaluutta; integraatio ei tunne valuuttakurssia, joten laskua ei "
+        "siirretty.",
+        "The invoice's currency is not the company's accounting currency; the integration knows no exchange rate, so "
+        "the invoice was not transferred.",
+        "Laadi lasku yrityksen valuutassa Taimerissa, tai tee valuuttalasku suoraan Procountorissa.",
+        "Make the invoice in the company's currency in Taimer, or make the foreign-currency invoice in Procountor.",
+        FixWhere.TAIMER,
+    ),
     # --- bank account ----------------------------------------------------------------------------------------
     ErrorEntry(
         "OUTBOUND_BANK_ACCOUNT_MISSING",
@@ -108,6 +118,14 @@ OUTBOUND_CODES: tuple[ErrorEntry, ...] = (
         "Korjaa rivin ALV-prosentti laskun päivämäärän mukaiseksi Taimerissa.",
         "Correct the row's VAT percentage to the one valid on the invoice date, in Taimer.",
         FixWhere.TAIMER,
+    ),
+    ErrorEntry(
+        "OUTBOUND_VAT_STATUS_NOT_IN_USE",
+        "Laskun ALV-käsittely (kotimaan myynti/osto) ei ole Procountorissa käytössä tälle laskutyypille.",
+        "The invoice's VAT status (domestic sale/purchase) is not in use in Procountor for this kind of invoice.",
+        "Ota ALV-käsittely käyttöön Procountorissa (ALV-asetukset) ja aja perustietojen synkronointi.",
+        "Enable the VAT status in Procountor (VAT settings) and run the reference sync.",
+        FixWhere.PROCOUNTOR,
     ),
     # --- accounting ------------------------------------------------------------------------------------------
     ErrorEntry(

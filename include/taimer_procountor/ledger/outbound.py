@@ -328,13 +328,15 @@ class OutboundRepository(Repository):
         invoice_number: str | None = None,
         ledger_receipt_id: int | None = None,
         version: str | None = None,
+        sent_by: str | None = None,
         now: datetime | None = None,
     ) -> OutboundDocument:
         """The invoice exists in Procountor (POST answered, or a lookup found it): SENT with its ids.
 
         A fact from Procountor is recorded even when the claim was lost meanwhile, so it can never be forgotten;
         clearing the claim then makes the other worker's ``mark_sending`` fail, so it does not post a second one.
-        Repeating with the same id is a no-op; a *different* id raises ``DuplicateInvoiceError``."""
+        Repeating with the same id is a no-op; a *different* id raises ``DuplicateInvoiceError``. ``sent_by``
+        (e.g. the DAG run id) is kept in ``details["sent_by"]``: which run's report counts the invoice as created."""
         now = now_or(now)
         with self.write() as s:
             doc = s.execute(select(D).where(D.id == doc_id).with_for_update()).scalar_one_or_none()
@@ -364,6 +366,8 @@ class OutboundRepository(Repository):
             doc.last_error_detail = None
             doc.claimed_by = doc.claim_token = None
             doc.claim_expires_at = None
+            if sent_by is not None:
+                doc.details = {**(doc.details or {}), "sent_by": sent_by}
             doc.sent_at = now
             doc.updated_at = now
             s.flush()

@@ -151,6 +151,36 @@ class SizeGuard:
             close()
 
 
+def read_attachment(name: str, declared_size: int | None, chunks: Iterable[bytes]) -> bytes:
+    """The content of attachment ``name`` read from ``chunks`` (e.g. ``TaimerAdapter.iter_attachment_content``)
+    under every content rule: the declared size first, the type once the first ``HEAD_BYTES`` are in (or the whole
+    file, when shorter), the size again while streaming. Raises ``AttachmentRefusedError`` with the code; the
+    iterator is closed either way. At most ``MAX_ATTACHMENT_BYTES`` (plus one chunk) are ever held."""
+    early = check_attachment_size(name, declared_size)
+    guard = SizeGuard(chunks, name)
+    if early is not None:
+        guard.close()
+        raise AttachmentRefusedError(early)
+    content = bytearray()
+    judged = False
+    try:
+        for chunk in guard:
+            content += chunk
+            if not judged and len(content) >= HEAD_BYTES:
+                judged = True
+                _refuse_if(check_attachment_head(name, bytes(content[:HEAD_BYTES]), None))
+        if not judged:
+            _refuse_if(check_attachment_head(name, bytes(content), None))
+    finally:
+        guard.close()
+    return bytes(content)
+
+
+def _refuse_if(error: DocumentError | None) -> None:
+    if error is not None:
+        raise AttachmentRefusedError(error)
+
+
 def google_drive_notice(attachments: Iterable[Attachment] = ()) -> DocumentError:
     """The notice that a document's attachments stay in Google Drive (not moved to Procountor)."""
     names = [a.name for a in attachments]
@@ -164,7 +194,7 @@ def attachments_to_move(
     """The attachments to move to Procountor, and the notices for those that are not: with Google Drive on in
     Taimer none is moved (one notice per document, even when Taimer lists none, since Drive files are not
     listed); an attachment stored in Google Drive is not moved either. Size and content are the load's checks
-    (``check_attachment_head``, ``SizeGuard``), made when the content is read."""
+    (``read_attachment``), made when the content is read."""
     attachments = list(attachments)
     if company.attachments_in_google_drive:
         return (), (google_drive_notice(attachments),)

@@ -104,6 +104,7 @@ class OutboundContext:
     work_types: Mapping[str, int] = field(default_factory=dict)  # Taimer work type id -> Procountor product id
     fiscal_periods: tuple[FiscalPeriod, ...] = ()
     einvoice_operators: frozenset[str] = EINVOICE_OPERATORS
+    empty_kinds: tuple[str, ...] = ()  # reference kinds the snapshot held no item of (never synced, or emptied)
 
     # --- lookups the rules share ------------------------------------------------------------------------------
 
@@ -114,6 +115,9 @@ class OutboundContext:
     def vat_in_use(self, percent: object, side: VatRateKind) -> bool:
         """True when Procountor has ``percent`` in use for ``side`` (sales or purchase)."""
         return as_percent(percent) in self.vat_percentages.get(side, frozenset())
+
+    def vat_status_in_use(self, status: int, side: VatRateKind) -> bool:
+        return status in self.vat_statuses.get(side, frozenset())
 
     def vat_valid_on(self, percent: object, day: date) -> bool:
         """True when ``percent`` applies on ``day`` (the Finnish date table; always true for other countries)."""
@@ -207,6 +211,7 @@ def context_from_snapshot(
         products={p.id: p.procountor_product_id for p in taimer_products if p.procountor_product_id is not None},
         work_types={w.id: w.procountor_product_id for w in work_types if w.procountor_product_id is not None},
         fiscal_periods=_periods(items.get("fiscal_years", ())),
+        empty_kinds=tuple(kind for kind in CONTEXT_KINDS if not items.get(kind)),
         einvoice_operators=EINVOICE_OPERATORS
         if einvoice_operators is None
         else frozenset(normalise_operator(o) for o in einvoice_operators),

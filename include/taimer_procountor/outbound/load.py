@@ -32,7 +32,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from taimer_procountor.errors.entry import DocumentError
+from taimer_procountor.errors.catalogue import lookup
+from taimer_procountor.errors.entry import FixWhere
 from taimer_procountor.ledger import ClaimLost, DocState, Ledger, LookupRequired
 from taimer_procountor.ledger.models import OutboundAttachment, OutboundDocument
 from taimer_procountor.ledger.states import (
@@ -51,7 +52,6 @@ from taimer_procountor.summary import Problem
 from taimer_procountor.taimer.adapter import TaimerAdapter
 from taimer_procountor.taimer.errors import TaimerError
 from taimer_procountor.taimer.models import (
-    Attachment,
     DocumentKind,
     IntegrationError,
     IntegrationUpdate,
@@ -95,6 +95,7 @@ class LoadSettings:
     the rate-limit wait); ``held_wait``: how long to wait for documents a concurrent run holds."""
 
     worker: str
+    run_id: str | None = None  # recorded with each invoice this run creates (the report's "created")
     claim_ttl: float = 300.0
     concurrency: int = 4
     held_wait: float = 60.0
@@ -210,6 +211,11 @@ class Loader:
             result.errors.append(self._problem(exc.code, doc, detail=exc))
         except ProcountorError as exc:
             result.errors.append(self._problem(exc.code, doc, field=exc.field, detail=exc))
+        except (ClaimLost, LookupRequired) as exc:
+            result.errors.append(self._problem("OUTBOUND_SEND_PENDING", doc, detail=exc))
+        except Exception as exc:  # one broken document never stops the others; its claim expires, the ledger holds
+            log.exception("%s #%s: unexpected %s", self.kind, doc.taimer_number, type(exc).__name__)
+            result.errors.append(self._problem("OUTBOUND_STEP_FAILED", doc, detail=type(exc).__name__))
         return result
 
     def _process(self, doc: OutboundDocument, result: DocResult) -> None:
@@ -261,7 +267,12 @@ class Loader:
                 hit = self._lookup(number)
                 if hit is not None:
                     self.ledger.outbound.record_sent(
-                        doc.id, token, hit.id, invoice_number=_str(hit.invoice_number), version=hit.version
+                        doc.id,
+                        token,
+                        hit.id,
+                        invoice_number=_str(hit.invoice_number),
+                        version=hit.version,
+                        sent_by=self.settings.run_id,
                     )
                     log.info("%s #%s: found in Procountor as invoice %s; adopted", self.kind, number, hit.id)
                     result.outcome, result.status = CREATED, hit.status
@@ -303,6 +314,7 @@ class Loader:
             invoice_number=_str(invoice.invoice_number),
             ledger_receipt_id=invoice.ledger_receipt_id,
             version=invoice.version,
+            sent_by=self.settings.run_id,
         )
         result.outcome, result.status = CREATED, invoice.status
         return True
@@ -436,7 +448,13 @@ class Loader:
         return True
 
     def _attach(self, doc: OutboundDocument, prepared: PreparedInvoice, result: DocResult) -> None:
-        from taimer_procountor.outbound.attachments import HEAD_BYTES, NOT_MOVED_GOOGLE_DRIVE, sniff
+        from taimer_procountor.outbound.attachments import (
+            HEAD_BYTES,
+            NOT_MOVED_GOOGLE_DRIVE,
+            AttachmentRefusedError,
+            read_attachment,
+            sniff,
+        )
 
         moving = {a.id: a for a in prepared.attachments}
         rows = self.ledger.attachments.attachments_of(doc.id)
@@ -449,8 +467,11 @@ class Loader:
                 if self.ledger.attachments.skip_attachment(row.id, NOT_MOVED_GOOGLE_DRIVE):
                     result.attachments["not_moved"] += 1
                 continue
+            refusal = None
             try:
-                content, refusal = read_attachment(self.taimer, att)
+                content = read_attachment(att.name, att.size, self.taimer.iter_attachment_content(att.id))
+            except AttachmentRefusedError as exc:
+                content, refusal = b"", exc.error
             except TaimerError as exc:
                 result.errors.append(self._problem(exc.code, doc, field="attachments", detail=exc))
                 continue
@@ -510,7 +531,12 @@ class Loader:
             procountor_id=doc.procountor_invoice_id,
             procountor_number=int(doc.procountor_invoice_number) if doc.procountor_invoice_number else None,
             procountor_status=status,
-            errors=[IntegrationError(code=p.code, field=p.field, message=p.detail) for p in result.errors],
+            # what a person must act on; a transient problem (a pass still pending) is the run report's alone
+            errors=[
+                IntegrationError(code=p.code, field=p.field, message=p.detail)
+                for p in result.errors
+                if lookup(p.code).fix_where is not FixWhere.TRANSIENT
+            ],
             linked_invoices=[
                 LinkedProcountorInvoice(procountor_id=int(i), status=INVALIDATED)
                 for i in (doc.details or {}).get("replaced_invoices", [])
@@ -530,7 +556,8 @@ class Loader:
 
     def _write_back_errors(self, doc: OutboundDocument) -> None:
         """An invalid or refused document: its errors go to Taimer once (again only after they changed)."""
-        if doc.written_back_at is not None and doc.written_back_at >= doc.updated_at:
+        raised_at = doc.validated_at if doc.state == DocState.INVALID else doc.last_attempt_at
+        if doc.written_back_at is not None and (raised_at is None or doc.written_back_at >= raised_at):
             return
         errors = doc.validation_errors if doc.state == DocState.INVALID else doc.errors
         update = IntegrationUpdate(
@@ -570,33 +597,6 @@ class _HeldAttachments:
                 self._left.remove(meta)
                 return meta.id
         return None
-
-
-def read_attachment(taimer: TaimerAdapter, attachment: Attachment) -> tuple[bytes, DocumentError | None]:
-    """An attachment's bytes as the load sends them, or its refusal: the head is judged on the first chunk (a
-    refused file is not read further), the rest streams through ``SizeGuard`` (10 MB at most in memory)."""
-    from taimer_procountor.outbound.attachments import (
-        HEAD_BYTES,
-        AttachmentRefusedError,
-        SizeGuard,
-        check_attachment_head,
-    )
-
-    chunks = SizeGuard(taimer.iter_attachment_content(attachment.id), attachment.name)
-    content = bytearray()
-    try:
-        for chunk in chunks:
-            if not content:
-                refusal = check_attachment_head(attachment.name, chunk[:HEAD_BYTES], attachment.size)
-                if refusal is not None:
-                    chunks.close()
-                    return b"", refusal
-            content += chunk
-    except AttachmentRefusedError as refused:
-        return b"", refused.error
-    if not content:
-        return b"", check_attachment_head(attachment.name, b"", attachment.size)
-    return bytes(content), None
 
 
 def with_accounting(receipt: LedgerReceipt, accounting: ReceiptAccounting) -> LedgerReceipt | None:

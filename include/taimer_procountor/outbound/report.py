@@ -92,7 +92,7 @@ def build_summary(
             elif doc.state in POST_SEND_STATES:
                 if outcome in ("updated", "conflicts"):
                     counts[outcome] += 1
-                elif started_at is not None and doc.sent_at is not None and doc.sent_at >= started_at:
+                elif _sent_by_this_run(doc, run_id, started_at):
                     counts["created"] += 1
                 else:
                     counts["unchanged"] += 1
@@ -104,6 +104,8 @@ def build_summary(
                 pass  # nothing was meant to be sent
             else:
                 counts["pending"] += 1
+            if doc.state not in POST_SEND_STATES:
+                continue  # attachments of an invoice not in Procountor wait with it
             for att in ledger.attachments.attachments_of(doc.id):
                 if att.state == AttachmentState.UPLOADED:
                     if started_at is not None and att.uploaded_at is not None and att.uploaded_at >= started_at:
@@ -159,6 +161,15 @@ def build_summary(
         dry_run=dry_run,
         details=details,
     )
+
+
+def _sent_by_this_run(doc: Any, run_id: str, started_at: datetime | None) -> bool:
+    """Created by this run: its load recorded the invoice (a retried load task adopts what its first try sent, a
+    concurrent run's invoices are that run's). Rows without the mark count by time."""
+    sent_by = (doc.details or {}).get("sent_by")
+    if sent_by is not None:
+        return sent_by == run_id
+    return started_at is not None and doc.sent_at is not None and doc.sent_at >= started_at
 
 
 def _is_validation_echo(candidate: Problem, errors: Sequence[Problem]) -> bool:

@@ -46,10 +46,11 @@ def _env_float(name: str, default: float) -> float:
         return default
 
 
-def load_settings(worker: str, *, resend: bool = False) -> LoadSettings:
+def load_settings(worker: str, *, run_id: str | None = None, resend: bool = False) -> LoadSettings:
     ttl = _env_float(CLAIM_TTL_ENV, 300.0)
     return LoadSettings(
         worker=worker,
+        run_id=run_id,
         claim_ttl=ttl,
         concurrency=int(_env_float(CONCURRENCY_ENV, 4)),
         held_wait=_env_float(HELD_WAIT_ENV, ttl + 30.0),
@@ -178,11 +179,14 @@ def load_step(
     doc_ids: Sequence[int],
     *,
     worker: str,
+    run_id: str | None = None,
     resend: bool = False,
 ) -> dict[str, Any]:
     """Send, update, enrich, attach and write back every touched document (``Loader``)."""
     ctx = build_context(ledger, taimer)
-    loader = Loader(ledger, taimer, client, ctx, DocumentKind(kind), load_settings(worker, resend=resend))
+    loader = Loader(
+        ledger, taimer, client, ctx, DocumentKind(kind), load_settings(worker, run_id=run_id, resend=resend)
+    )
     results = loader.run(doc_ids)
     counts = Counter(r.outcome for r in results)
     attachments: Counter[str] = Counter()

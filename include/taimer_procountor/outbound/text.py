@@ -39,6 +39,11 @@ LIMITS: dict[str, int] = {
 }
 
 
+def stripped(value: str | None) -> str | None:
+    """``value`` without surrounding white space; None when nothing is left."""
+    return (value or "").strip() or None
+
+
 def fit(value: str | None, limit: int, field: str, notices: list[DocumentError]) -> str | None:
     """``value`` shortened to ``limit`` characters (ending in ``...``) when longer, with a notice appended to
     ``notices``; ``None`` stays ``None``. ``field`` is the payload path (``invoiceRows[2].comment``)."""

@@ -21,7 +21,7 @@ from taimer_procountor.errors.entry import DocumentError
 from taimer_procountor.identifiers import normalise_iban, normalise_reference
 from taimer_procountor.outbound.attachments import attachments_to_move
 from taimer_procountor.outbound.context import DOMESTIC_VAT_STATUS, CostCenter, OutboundContext
-from taimer_procountor.outbound.text import fit_field
+from taimer_procountor.outbound.text import fit_field, stripped
 from taimer_procountor.procountor.models import (
     Address,
     BankAccount,
@@ -255,13 +255,12 @@ def sales_counterparty(
     einvoice = None
     if customer is not None and invoice.channel is InvoiceChannel.EINVOICE:
         einvoice = EInvoiceAddress(
-            operator=(customer.einvoice_operator or "").strip() or None,
-            address=(customer.einvoice_address or "").strip() or None,
+            operator=stripped(customer.einvoice_operator), address=stripped(customer.einvoice_address)
         )
     party = CounterParty(
         counter_party_address=address,
-        identifier=(customer.business_id or "").strip() or None if customer is not None else None,
-        email=(customer.email or "").strip() or None if customer is not None else None,
+        identifier=stripped(customer.business_id) if customer is not None else None,
+        email=stripped(customer.email) if customer is not None else None,
         einvoice_address=einvoice,
     )
     billing = address.model_copy() if einvoice is not None else None

@@ -26,7 +26,7 @@ from taimer_procountor.errors.entry import DocumentError
 from taimer_procountor.finnish_vat import FINNISH_VAT_VALIDITY, as_percent
 from taimer_procountor.identifiers import is_valid_business_id, is_valid_reference, normalise_iban
 from taimer_procountor.outbound.context import OutboundContext, normalise_operator
-from taimer_procountor.outbound.text import cp1252_offenders, strings
+from taimer_procountor.outbound.text import cp1252_offenders, strings, stripped
 from taimer_procountor.outbound.transform import PREPARERS, PreparedInvoice, document_kind
 from taimer_procountor.taimer.models import Customer, DocumentKind, TaimerDocument, VatRateKind
 
@@ -66,7 +66,9 @@ class Line:
     row: int | None = None
 
 
-PlainCheck = Callable[[TaimerDocument, Customer | None, tuple[PreparedInvoice, ...], OutboundContext], list[Any]]
+PlainCheck = Callable[
+    [TaimerDocument, Customer | None, tuple[PreparedInvoice, ...], OutboundContext], list[DocumentError]
+]
 Expectations = Callable[[OutboundContext, DocumentKind, "pd.DataFrame"], list[Any]]
 
 
@@ -195,6 +197,14 @@ def _vat_on_date(ctx: OutboundContext, kind: DocumentKind, frame: pd.DataFrame) 
     return out
 
 
+def _company_currency(ctx: OutboundContext, kind: DocumentKind, frame: pd.DataFrame) -> list[Any]:
+    return _in_set("currency", {ctx.company.currency.upper()})(ctx, kind, frame)
+
+
+def _vat_status(ctx: OutboundContext, kind: DocumentKind, frame: pd.DataFrame) -> list[Any]:
+    return _in_set("vat_status", ctx.vat_statuses.get(vat_side(kind), frozenset()))(ctx, kind, frame)
+
+
 def _accounts(active_only: bool) -> Expectations:
     def build(ctx: OutboundContext, kind: DocumentKind, frame: pd.DataFrame) -> list[Any]:
         values = {n for n, active in ctx.ledger_accounts.items() if active or not active_only}
@@ -301,6 +311,15 @@ RULES: tuple[Rule, ...] = (
         _period_open,
     ),
     Rule(
+        "OUTBOUND_CURRENCY_NOT_SUPPORTED",
+        ALL_KINDS,
+        "the invoice's currency is the company's (no exchange rate is known to send)",
+        INVOICE_FRAME,
+        "paymentInfo.currency",
+        "currency",
+        _company_currency,
+    ),
+    Rule(
         "OUTBOUND_BANK_ACCOUNT_MISSING",
         SALES,
         "a bank account (the invoice's, else the company's)",
@@ -346,6 +365,15 @@ RULES: tuple[Rule, ...] = (
         "vat_percent",
         _vat_on_date,
         unless="OUTBOUND_VAT_PERCENT_NOT_IN_USE",
+    ),
+    Rule(
+        "OUTBOUND_VAT_STATUS_NOT_IN_USE",
+        INVOICED,
+        "the invoice's VAT status (1, domestic) is in use in Procountor for its side",
+        INVOICE_FRAME,
+        "vatStatus",
+        "vat_status",
+        _vat_status,
     ),
     Rule(
         "OUTBOUND_SALES_ACCOUNT_UNKNOWN",
@@ -491,11 +519,6 @@ def rules_for(kind: DocumentKind) -> tuple[Rule, ...]:
 # --------------------------------------------------------------------------------------------------- frames
 
 
-def _blank(value: str | None) -> str | None:
-    value = (value or "").strip()
-    return value or None
-
-
 def invoice_line(
     document: TaimerDocument, customer: Customer | None, index: int, prepared: PreparedInvoice
 ) -> dict[str, Any]:
@@ -515,15 +538,17 @@ def invoice_line(
         "due_day": pay.get("dueDate"),
         "bank_account": normalise_iban((pay.get("bankAccount") or {}).get("accountNumber")) or None,
         "channel": channel,
+        "currency": (pay.get("currency") or "").upper() or None,
         "customer_id": customer.id if customer is not None else None,
-        "street": _blank(address.get("street")),
-        "zip": _blank(address.get("zip")),
-        "city": _blank(address.get("city")),
+        "street": stripped(address.get("street")),
+        "zip": stripped(address.get("zip")),
+        "city": stripped(address.get("city")),
         "needs_address": channel in ("MAIL", "ELECTRONIC_INVOICE"),
-        "email": _blank(party.get("email")),
+        "email": stripped(party.get("email")),
         "einvoice_operator": normalise_operator(einvoice.get("operator")) or None,
-        "einvoice_address": _blank(einvoice.get("address")),
+        "einvoice_address": stripped(einvoice.get("address")),
         "row_count": len(payload.get("invoiceRows") or []),
+        "vat_status": payload.get("vatStatus"),
         "sales_account": accounting.sales_account if accounting is not None else None,
         "cost_center": accounting.cost_center_code if accounting is not None else None,
     }

@@ -2,7 +2,8 @@
 
 A seeded batch carries every sales-invoice defect of the seed generator. ``prepare`` + ``validate_batch`` (with the
 context built from the sandbox's reference data through the reference fetch and the ledger) catch each defect with
-its own code; an attachment defect is caught by the attachment content rules while the attachment's bytes stream,
+its own code; an attachment defect is caught by the attachment content rules (``read_attachment``) while the
+attachment's bytes stream,
 and its invoice still goes. Every invoice judged valid is POSTed through the real ``ProcountorClient`` with its
 attachments that passed, and is accepted; the sandbox's request log shows no 400 at all. Totals agree with
 Procountor's own sums. (The same through the DAG is the outbound e2e test's.)
@@ -10,20 +11,13 @@ Procountor's own sums. (The same through the DAG is the outbound e2e test's.)
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from sandboxes.seed.attachments import iter_blob
 from sandboxes.seed.defects import DEFECTS, DOCUMENT_DEFECTS, OUTBOUND_EXPECTED_CODES, Defect
 from sandboxes.seed.generator import SeedConfig, generate
 from taimer_procountor.errors import CATALOGUE
-from taimer_procountor.outbound.attachments import (
-    HEAD_BYTES,
-    AttachmentRefusedError,
-    SizeGuard,
-    check_attachment_head,
-)
+from taimer_procountor.outbound.attachments import AttachmentRefusedError, read_attachment
 from taimer_procountor.outbound.transform import prepare
 from taimer_procountor.outbound.validate import validate_batch
 from taimer_procountor.procountor.models import AttachmentMeta
@@ -39,24 +33,6 @@ def test_every_sales_defect_has_an_expected_catalogue_code():
     assert set(EXPECTED) == set(SALES_DEFECTS)
     assert set(EXPECTED.values()) <= set(CATALOGUE)
     assert len(set(EXPECTED.values())) == len(EXPECTED)  # each defect its own code
-
-
-def read_attachment(blobs: dict[str, Any], attachment: Any) -> tuple[bytes | None, Any]:
-    """Stream an attachment as the load does: head check first, then the rest through ``SizeGuard``. Returns
-    (content, None) when it may go, (None, error) when refused."""
-    chunks = SizeGuard(iter_blob(blobs[attachment.id], chunk_size=65536), attachment.name)
-    content = bytearray()
-    try:
-        for chunk in chunks:
-            if not content:
-                error = check_attachment_head(attachment.name, chunk[:HEAD_BYTES], attachment.size)
-                if error is not None:
-                    chunks.close()
-                    return None, error
-            content += chunk
-    except AttachmentRefusedError as refused:
-        return None, refused.error
-    return bytes(content), None
 
 
 @pytest.fixture(scope="module")
@@ -99,8 +75,10 @@ def test_each_defect_is_caught_with_its_code_and_every_valid_invoice_is_accepted
         assert created.original_invoice_number == item.original_invoice_number
         assert created.invoice_sum_info and created.invoice_sum_info[0].invoice_sum_total == item.gross_total
         for attachment in item.attachments:
-            content, refused = read_attachment(seeded.taimer.attachment_blobs, attachment)
-            if refused is not None:
+            chunks = iter_blob(seeded.taimer.attachment_blobs[attachment.id], chunk_size=65536)
+            try:
+                content = read_attachment(attachment.name, attachment.size, chunks)
+            except AttachmentRefusedError as refused:
                 attachment_codes.setdefault(invoice.id, set()).add(refused.code)
                 continue
             client.attachments.upload(

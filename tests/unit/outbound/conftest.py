@@ -49,6 +49,7 @@ def ctx(company: CompanySettings) -> OutboundContext:
             VatRateKind.SALES: frozenset(Decimal(p) for p in ("0", "10", "13.5", "14", "24", "25.5")),
             VatRateKind.PURCHASE: frozenset(Decimal(p) for p in ("0", "10", "13.5", "14", "24", "25.5")),
         },
+        vat_statuses={VatRateKind.SALES: frozenset({1, 2, 3, 6}), VatRateKind.PURCHASE: frozenset({1, 6, 12})},
         ledger_accounts={"3000": True, "3010": True, "3990": False},
         cost_centers={
             "100": CostCenter("100", 7, 71, True),

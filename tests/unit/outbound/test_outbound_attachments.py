@@ -14,6 +14,7 @@ from taimer_procountor.outbound.attachments import (
     attachments_to_move,
     check_attachment_head,
     google_drive_notice,
+    read_attachment,
 )
 from taimer_procountor.taimer.models import Attachment, CompanySettings, SyntheticBlob
 
@@ -99,3 +100,40 @@ def test_google_drive_holds_back_every_attachment_with_one_notice():
     assert google_drive_notice().code == "OUTBOUND_ATTACHMENTS_NOT_MOVED_GOOGLE_DRIVE"
     company_taimer = company.model_copy(update={"attachments_in_google_drive": False})
     assert attachments_to_move(atts, company_taimer) == (tuple(atts), ())
+
+
+def test_read_attachment_applies_every_rule_and_closes_the_stream():
+    class Chunks:
+        def __init__(self, data: bytes, size: int) -> None:
+            self.parts = iter([data[i : i + size] for i in range(0, len(data), size)])
+            self.closed = False
+
+        def __iter__(self):
+            return self
+
+        def __next__(self) -> bytes:
+            return next(self.parts)
+
+        def close(self) -> None:
+            self.closed = True
+
+    pdf = render_kind("pdf", seed=2, size=40_000)
+    small_chunks = Chunks(pdf, 1000)  # the type is judged once 8 KiB are in, not on the first small chunk
+    assert read_attachment("a.pdf", len(pdf), small_chunks) == pdf and small_chunks.closed
+    tiny = render_kind("gif", seed=1)
+    assert read_attachment("t.gif", None, Chunks(tiny, 64)) == tiny  # shorter than the head: judged whole
+    exe = Chunks(render_kind("exe", seed=1, size=50_000), 4096)
+    with pytest.raises(AttachmentRefusedError) as caught:
+        read_attachment("x.pdf", 50_000, exe)
+    assert caught.value.code == "OUTBOUND_ATTACHMENT_TYPE_DISGUISED" and exe.closed
+    declared = Chunks(pdf, 1000)
+    with pytest.raises(AttachmentRefusedError) as caught:
+        read_attachment("big.pdf", MAX_ATTACHMENT_BYTES + 1, declared)
+    assert caught.value.code == "OUTBOUND_ATTACHMENT_TOO_LARGE" and declared.closed
+    with pytest.raises(AttachmentRefusedError) as caught:
+        read_attachment("empty.txt", 0, Chunks(b"", 10))
+    assert caught.value.code == "OUTBOUND_ATTACHMENT_EMPTY"
+    streamed = iter_blob(SyntheticBlob(kind="oversized", size=10_485_760, seed=4), chunk_size=1 << 20)
+    with pytest.raises(AttachmentRefusedError) as caught:
+        read_attachment("liar.pdf", 1000, streamed)  # declared small, streams big
+    assert caught.value.code == "OUTBOUND_ATTACHMENT_TOO_LARGE"

@@ -61,6 +61,7 @@ CASES = [
      _inv(invoice_date=date(2025, 2, 10), due_date=date(2025, 2, 24))),
     ("no-fiscal-year", "OUTBOUND_CLOSED_FISCAL_PERIOD", "date",
      _inv(invoice_date=date(2031, 2, 10), due_date=date(2031, 2, 24))),
+    ("usd", "OUTBOUND_CURRENCY_NOT_SUPPORTED", "paymentInfo.currency", _inv(currency="USD")),
     ("foreign-bank", "OUTBOUND_BANK_ACCOUNT_NOT_IN_PROCOUNTOR", "paymentInfo.bankAccount.accountNumber",
      _inv(bank_account_iban="FI3880042992782206")),
     ("inactive-bank", "OUTBOUND_BANK_ACCOUNT_INACTIVE", "paymentInfo.bankAccount.accountNumber",
@@ -142,7 +143,8 @@ def test_errors_carry_the_offending_value(batch_result):
 def test_every_rule_has_a_case_and_a_catalogue_entry():
     codes = {rule.code for rule in RULES}
     assert codes <= set(CATALOGUE)
-    assert codes == {c[1] for c in CASES} | {"OUTBOUND_BANK_ACCOUNT_MISSING"}  # that one has its own test below
+    separate = {"OUTBOUND_BANK_ACCOUNT_MISSING", "OUTBOUND_VAT_STATUS_NOT_IN_USE"}  # their own tests below
+    assert codes == {c[1] for c in CASES} | separate
     assert len(codes) == len(RULES)  # one rule, one code
 
 
@@ -153,6 +155,17 @@ def test_bank_account_missing_when_neither_invoice_nor_company_has_one(make_invo
     result = validate_batch([(inv, cust, prepare(inv, cust, bare))], bare)
     assert [(e.code, e.field) for e in result["si-1"]] == [
         ("OUTBOUND_BANK_ACCOUNT_MISSING", "paymentInfo.bankAccount.accountNumber")
+    ]
+
+
+def test_vat_status_not_in_use_for_sales(make_invoice, make_customer, ctx):
+    from taimer_procountor.taimer.models import VatRateKind
+
+    no_status = OutboundContext(**{**ctx.__dict__, "vat_statuses": {VatRateKind.SALES: frozenset({2, 3})}})
+    inv, cust = make_invoice(), make_customer()
+    result = validate_batch([(inv, cust, prepare(inv, cust, no_status))], no_status)
+    assert [(e.code, e.field, e.detail) for e in result["si-1"]] == [
+        ("OUTBOUND_VAT_STATUS_NOT_IN_USE", "vatStatus", "1")
     ]
 
 
