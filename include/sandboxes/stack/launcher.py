@@ -335,9 +335,11 @@ class Stack:
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> list[int]:
         """Send ``sig`` to one part and every process under it at once (a machine losing that worker); returns the
-        pids signalled."""
+        pids signalled, once they are gone when ``sig`` is SIGKILL."""
         procs = _tree(self.pids[name])
         _signal_all(procs, sig)
+        if sig == signal.SIGKILL:
+            psutil.wait_procs(procs, timeout=10)
         return [p.pid for p in procs]
 
     def status(self) -> dict[str, Any]:
