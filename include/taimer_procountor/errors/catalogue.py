@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from taimer_procountor.errors.codes_procountor import PROCOUNTOR_CODES
 from taimer_procountor.errors.codes_reference import REFERENCE_CODES
+from taimer_procountor.errors.codes_runs import RUN_CODES
 from taimer_procountor.errors.codes_taimer import TAIMER_CODES
 from taimer_procountor.errors.entry import ErrorEntry, FixWhere
 
-_SOURCES: tuple[tuple[ErrorEntry, ...], ...] = (PROCOUNTOR_CODES, TAIMER_CODES, REFERENCE_CODES)
+_SOURCES: tuple[tuple[ErrorEntry, ...], ...] = (PROCOUNTOR_CODES, TAIMER_CODES, REFERENCE_CODES, RUN_CODES)
 
 
 def _assemble() -> dict[str, ErrorEntry]:
