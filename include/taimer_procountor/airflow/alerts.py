@@ -8,7 +8,8 @@
 - **Partial run** (green in Airflow, something needs a person): the ``report`` task's
   ``on_success_callback=RunAlertNotifier()``, which sends only when the report's summary says partial.
 
-The message (``alert_message.build_alert``) comes from the ``report`` task's ``FlowSummary`` (its XCom): the
+The message (``alert_message.build_alert``) comes from the ``report`` task's ``FlowSummary`` (its XCom, else the
+ledger's run record, which holds the same): the
 headline as subject, root cause, errors, notices, the counts table, and links to the run on the report page and in
 Airflow (absolute, from ``[api] base_url``). A run that failed without a report (a timeout, marked failed by hand)
 still alerts, as ``RUN_FAILED_WITHOUT_REPORT``. The SMTP provider's ``SmtpNotifier`` sends it with every field
@@ -54,33 +55,54 @@ def run_links(summary: FlowSummary) -> tuple[str, str]:
 
 
 def summary_from_context(context: Any, report_task_id: str = REPORT_TASK_ID, *, failed: bool) -> FlowSummary | None:
-    """The run's ``FlowSummary`` from the report task's XCom. Without one: for a ``failed`` run a FAILED summary
-    naming the task the callback was given (``RUN_FAILED_WITHOUT_REPORT``), else None."""
+    """The run's ``FlowSummary`` from the report task's XCom, else from the ledger's run record. Without one: for a
+    ``failed`` run a FAILED summary naming the task the callback was given (``RUN_FAILED_WITHOUT_REPORT``), else
+    None."""
     from taimer_procountor.redaction import redact
     from taimer_procountor.summary import FlowSummary, Outcome, StepFailure
 
     ti = context.get("ti")
+    dag = context.get("dag")
+    dag_id = dag.dag_id if dag is not None else str(context.get("dag_id") or "")
+    run_id = str(context.get("run_id") or "")
     value = None
     if ti is not None:
         try:
             value = ti.xcom_pull(task_ids=report_task_id)
-        except Exception as exc:  # a callback must still alert when XCom cannot be read
-            _log().warning("could not read the %s task's summary: %s", report_task_id, type(exc).__name__)
-    if isinstance(value, dict) and "flow" in value and "outcome" in value:
+        except Exception as exc:  # dag.test() runs DAG callbacks where tasks' XCom API is not reachable
+            _log().info("%s's summary not in XCom here (%s): reading the ledger", report_task_id, type(exc).__name__)
+    if not _is_summary(value):
+        value = _ledger_summary(dag_id, run_id)
+    if _is_summary(value):
         return FlowSummary.from_json(value)
     if not failed:
         return None
-    dag = context.get("dag")
-    dag_id = dag.dag_id if dag is not None else str(context.get("dag_id") or "")
     reason = redact(context.get("reason") or "the run failed")
     step = StepFailure(ti.task_id if ti is not None else "run", "RUN_FAILED_WITHOUT_REPORT", reason[:300])
     return FlowSummary(
         flow=dag_id,
         dag_id=dag_id,
-        run_id=str(context.get("run_id") or ""),
+        run_id=run_id,
         outcome=Outcome.FAILED,
         failed_steps=(step,),
     )
+
+
+def _is_summary(value: Any) -> bool:
+    return isinstance(value, dict) and "flow" in value and "outcome" in value
+
+
+def _ledger_summary(dag_id: str, run_id: str) -> Any:
+    """The summary the report task stored in the ledger's run record (``flow_run.counts``), if any."""
+    from taimer_procountor.airflow.ledger_connection import get_ledger
+
+    try:
+        ledger = get_ledger(migrate_first=False)
+        runs = [r for r in ledger.runs.recent(dag_id=dag_id, limit=20) if r.run_id == run_id]
+    except Exception as exc:  # the ledger may be what failed the run: alert without its summary
+        _log().warning("could not read run %s from the ledger: %s", run_id, type(exc).__name__)
+        return None
+    return runs[0].counts if runs else None
 
 
 def recipients(extra: dict[str, Any]) -> list[str]:
