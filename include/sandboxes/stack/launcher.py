@@ -36,11 +36,10 @@ import requests
 from sandboxes.stack.hostname import HOSTNAME_ENV
 from sandboxes.stack.rest import AirflowApi, generated_password
 from sandboxes.stack.settings import ROOT, StackConfig, airflow_env
-from taimer_procountor.airflow.pools import PROCOUNTOR_POOL
+from taimer_procountor.airflow.pools import PROCOUNTOR_POOL, PROCOUNTOR_POOL_DESCRIPTION
 
 STOP_GRACE_SECONDS = 30
 START_TIMEOUT_SECONDS = 240
-POOL_DESCRIPTION = "Tasks that call the Procountor API (one shared request budget across DAGs)"
 
 
 class StackError(RuntimeError):
@@ -219,7 +218,8 @@ class Stack:
             self._create_databases()
             self._run_once("migrate", _airflow("db", "migrate"))
             self._run_once(
-                "pool", _airflow("pools", "set", PROCOUNTOR_POOL, str(self.config.pool_slots), POOL_DESCRIPTION)
+                "pool",
+                _airflow("pools", "set", PROCOUNTOR_POOL, str(self.config.pool_slots), PROCOUNTOR_POOL_DESCRIPTION),
             )
             for part in parts(self.config):
                 self._spawn(part)

@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 from sandboxes.demo import program as demo
 from sandboxes.stack.hostname import HOSTNAME_ENV
 from taimer_procountor.airflow.ledger_connection import LEDGER_CONN_ID
+from taimer_procountor.airflow.pools import PROCOUNTOR_POOL_SLOTS
 
 LOOPBACK = "127.0.0.1"
 ROOT = Path(__file__).resolve().parents[3]
@@ -72,7 +73,7 @@ class StackConfig:
     redis_url: str = f"redis://{LOOPBACK}:6379/6"  # a database number of its own
     workers: int = 2
     worker_concurrency: int = 2
-    pool_slots: int = 4
+    pool_slots: int = PROCOUNTOR_POOL_SLOTS
     # seconds without a heartbeat before the scheduler fails a task whose worker died (Airflow's default is 300)
     heartbeat_timeout: int = 60
     admin_user: str = "admin"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from taimer_procountor.errors.codes_outbound import OUTBOUND_CODES
+from taimer_procountor.errors.codes_outbound_load import OUTBOUND_LOAD_CODES
 from taimer_procountor.errors.codes_procountor import PROCOUNTOR_CODES
 from taimer_procountor.errors.codes_reference import REFERENCE_CODES
 from taimer_procountor.errors.codes_runs import RUN_CODES
@@ -14,6 +15,7 @@ _SOURCES: tuple[tuple[ErrorEntry, ...], ...] = (
     TAIMER_CODES,
     REFERENCE_CODES,
     OUTBOUND_CODES,
+    OUTBOUND_LOAD_CODES,
     RUN_CODES,
 )
 
