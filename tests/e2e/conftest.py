@@ -86,21 +86,15 @@ def sandboxes_clean_bank() -> Iterator[Sandboxes]:
 
 @pytest.fixture
 def dag_runner(tmp_path: Path) -> Callable[..., dict[str, Any]]:
-    """``run(sandboxes, ledger_url, conf=None, extra_env=None) -> result``: one ``dag.test()`` of the reference DAG
-    in a child process (``extra_env``: more variables for it, e.g. a connection); Airflow's output goes to
-    ``tmp_path/airflow.log`` (printed on failure), its metadata DB is ``tmp_path/airflow/airflow.db`` (XComs)."""
+    """``run(sandboxes, ledger_url, conf=None) -> result``: one ``dag.test()`` of the reference DAG in a child process;
+    Airflow's output goes to ``tmp_path/airflow.log`` (printed on failure), its metadata DB is
+    ``tmp_path/airflow/airflow.db`` (XComs)."""
     home = tmp_path / "airflow"
     home.mkdir()
     log_path = tmp_path / "airflow.log"
 
-    def run(
-        sb: Sandboxes, ledger_url: str, conf: dict[str, Any] | None = None, extra_env: dict[str, str] | None = None
-    ) -> dict[str, Any]:
-        extra = {
-            **demo.connection_env(sb.procountor.base_url, sb.taimer.base_url, ledger_url),
-            **FAST_RETRIES,
-            **(extra_env or {}),
-        }
+    def run(sb: Sandboxes, ledger_url: str, conf: dict[str, Any] | None = None) -> dict[str, Any]:
+        extra = {**demo.connection_env(sb.procountor.base_url, sb.taimer.base_url, ledger_url), **FAST_RETRIES}
         env = airflow_dag_runner.airflow_env(home, DAG_FILE.parent, extra)
         result = airflow_dag_runner.run_dag_in_subprocess(env, dag_file=DAG_FILE, log_path=log_path, conf=conf)
         if result.get("state") != "success":
