@@ -764,7 +764,9 @@ def test_compose_and_the_native_stack_share_the_airflow_settings(compose: dict[s
         assert (backend.hostname, backend.path) == (metadata.hostname, metadata.path)
 
 
-def test_compose_and_the_native_stack_define_the_same_connections(compose: dict[str, Any]) -> None:
+def test_compose_and_the_native_stack_define_the_same_connections(
+    compose: dict[str, Any], services: dict[str, Any]
+) -> None:
     from sandboxes.stack.settings import CONNECTION_IDS
 
     common = {k: interpolate(v) for k, v in _env(compose["x-airflow-common"]).items()}
@@ -779,6 +781,14 @@ def test_compose_and_the_native_stack_define_the_same_connections(compose: dict[
             assert urlsplit(ours["host"]).path == urlsplit(theirs["host"]).path, var
         needed = {"api_key", "rate_per_second", "sqlalchemy_url", "pseudonym_key"}
         assert set(ours.get("extra", {})) & needed == set(theirs.get("extra", {})) & needed, var
+    # the api-server alone gets the report page's read-only ledger connection, in both
+    from sandboxes.stack.settings import API_SERVER_CONNECTION_IDS, StackConfig, api_server_connection_env
+
+    api_server = {k: interpolate(v) for k, v in _env(services["airflow-apiserver"]).items()}
+    extra_ids = {k.removeprefix("AIRFLOW_CONN_").lower() for k in api_server if k.startswith("AIRFLOW_CONN_")}
+    assert extra_ids - set(CONNECTION_IDS) == set(API_SERVER_CONNECTION_IDS)
+    native_extra = {k.removeprefix("AIRFLOW_CONN_").lower() for k in api_server_connection_env(StackConfig())}
+    assert native_extra == set(API_SERVER_CONNECTION_IDS)
     ledger = json.loads(native["AIRFLOW_CONN_TAIMER_PROCOUNTOR_LEDGER"])
     assert urlsplit(ledger["extra"]["sqlalchemy_url"]).scheme == "postgresql+psycopg2"
     # the ledger is a database of its own, never Airflow's metadata database

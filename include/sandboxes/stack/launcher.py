@@ -35,7 +35,7 @@ import requests
 
 from sandboxes.stack.hostname import HOSTNAME_ENV
 from sandboxes.stack.rest import AirflowApi, generated_password
-from sandboxes.stack.settings import ROOT, StackConfig, airflow_env
+from sandboxes.stack.settings import ROOT, StackConfig, airflow_env, api_server_connection_env
 from taimer_procountor.airflow.pools import PROCOUNTOR_POOL, PROCOUNTOR_POOL_DESCRIPTION
 
 STOP_GRACE_SECONDS = 30
@@ -71,7 +71,7 @@ def parts(config: StackConfig) -> list[Part]:
             "taimer-sandbox",
             (python, "-m", "sandboxes.taimer", "--host", "127.0.0.1", "--port", str(config.taimer_port)),
         ),
-        Part("api-server", _airflow("api-server")),
+        Part("api-server", _airflow("api-server"), tuple(api_server_connection_env(config).items())),
         Part("scheduler", _airflow("scheduler")),
         Part("dag-processor", _airflow("dag-processor")),
         Part("triggerer", _airflow("triggerer", "--skip-serve-logs")),

@@ -48,6 +48,8 @@ TOPOLOGY_SETTINGS: tuple[str, ...] = (
     "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS",
 )
 CONNECTION_IDS: tuple[str, ...] = ("procountor_default", "taimer_default", LEDGER_CONN_ID)
+# The api-server alone also gets the report page's read-only view of the ledger (plugins/taimer_procountor_ui.py).
+API_SERVER_CONNECTION_IDS: tuple[str, ...] = ("taimer_procountor_ledger_readonly",)
 
 
 def _env(name: str, default: Any) -> Any:
@@ -154,6 +156,17 @@ def connection_env(config: StackConfig) -> dict[str, str]:
         }
     )
     return env
+
+
+def api_server_connection_env(config: StackConfig) -> dict[str, str]:
+    """The report page's ledger connection. Compose gives it a SELECT-only role; here it is the same database user
+    (this PostgreSQL is shared and trust-authenticated), and the page still opens only read-only transactions."""
+    url = config.database_url(config.ledger_db)
+    return {
+        "AIRFLOW_CONN_TAIMER_PROCOUNTOR_LEDGER_READONLY": json.dumps(
+            {"conn_type": "postgres", "extra": {"sqlalchemy_url": url}}
+        )
+    }
 
 
 def airflow_env(config: StackConfig, secrets: Mapping[str, str]) -> dict[str, str]:
