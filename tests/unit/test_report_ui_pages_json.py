@@ -188,7 +188,9 @@ def test_english_is_the_default_finnish_is_one_click_away_and_kept(filled):
     assert '<html lang="en">' in _get(server, "/").text
     assert '<html lang="en">' in _get(server, "/?lang=sv").text  # unknown: the default
     # a Finnish browser gets Finnish without asking
-    finnish_browser = requests.get(server.base_url + "/", headers={"Accept-Language": "fi-FI,fi;q=0.9,en;q=0.8"})
+    finnish_browser = requests.get(
+        server.base_url + "/", headers={"Accept-Language": "fi-FI,fi;q=0.9,en;q=0.8"}, timeout=10
+    )
     assert '<html lang="fi">' in finnish_browser.text
     # the toggle: one click on "Suomeksi" (?lang=fi) and the choice is kept for the next pages
     with requests.Session() as browser:
