@@ -23,6 +23,7 @@ FAILED_TRANSIENT_FIX = {
     "ajetaan uudelleen.",
 }
 
+REPORT_LINK_TEXT = "Taimer ⇄ Procountor report"
 OUTCOME_MARKS = {Outcome.SUCCESS: "✅", Outcome.PARTIAL: "⚠️", Outcome.FAILED: "❌"}
 
 
@@ -39,10 +40,12 @@ def log_level(summary: FlowSummary) -> int:
 
 
 def note_markdown(summary: FlowSummary, *, report_url: str) -> str:
-    """The DAG run's note (Markdown, as Airflow's UI renders notes): outcome and headline, the root cause of a failed
-    run and the steps that did not run, the first errors, and a link to the run on the report page. At most
-    ``NOTE_MAX_CHARS``; the link is always kept."""
-    lines = [f"{OUTCOME_MARKS[summary.outcome]} **{summary.headline()}**", ""]
+    """The DAG run's note (Markdown, as Airflow's UI renders notes): a first line with the outcome's mark, a link to
+    the run on the report page and the headline (Airflow's run page shows only that line until the note is opened),
+    then the root cause of a failed run, the steps that did not run and the first errors. At most
+    ``NOTE_MAX_CHARS`` (the first line comes first, so a cut keeps it)."""
+    first = f"{OUTCOME_MARKS[summary.outcome]} [{REPORT_LINK_TEXT}]({report_url}) · **{summary.headline()}**"
+    lines = [first, ""]
     for f in summary.failed_steps:
         tries = f"after {f.attempts} attempts" if f.attempts > 1 else "on its first attempt"
         lines.append(f"- Root cause: task `{f.task_id}` failed {tries}: `{f.code}` {f.detail or ''}".rstrip())
@@ -54,9 +57,7 @@ def note_markdown(summary: FlowSummary, *, report_url: str) -> str:
         lines.append(f"- … and {len(summary.errors) - 3} more error(s)")
     if summary.notices:
         lines.append(f"- {len(summary.notices)} notice(s), first `{summary.notices[0].code}`")
-    link = f"\n[Counts, errors and what to fix: Taimer ⇄ Procountor report]({report_url})"
     body = "\n".join(lines).rstrip()
-    room = NOTE_MAX_CHARS - len(link)
-    if len(body) > room:
-        body = body[: room - 2].rstrip() + " …"
-    return body + link
+    if len(body) > NOTE_MAX_CHARS:
+        body = body[: NOTE_MAX_CHARS - 2].rstrip() + " …"
+    return body

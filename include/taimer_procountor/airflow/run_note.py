@@ -59,15 +59,22 @@ def _ours(note: str | None) -> bool:
 
 
 def copy_note_to_run(dag_run: DagRun) -> str | None:
-    """Where the run's state is decided: set the note the report task published as the run's note (in the session
-    that holds ``dag_run``, committed with the run's new state). Returns the note set, None when there is none or
-    a person's note is there."""
+    """Where the run's state is decided: set the note the report task published as the run's note. It is written in
+    the database session of the caller that is ending the run (the one holding ``dag_run``, else this thread's
+    Airflow session, which ``dag.test()`` hands a detached run with), so it is committed with the run's new state and
+    never waits on the caller's own row locks. Returns the note set, None when there is none or a person wrote one."""
+    from airflow import settings
+    from airflow.models.dagrun import DagRun as DagRunModel
     from airflow.models.xcom import XComModel
     from sqlalchemy import select
     from sqlalchemy.orm import object_session
 
     session = object_session(dag_run)
-    if session is None or not _ours(dag_run.note):
+    if session is None:
+        session = settings.Session()
+        dag_run = session.get(DagRunModel, dag_run.id) or dag_run
+    if not _ours(dag_run.note):
+        log.info("run %s keeps the note a person wrote", dag_run.run_id)
         return None
     row = session.execute(
         select(XComModel.value)
@@ -84,4 +91,5 @@ def copy_note_to_run(dag_run: DagRun) -> str | None:
         return None
     dag_run.note = note
     session.flush()
+    log.info("run %s: note set from its report", dag_run.run_id)
     return note
