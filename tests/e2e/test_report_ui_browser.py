@@ -191,10 +191,11 @@ def test_a_person_sees_the_partial_run_its_root_cause_and_counts_in_a_real_brows
     assert "REFERENCE_STEP_FAILED" not in text
     # the partial run: its headline, its counts table (kinds x columns), its error, in the run history
     history = browser.find_element(By.ID, "runs")
-    summary = history.find_element(By.XPATH, f".//tr[@id='run-{DAG_ID}-{partial_run}']//summary")
-    assert summary.text.startswith("reference_sync: PARTIAL;") and "REFERENCE_BANK_ACCOUNT_MISMATCH" in summary.text
-    summary.click()
     row = history.find_element(By.ID, f"run-{DAG_ID}-{partial_run}")
+    headline = row.find_element(By.CSS_SELECTOR, "td.headline-cell").text
+    assert headline.startswith("reference_sync: PARTIAL;") and "REFERENCE_BANK_ACCOUNT_MISMATCH" in headline
+    row = row.find_element(By.XPATH, "following-sibling::tr[1]")  # its counts, errors and retries, folded
+    row.find_element(By.TAG_NAME, "summary").click()
     table = row.find_element(By.CSS_SELECTOR, "table.counts")
     headers = [th.text for th in table.find_elements(By.CSS_SELECTOR, "thead th")]
     assert headers[:5] == ["Kind", "read", "created", "updated", "unchanged"], headers
@@ -204,6 +205,7 @@ def test_a_person_sees_the_partial_run_its_root_cause_and_counts_in_a_real_brows
     created = accounts.find_elements(By.TAG_NAME, "td")[headers.index("created") - 1].text
     assert int(created) > 0  # the first run created Taimer's accounts
     assert "REFERENCE_BANK_ACCOUNT_MISMATCH" in row.text and "Notices" in row.text
+    browser.execute_script("arguments[0].scrollIntoView()", row)
     _shot(browser, "03-report-partial-run-counts")
 
     # Finnish is one click away, and kept

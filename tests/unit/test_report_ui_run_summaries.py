@@ -125,9 +125,9 @@ def test_partial_run_shows_a_counts_table_errors_notices_and_a_retry_that_succee
         page_all = _page(server.base_url)
         fi = _page(server.base_url, "/?lang=fi")
     assert PARTIAL_RUN not in page
-    # not the newest run of its flow: in the run history, folded under its headline
+    # not the newest run of its flow: in the run history, its headline in its row, the rest folded below it
     article = page_all[page_all.index(f'id="run-{DAG}-{PARTIAL_RUN}"') :].split("</details>")[0]
-    assert "<summary>reference_sync: PARTIAL; " in article
+    assert '<td class="headline-cell">reference_sync: PARTIAL; ' in article
     table = article[article.index('<table class="counts">') : article.index("</table>")]
     headers = [h.split(">")[-1] for h in table.split("</th>") if 'scope="col"' in h]
     assert headers == ["Kind", "read", "created", "updated", "unchanged", "invalid", "added"]

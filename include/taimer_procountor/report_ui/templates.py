@@ -31,7 +31,8 @@ BASE = """<!doctype html>
   caption { text-align: left; color: var(--muted); padding: .2rem 0; }
   th, td { border: 1px solid var(--line); padding: .3rem .5rem; text-align: left; vertical-align: top; }
   th { background: var(--head); font-weight: 600; }
-  td.time { min-width: 6.5rem; } td.errcell { min-width: 22rem; }
+  td.time { min-width: 6.5rem; } td.errcell { min-width: 22rem; } td.headline-cell { max-width: 40rem; }
+  tr.run-detail > td { border-top: none; padding-top: 0; }
   td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
   code { font: 13px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
   .status { font-weight: 600; padding: 0 .35rem; border-radius: 3px; border: 1px solid currentColor; }
@@ -107,10 +108,10 @@ MACROS = """
 {% endfor %}</ul>
 {%- endmacro %}
 
-{% macro run_body(r) -%}
+{% macro run_body(r, headline=True) -%}
 {% set s = r.summary %}
 {% if s %}
-<p class="headline"><strong>{{ s.headline }}</strong></p>
+{% if headline %}<p class="headline"><strong>{{ s.headline }}</strong></p>{% endif %}
 {% for f in s.failed_steps %}
 <div class="cause" role="alert"><strong>{{ t.root_cause }}:</strong> {{ t.task }} <code>{{ f.task_id }}</code>
   {{ t.failed_after.format(n=f.attempts) }}: <code>{{ f.code }}</code> – {{ meaning(f.code) }}
@@ -209,9 +210,10 @@ OVERVIEW = (
       <td>{{ status(r.status) }}</td>
       <td class="time">{{ r.finished_at | when }}</td>
       <td class="num">{{ r.duration_seconds | duration }}</td>
-      <td class="errcell"><details><summary>{{ r.summary.headline if r.summary else t.show }}</summary>
-        {{ run_body(r) }}</details></td>
+      <td class="headline-cell">{{ r.summary.headline if r.summary else t.none }}</td>
     </tr>
+    <tr class="run-detail"><td colspan="7"><details><summary>{{ t.show }}</summary>
+      {{ run_body(r, headline=False) }}</details></td></tr>
   {% endfor %}
   </tbody>
 </table></div>
