@@ -27,7 +27,7 @@ $(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
 venv: $(VENV)/.installed
 
 demo: venv
-	$(VENV)/bin/python -m taimer_procountor.demo
+	$(VENV)/bin/python -m sandboxes.demo
 
 test: venv
 	$(VENV)/bin/ruff check .

@@ -85,11 +85,11 @@ def database(backend: str) -> Iterator[str]:
 
 def protocol(ledger: Ledger, prefix: str, n: int) -> None:
     for i in range(n):
-        doc = ledger.upsert_outbound("bench", f"{prefix}-{i}", str(i), f"hash-{i}").document
-        ledger.mark_validated(doc.id, [])
-        [claimed] = ledger.claim_next("bench", 300, limit=1, source_type="bench")
-        ledger.mark_sending(claimed.id, claimed.claim_token)
-        ledger.record_sent(claimed.id, claimed.claim_token, 100_000 + claimed.id, invoice_number=str(i))
+        doc = ledger.outbound.upsert_outbound("bench", f"{prefix}-{i}", str(i), f"hash-{i}").document
+        ledger.outbound.mark_validated(doc.id, [])
+        [claimed] = ledger.outbound.claim_next("bench", 300, limit=1, source_type="bench")
+        ledger.outbound.mark_sending(claimed.id, claimed.claim_token)
+        ledger.outbound.record_sent(claimed.id, claimed.claim_token, 100_000 + claimed.id, invoice_number=str(i))
 
 
 def bare(ledger: Ledger, prefix: str, n: int) -> None:
@@ -128,7 +128,7 @@ def bench_protocol(url: str, n: int, rounds: int) -> list[object]:
         for r in range(rounds):  # interleaved, so background load hits both alike
             t_bare.append(timed(lambda r=r: bare(ledger, f"r{r}", n))[0])
             t_protocol.append(timed(lambda r=r: protocol(ledger, f"r{r}", n))[0])
-        sent = ledger.count_by_state(source_type="bench").get(DocState.SENT.value, 0)
+        sent = ledger.outbound.count_by_state(source_type="bench").get(DocState.SENT.value, 0)
         assert sent == (rounds * n + 5), sent  # every document went all the way
     finally:
         ledger.dispose()
@@ -147,14 +147,14 @@ def bench_protocol(url: str, n: int, rounds: int) -> list[object]:
 
 def claim_worker(url: str, name: str, ready, go, results) -> None:
     ledger = connect(url)
-    ledger.count_by_state()  # connected and warm
+    ledger.outbound.count_by_state()  # connected and warm
     ready.put(name)
     go.wait()
     start, sent = time.monotonic(), 0
-    while docs := ledger.claim_next(name, 300, limit=1, source_type="claim"):
+    while docs := ledger.outbound.claim_next(name, 300, limit=1, source_type="claim"):
         for doc in docs:
-            ledger.mark_sending(doc.id, doc.claim_token)
-            ledger.record_sent(doc.id, doc.claim_token, 200_000 + doc.id)
+            ledger.outbound.mark_sending(doc.id, doc.claim_token)
+            ledger.outbound.record_sent(doc.id, doc.claim_token, 200_000 + doc.id)
             sent += 1
     results.put((name, sent, start, time.monotonic()))
     ledger.dispose()
@@ -166,8 +166,8 @@ def claim_run(url: str, n: int, workers: int, round_no: int) -> float:
     ledger = connect(url)
     try:
         for i in range(n):
-            doc = ledger.upsert_outbound("claim", f"c{round_no}-{i}", str(i), "h").document
-            ledger.mark_validated(doc.id, [])
+            doc = ledger.outbound.upsert_outbound("claim", f"c{round_no}-{i}", str(i), "h").document
+            ledger.outbound.mark_validated(doc.id, [])
         ctx = mp.get_context("spawn")
         ready, results, go = ctx.Queue(), ctx.Queue(), ctx.Event()
         procs = [ctx.Process(target=claim_worker, args=(url, f"w{k}", ready, go, results)) for k in range(workers)]
@@ -179,7 +179,7 @@ def claim_run(url: str, n: int, workers: int, round_no: int) -> float:
         done = [results.get(timeout=300) for _ in procs]
         for p in procs:
             p.join(timeout=30)
-        counts = ledger.count_by_state(source_type="claim")
+        counts = ledger.outbound.count_by_state(source_type="claim")
     finally:
         ledger.dispose()
     assert sum(d[1] for d in done) == n, done  # each document claimed and sent by exactly one worker

@@ -102,7 +102,7 @@ def procountor_reference_sync():
         dag_id, run_id = _run_ids()
         with _guard("prepare"):
             ledger = get_ledger()
-            row = ledger.start_run(dag_id, run_id, FLOW)
+            row = ledger.runs.start_run(dag_id, run_id, FLOW)
         return {"dag_id": dag_id, "run_id": run_id, "flow": FLOW, "attempts": row.attempts}
 
     @task(multiple_outputs=False)
@@ -176,11 +176,11 @@ def procountor_reference_sync():
             pushes=[p for p in pushes if isinstance(p, dict)],
             prepared=bool(ti.xcom_pull(task_ids="prepare")),
             step_states=step_states(dag_id, run_id, mapped={"push_reference": [push_step(k) for k in TAIMER_KINDS]}),
-            step_errors=ledger.step_errors(dag_id, run_id, FLOW),
-            unpublished=ledger.unpublished_reference_kinds(SNAPSHOT_KINDS),
+            step_errors=ledger.runs.step_errors(dag_id, run_id, FLOW),
+            unpublished=ledger.reference.unpublished_reference_kinds(SNAPSHOT_KINDS),
         )
         get_logger(__name__).info("\n%s", render_table(summary))
-        ledger.finish_run(
+        ledger.runs.finish_run(
             dag_id,
             run_id,
             FLOW,
@@ -212,7 +212,7 @@ def procountor_reference_sync():
         with _guard("publish"):
             extra = asset_extra(run)
             get_current_context()["outlet_events"][REFERENCE_SNAPSHOT].extra = extra
-            get_ledger().mark_reference_published(run.details["unpublished"], run_id=run.run_id)
+            get_ledger().reference.mark_reference_published(run.details["unpublished"], run_id=run.run_id)
         return extra
 
     run = prepare()

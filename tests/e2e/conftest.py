@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 import requests
 
+from sandboxes import dag_runner as airflow_dag_runner
+from sandboxes.demo import program as demo
 from sandboxes.procountor.app import create_app as procountor_app
 from sandboxes.procountor.settings import ProcountorSandboxSettings
 from sandboxes.runner import RunningServer, serve_in_thread
 from sandboxes.taimer.app import create_app as taimer_app
 from sandboxes.taimer.settings import TaimerSandboxSettings
-from taimer_procountor import demo
-from taimer_procountor.airflow import dag_runner as airflow_dag_runner
 
 ROOT = Path(__file__).resolve().parents[2]
 DAG_FILE = ROOT / "dags" / demo.DAG_FILE

@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from taimer_procountor import demo
+from sandboxes.demo import program as demo
 from taimer_procountor.ledger import connect
 from taimer_procountor.reference.kinds import SNAPSHOT_KINDS
 
@@ -103,7 +103,7 @@ def test_reference_dag_syncs_then_writes_nothing_and_reports_the_bank_mismatch(
     # ledger: one snapshot per kind, with the fixture's item counts
     ledger = connect(ledger_url)
     try:
-        counts = {kind: ledger.latest_reference_snapshot(kind).item_count for kind in SNAPSHOT_KINDS}
+        counts = {kind: ledger.reference.latest_reference_snapshot(kind).item_count for kind in SNAPSHOT_KINDS}
         active_persons = [p for p in fixture.persons if (p.get("registryInfo") or {}).get("active", True)]
         assert counts["ledger_accounts"] == len(fixture.ledger_accounts)
         assert counts["bank_accounts"] == len(fixture.bank_accounts)
@@ -113,7 +113,7 @@ def test_reference_dag_syncs_then_writes_nothing_and_reports_the_bank_mismatch(
             next(d for d in fixture.dimensions if d["name"] == "Kustannuspaikka")["items"]
         )
         assert counts["fiscal_years"] == len(fixture.fiscal_years)
-        run_row = ledger.get_run("procountor_reference_sync", first["run_id"], "reference_sync")
+        run_row = ledger.runs.get_run("procountor_reference_sync", first["run_id"], "reference_sync")
         assert run_row.status == "partial" and run_row.finished_at is not None
         assert "REFERENCE_BANK_ACCOUNT_MISMATCH" in [e["code"] for e in run_row.errors]
     finally:
@@ -200,12 +200,12 @@ def test_reference_dag_retries_a_step_whose_fault_outlasts_the_client(sandboxes_
     assert len(result["asset_events"]) == 1 and result["tasks"]["publish"]["try_number"] == 1
     ledger = connect(ledger_url)
     try:
-        run_row = ledger.get_run("procountor_reference_sync", result["run_id"], "reference_sync")
+        run_row = ledger.runs.get_run("procountor_reference_sync", result["run_id"], "reference_sync")
         assert [(e["where"], e["code"], e["try_number"]) for e in run_row.step_errors] == [
             ("fetch_snapshot", "PROCOUNTOR_SERVER_ERROR", 1)
         ]
         assert run_row.status == "partial" and [e["code"] for e in run_row.errors] == ["REFERENCE_PERSON_AMBIGUOUS"]
-        assert ledger.unpublished_reference_kinds(SNAPSHOT_KINDS) == {}  # what was published is recorded
+        assert ledger.reference.unpublished_reference_kinds(SNAPSHOT_KINDS) == {}  # what was published is recorded
     finally:
         ledger.engine.dispose()
     assert_no_secrets(sb, tmp_path, tmp_path / "ledger.sqlite")
@@ -217,10 +217,10 @@ def test_reference_dag_on_a_postgresql_ledger(sandboxes_clean_bank, dag_runner, 
     assert result["state"] == "success", result
     ledger = connect(postgres_url)
     try:
-        assert ledger.latest_reference_snapshot("ledger_accounts").item_count == len(
+        assert ledger.reference.latest_reference_snapshot("ledger_accounts").item_count == len(
             sb.procountor_fixture.ledger_accounts
         )
-        assert ledger.get_run("procountor_reference_sync", result["run_id"], "reference_sync").status in (
+        assert ledger.runs.get_run("procountor_reference_sync", result["run_id"], "reference_sync").status in (
             "success",
             "partial",
         )

@@ -27,8 +27,8 @@ pytestmark = pytest.mark.slow
 def api_server(tmp_path, sqlite_url):
     migrate(sqlite_url)
     ledger = connect(sqlite_url)
-    ledger.start_run("procountor_reference_sync", "manual__ui", "reference_sync")
-    ledger.finish_run(
+    ledger.runs.start_run("procountor_reference_sync", "manual__ui", "reference_sync")
+    ledger.runs.finish_run(
         "procountor_reference_sync",
         "manual__ui",
         "reference_sync",

@@ -24,7 +24,7 @@ def test_default_is_sqlite_file_in_airflow_home(tmp_path, monkeypatch):
     try:
         assert current(url) == head()
         assert (tmp_path / "home" / "taimer_procountor_ledger.sqlite").exists()
-        assert ledger.upsert_outbound("sales_invoice", "1", "1", "h").created
+        assert ledger.outbound.upsert_outbound("sales_invoice", "1", "1", "h").created
     finally:
         ledger.dispose()
 

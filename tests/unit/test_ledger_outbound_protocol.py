@@ -32,18 +32,18 @@ def ledger(sqlite_url):
 
 
 def _valid_doc(ledger, source_id="S1", number="1001", digest="h1", source_type="sales_invoice"):
-    doc = ledger.upsert_outbound(source_type, source_id, number, digest).document
-    assert ledger.mark_validated(doc.id, [])
+    doc = ledger.outbound.upsert_outbound(source_type, source_id, number, digest).document
+    assert ledger.outbound.mark_validated(doc.id, [])
     return doc
 
 
 def test_upsert_is_idempotent_and_resets_unsent_document_on_change(ledger):
-    first = ledger.upsert_outbound("sales_invoice", "S1", "1001", "h1", details={"customer": "Oy Ab"})
-    again = ledger.upsert_outbound("sales_invoice", "S1", "1001", "h1")
+    first = ledger.outbound.upsert_outbound("sales_invoice", "S1", "1001", "h1", details={"customer": "Oy Ab"})
+    again = ledger.outbound.upsert_outbound("sales_invoice", "S1", "1001", "h1")
     assert first.created and not again.created and not again.content_changed
     assert first.document.id == again.document.id
-    assert ledger.mark_validated(first.document.id, [])
-    changed = ledger.upsert_outbound("sales_invoice", "S1", "1001", "h2")
+    assert ledger.outbound.mark_validated(first.document.id, [])
+    changed = ledger.outbound.upsert_outbound("sales_invoice", "S1", "1001", "h2")
     assert changed.reset and changed.content_changed and not changed.flagged
     assert changed.document.state == DocState.DISCOVERED and changed.document.content_hash == "h2"
     assert changed.document.details == {"customer": "Oy Ab"}
@@ -51,218 +51,218 @@ def test_upsert_is_idempotent_and_resets_unsent_document_on_change(ledger):
 
 def test_changed_after_send_is_flagged_not_reset(ledger):
     doc = _valid_doc(ledger)
-    [claimed] = ledger.claim([doc.id], "w1", 60)
-    ledger.mark_sending(doc.id, claimed.claim_token)
-    ledger.record_sent(doc.id, claimed.claim_token, 9001, invoice_number="55")
-    res = ledger.upsert_outbound("sales_invoice", "S1", "1001", "h2")
+    [claimed] = ledger.outbound.claim([doc.id], "w1", 60)
+    ledger.outbound.mark_sending(doc.id, claimed.claim_token)
+    ledger.outbound.record_sent(doc.id, claimed.claim_token, 9001, invoice_number="55")
+    res = ledger.outbound.upsert_outbound("sales_invoice", "S1", "1001", "h2")
     assert res.flagged and not res.reset
-    got = ledger.get_outbound(doc.id)
+    got = ledger.outbound.get_outbound(doc.id)
     assert got.state == DocState.SENT and got.changed_after_send
     assert got.content_hash == "h1" and got.latest_content_hash == "h2" and got.procountor_invoice_id == 9001
     # Not claimable: a flagged document is never resent blindly.
-    assert ledger.claim_next("w2", 60, limit=10) == []
+    assert ledger.outbound.claim_next("w2", 60, limit=10) == []
     # Updating the UNFINISHED invoice with PUT clears the flag.
-    assert ledger.record_updated(doc.id, "h2", version="v2")
-    assert not ledger.get_outbound(doc.id).changed_after_send
-    assert ledger.outbound_documents(changed_after_send=True) == []
+    assert ledger.outbound.record_updated(doc.id, "h2", version="v2")
+    assert not ledger.outbound.get_outbound(doc.id).changed_after_send
+    assert ledger.outbound.outbound_documents(changed_after_send=True) == []
 
 
 def test_change_while_claimed_is_flagged_when_recorded(ledger):
     doc = _valid_doc(ledger)
-    [c] = ledger.claim([doc.id], "w1", 60)
-    res = ledger.upsert_outbound("sales_invoice", "S1", "1001", "h9")
+    [c] = ledger.outbound.claim([doc.id], "w1", 60)
+    res = ledger.outbound.upsert_outbound("sales_invoice", "S1", "1001", "h9")
     assert not res.reset and res.document.state == DocState.CLAIMED
-    ledger.mark_sending(doc.id, c.claim_token)
-    sent = ledger.record_sent(doc.id, c.claim_token, 1)
+    ledger.outbound.mark_sending(doc.id, c.claim_token)
+    sent = ledger.outbound.record_sent(doc.id, c.claim_token, 1)
     assert sent.changed_after_send
 
 
 def test_invalid_documents_are_never_claimed(ledger):
-    doc = ledger.upsert_outbound("travel_invoice", "T1", "7", "h").document
+    doc = ledger.outbound.upsert_outbound("travel_invoice", "T1", "7", "h").document
     errors = [{"code": "PERSON_ID_MISSING", "field": "personId", "message": "Matti Meikäläinen has no person ID"}]
-    assert ledger.mark_validated(doc.id, errors)
-    got = ledger.get_outbound(doc.id)
+    assert ledger.outbound.mark_validated(doc.id, errors)
+    got = ledger.outbound.get_outbound(doc.id)
     assert got.state == DocState.INVALID and got.last_error_code == "PERSON_ID_MISSING"
     assert got.validation_errors == errors
-    assert ledger.claim_next("w", 60, limit=5) == []
+    assert ledger.outbound.claim_next("w", 60, limit=5) == []
     # A stale validation (the content changed meanwhile) does not overwrite the state.
-    ledger.upsert_outbound("travel_invoice", "T1", "7", "h-new")
-    assert not ledger.mark_validated(doc.id, [], content_hash="h")
-    assert ledger.mark_validated(doc.id, [], content_hash="h-new")
-    assert [d.id for d in ledger.claim_next("w", 60)] == [doc.id]
+    ledger.outbound.upsert_outbound("travel_invoice", "T1", "7", "h-new")
+    assert not ledger.outbound.mark_validated(doc.id, [], content_hash="h")
+    assert ledger.outbound.mark_validated(doc.id, [], content_hash="h-new")
+    assert [d.id for d in ledger.outbound.claim_next("w", 60)] == [doc.id]
 
 
 def test_claim_send_record_happy_path_counts_attempts(ledger):
     docs = [_valid_doc(ledger, f"S{i}", str(1000 + i), f"h{i}") for i in range(3)]
-    claimed = ledger.claim_next("w1", 60, limit=2, now=T0)
+    claimed = ledger.outbound.claim_next("w1", 60, limit=2, now=T0)
     assert [d.id for d in claimed] == [docs[0].id, docs[1].id]
     assert all(d.state == DocState.CLAIMED and d.claimed_by == "w1" for d in claimed)
-    assert [d.id for d in ledger.claim([d.id for d in docs], "w2", 60, now=T0)] == [docs[2].id]
+    assert [d.id for d in ledger.outbound.claim([d.id for d in docs], "w2", 60, now=T0)] == [docs[2].id]
     for d in claimed:
-        ledger.mark_sending(d.id, d.claim_token, now=T0)
-        ledger.record_sent(d.id, d.claim_token, 500 + d.id, invoice_number=str(d.id), now=T0)
-    got = ledger.get_outbound(docs[0].id)
+        ledger.outbound.mark_sending(d.id, d.claim_token, now=T0)
+        ledger.outbound.record_sent(d.id, d.claim_token, 500 + d.id, invoice_number=str(d.id), now=T0)
+    got = ledger.outbound.get_outbound(docs[0].id)
     assert got.state == DocState.SENT and got.attempt_count == 1 and got.claim_token is None
     assert got.sent_at == T0 and not got.lookup_required
-    assert ledger.record_enriched(got.id, ledger_receipt_id=77)
-    assert not ledger.record_enriched(got.id)  # repeat: no-op
-    assert ledger.record_attached(got.id)
-    assert ledger.record_written_back(got.id)
-    final = ledger.get_outbound(got.id)
+    assert ledger.outbound.record_enriched(got.id, ledger_receipt_id=77)
+    assert not ledger.outbound.record_enriched(got.id)  # repeat: no-op
+    assert ledger.outbound.record_attached(got.id)
+    assert ledger.outbound.record_written_back(got.id)
+    final = ledger.outbound.get_outbound(got.id)
     assert final.state == DocState.WRITTEN_BACK and final.procountor_ledger_receipt_id == 77
-    assert ledger.count_by_state()["written_back"] == 1
+    assert ledger.outbound.count_by_state()["written_back"] == 1
 
 
 def test_outcome_unknown_needs_lookup_before_repost(ledger):
     doc = _valid_doc(ledger)
-    [c] = ledger.claim([doc.id], "w1", 60)
-    ledger.mark_sending(doc.id, c.claim_token)
-    assert ledger.record_outcome_unknown(doc.id, c.claim_token, "TIMEOUT_AFTER_POST", "read timed out")
-    assert [d.id for d in ledger.documents_needing_lookup()] == [doc.id]
-    [c2] = ledger.claim_next("w2", 60)
+    [c] = ledger.outbound.claim([doc.id], "w1", 60)
+    ledger.outbound.mark_sending(doc.id, c.claim_token)
+    assert ledger.outbound.record_outcome_unknown(doc.id, c.claim_token, "TIMEOUT_AFTER_POST", "read timed out")
+    assert [d.id for d in ledger.outbound.documents_needing_lookup()] == [doc.id]
+    [c2] = ledger.outbound.claim_next("w2", 60)
     assert c2.lookup_required and c2.attempt_count == 1
     with pytest.raises(LookupRequired):
-        ledger.mark_sending(doc.id, c2.claim_token)
+        ledger.outbound.mark_sending(doc.id, c2.claim_token)
     # Lookup by originalInvoiceNumber found nothing: posting again is allowed.
-    ledger.record_lookup_absent(doc.id, c2.claim_token)
-    ledger.mark_sending(doc.id, c2.claim_token)
-    ledger.record_sent(doc.id, c2.claim_token, 42)
-    got = ledger.get_outbound(doc.id)
-    assert got.attempt_count == 2 and got.state == DocState.SENT and ledger.documents_needing_lookup() == []
+    ledger.outbound.record_lookup_absent(doc.id, c2.claim_token)
+    ledger.outbound.mark_sending(doc.id, c2.claim_token)
+    ledger.outbound.record_sent(doc.id, c2.claim_token, 42)
+    got = ledger.outbound.get_outbound(doc.id)
+    assert got.attempt_count == 2 and got.state == DocState.SENT and ledger.outbound.documents_needing_lookup() == []
 
 
 def test_lookup_found_records_sent_without_repost(ledger):
     doc = _valid_doc(ledger)
-    [c] = ledger.claim([doc.id], "w1", 60)
-    ledger.mark_sending(doc.id, c.claim_token)
-    ledger.record_outcome_unknown(doc.id, c.claim_token, "HTTP_502")
-    [c2] = ledger.claim_next("w2", 60)
-    ledger.record_sent(doc.id, c2.claim_token, 4242, invoice_number="12")
-    got = ledger.get_outbound(doc.id)
+    [c] = ledger.outbound.claim([doc.id], "w1", 60)
+    ledger.outbound.mark_sending(doc.id, c.claim_token)
+    ledger.outbound.record_outcome_unknown(doc.id, c.claim_token, "HTTP_502")
+    [c2] = ledger.outbound.claim_next("w2", 60)
+    ledger.outbound.record_sent(doc.id, c2.claim_token, 4242, invoice_number="12")
+    got = ledger.outbound.get_outbound(doc.id)
     assert got.state == DocState.SENT and got.attempt_count == 1 and got.procountor_invoice_id == 4242
     # Same answer again: no-op; a different invoice id means a duplicate and is refused loudly.
-    assert ledger.record_sent(doc.id, None, 4242).procountor_invoice_id == 4242
+    assert ledger.outbound.record_sent(doc.id, None, 4242).procountor_invoice_id == 4242
     with pytest.raises(DuplicateInvoiceError):
-        ledger.record_sent(doc.id, None, 9999)
+        ledger.outbound.record_sent(doc.id, None, 9999)
 
 
 def test_failure_codes_and_retryable(ledger):
     a, b = _valid_doc(ledger, "A", "1"), _valid_doc(ledger, "B", "2")
-    ca, cb = ledger.claim([a.id, b.id], "w", 60)
+    ca, cb = ledger.outbound.claim([a.id, b.id], "w", 60)
     errs = [{"status": "INVALID", "field": "invoiceDate", "message": "CLOSED_FISCAL_PERIOD"}]
-    assert ledger.record_failure(a.id, ca.claim_token, "CLOSED_FISCAL_PERIOD", "period closed", errs)
-    assert ledger.record_failure(b.id, cb.claim_token, "HTTP_429", "rate limited before send", retryable=True)
-    ga, gb = ledger.get_outbound(a.id), ledger.get_outbound(b.id)
+    assert ledger.outbound.record_failure(a.id, ca.claim_token, "CLOSED_FISCAL_PERIOD", "period closed", errs)
+    assert ledger.outbound.record_failure(b.id, cb.claim_token, "HTTP_429", "rate limited before send", retryable=True)
+    ga, gb = ledger.outbound.get_outbound(a.id), ledger.outbound.get_outbound(b.id)
     assert ga.state == DocState.FAILED and ga.last_error_code == "CLOSED_FISCAL_PERIOD" and ga.errors == errs
     assert gb.state == DocState.VALID and gb.last_error_code == "HTTP_429"
     # The lost-claim holder cannot record anything.
-    assert not ledger.record_failure(a.id, ca.claim_token, "X")
+    assert not ledger.outbound.record_failure(a.id, ca.claim_token, "X")
     # A person asks to re-send: back to DISCOVERED, validated again before any claim.
-    assert ledger.reset_for_resend([a.id]) == 1
-    assert ledger.get_outbound(a.id).state == DocState.DISCOVERED
+    assert ledger.outbound.reset_for_resend([a.id]) == 1
+    assert ledger.outbound.get_outbound(a.id).state == DocState.DISCOVERED
 
 
 def test_claim_expiry_takeover(ledger):
     doc = _valid_doc(ledger)
-    [a] = ledger.claim([doc.id], "worker-a", 60, now=T0)
-    assert ledger.claim([doc.id], "worker-b", 60, now=T0 + timedelta(seconds=30)) == []
-    [b] = ledger.claim([doc.id], "worker-b", 60, now=T0 + timedelta(seconds=61))
+    [a] = ledger.outbound.claim([doc.id], "worker-a", 60, now=T0)
+    assert ledger.outbound.claim([doc.id], "worker-b", 60, now=T0 + timedelta(seconds=30)) == []
+    [b] = ledger.outbound.claim([doc.id], "worker-b", 60, now=T0 + timedelta(seconds=61))
     assert b.claimed_by == "worker-b" and b.claim_token != a.claim_token
     assert not b.lookup_required  # A never said it was posting
     with pytest.raises(ClaimLost):
-        ledger.mark_sending(doc.id, a.claim_token, now=T0 + timedelta(seconds=62))
-    ledger.mark_sending(doc.id, b.claim_token, now=T0 + timedelta(seconds=62))
-    assert ledger.get_outbound(doc.id).state == DocState.SENDING
+        ledger.outbound.mark_sending(doc.id, a.claim_token, now=T0 + timedelta(seconds=62))
+    ledger.outbound.mark_sending(doc.id, b.claim_token, now=T0 + timedelta(seconds=62))
+    assert ledger.outbound.get_outbound(doc.id).state == DocState.SENDING
 
 
 def test_takeover_of_a_crashed_sender_requires_lookup(ledger):
     doc = _valid_doc(ledger)
-    [a] = ledger.claim([doc.id], "worker-a", 60, now=T0)
-    ledger.mark_sending(doc.id, a.claim_token, now=T0)  # ... and worker-a crashes after the POST
-    assert ledger.documents_needing_lookup(now=T0 + timedelta(seconds=10)) == []  # claim still live
-    assert [d.id for d in ledger.documents_needing_lookup(now=T0 + timedelta(seconds=61))] == [doc.id]
-    [b] = ledger.claim_next("worker-b", 60, now=T0 + timedelta(seconds=61))
+    [a] = ledger.outbound.claim([doc.id], "worker-a", 60, now=T0)
+    ledger.outbound.mark_sending(doc.id, a.claim_token, now=T0)  # ... and worker-a crashes after the POST
+    assert ledger.outbound.documents_needing_lookup(now=T0 + timedelta(seconds=10)) == []  # claim still live
+    assert [d.id for d in ledger.outbound.documents_needing_lookup(now=T0 + timedelta(seconds=61))] == [doc.id]
+    [b] = ledger.outbound.claim_next("worker-b", 60, now=T0 + timedelta(seconds=61))
     assert b.lookup_required
     with pytest.raises(LookupRequired):
-        ledger.mark_sending(doc.id, b.claim_token, now=T0 + timedelta(seconds=62))
+        ledger.outbound.mark_sending(doc.id, b.claim_token, now=T0 + timedelta(seconds=62))
     # worker-a was only slow, not dead: its answer arrives late and is still recorded (facts win) ...
-    ledger.record_sent(doc.id, a.claim_token, 31337, now=T0 + timedelta(seconds=63))
+    ledger.outbound.record_sent(doc.id, a.claim_token, 31337, now=T0 + timedelta(seconds=63))
     # ... so worker-b, which lost its claim with that, can never post a second invoice.
     with pytest.raises(ClaimLost):
-        ledger.record_lookup_absent(doc.id, b.claim_token, now=T0 + timedelta(seconds=64))
+        ledger.outbound.record_lookup_absent(doc.id, b.claim_token, now=T0 + timedelta(seconds=64))
     with pytest.raises(ClaimLost):
-        ledger.mark_sending(doc.id, b.claim_token, now=T0 + timedelta(seconds=64))
-    assert ledger.get_outbound(doc.id).procountor_invoice_id == 31337
+        ledger.outbound.mark_sending(doc.id, b.claim_token, now=T0 + timedelta(seconds=64))
+    assert ledger.outbound.get_outbound(doc.id).procountor_invoice_id == 31337
 
 
 def test_release_claim_returns_document(ledger):
     doc = _valid_doc(ledger)
-    [c] = ledger.claim([doc.id], "w", 60)
-    assert ledger.release_claim(doc.id, c.claim_token)
-    assert ledger.get_outbound(doc.id).state == DocState.VALID
-    assert len(ledger.claim_next("w", 60)) == 1
+    [c] = ledger.outbound.claim([doc.id], "w", 60)
+    assert ledger.outbound.release_claim(doc.id, c.claim_token)
+    assert ledger.outbound.get_outbound(doc.id).state == DocState.VALID
+    assert len(ledger.outbound.claim_next("w", 60)) == 1
 
 
 def test_max_attempts_and_source_type_filter(ledger):
     s = _valid_doc(ledger, "S", "1")
     _valid_doc(ledger, "P", "2", source_type="purchase_invoice")
-    ledger.upsert_outbound("purchase_invoice", "P9", "9", "h")
-    [c] = ledger.claim_next("w", 60, source_type="sales_invoice", limit=5)
+    ledger.outbound.upsert_outbound("purchase_invoice", "P9", "9", "h")
+    [c] = ledger.outbound.claim_next("w", 60, source_type="sales_invoice", limit=5)
     assert c.id == s.id
-    ledger.mark_sending(s.id, c.claim_token)
-    ledger.record_outcome_unknown(s.id, c.claim_token, "TIMEOUT")
-    assert ledger.claim_next("w", 60, source_type="sales_invoice", max_attempts=1) == []
+    ledger.outbound.mark_sending(s.id, c.claim_token)
+    ledger.outbound.record_outcome_unknown(s.id, c.claim_token, "TIMEOUT")
+    assert ledger.outbound.claim_next("w", 60, source_type="sales_invoice", max_attempts=1) == []
 
 
 def test_attachments_at_most_once(ledger):
     doc = _valid_doc(ledger)
-    att = ledger.upsert_attachment(
+    att = ledger.attachments.upsert_attachment(
         doc.id, "A1", "kuitti.pdf", size=1234, content_hash="ah", mime_type="application/pdf"
     )
-    again = ledger.upsert_attachment(doc.id, "A1", "kuitti.pdf", size=1234, content_hash="ah")
+    again = ledger.attachments.upsert_attachment(doc.id, "A1", "kuitti.pdf", size=1234, content_hash="ah")
     assert att.id == again.id
-    big = ledger.upsert_attachment(doc.id, "A2", "video.mp4", size=20_000_000)
-    assert ledger.skip_attachment(big.id, "ATTACHMENT_TYPE_NOT_ALLOWED", "video/mp4 is not gif/jpg/pdf/txt")
+    big = ledger.attachments.upsert_attachment(doc.id, "A2", "video.mp4", size=20_000_000)
+    assert ledger.attachments.skip_attachment(big.id, "ATTACHMENT_TYPE_NOT_ALLOWED", "video/mp4 is not gif/jpg/pdf/txt")
 
-    c1 = ledger.claim_attachment(att.id, "w1", 60, now=T0)
-    assert c1 is not None and ledger.claim_attachment(att.id, "w2", 60, now=T0) is None
-    ledger.mark_attachment_uploading(att.id, c1.claim_token, now=T0)
-    assert ledger.record_attachment_outcome_unknown(att.id, c1.claim_token, "TIMEOUT")
-    c2 = ledger.claim_attachment(att.id, "w2", 60, now=T0)
+    c1 = ledger.attachments.claim_attachment(att.id, "w1", 60, now=T0)
+    assert c1 is not None and ledger.attachments.claim_attachment(att.id, "w2", 60, now=T0) is None
+    ledger.attachments.mark_attachment_uploading(att.id, c1.claim_token, now=T0)
+    assert ledger.attachments.record_attachment_outcome_unknown(att.id, c1.claim_token, "TIMEOUT")
+    c2 = ledger.attachments.claim_attachment(att.id, "w2", 60, now=T0)
     assert c2 is not None and c2.lookup_required
     with pytest.raises(LookupRequired):
-        ledger.mark_attachment_uploading(att.id, c2.claim_token, now=T0)
+        ledger.attachments.mark_attachment_uploading(att.id, c2.claim_token, now=T0)
     # The invoice's attachment list shows it: record without uploading again.
-    ledger.record_attachment_uploaded(att.id, c2.claim_token, 880)
-    assert ledger.claim_attachment(att.id, "w3", 60) is None
-    states = {a.taimer_attachment_id: a.state for a in ledger.attachments_of(doc.id)}
+    ledger.attachments.record_attachment_uploaded(att.id, c2.claim_token, 880)
+    assert ledger.attachments.claim_attachment(att.id, "w3", 60) is None
+    states = {a.taimer_attachment_id: a.state for a in ledger.attachments.attachments_of(doc.id)}
     assert states == {"A1": AttachmentState.UPLOADED, "A2": AttachmentState.SKIPPED}
 
-    [c] = ledger.claim([doc.id], "w", 60)
-    ledger.mark_sending(doc.id, c.claim_token)
-    ledger.record_sent(doc.id, c.claim_token, 1)
-    assert ledger.record_attached(doc.id)
+    [c] = ledger.outbound.claim([doc.id], "w", 60)
+    ledger.outbound.mark_sending(doc.id, c.claim_token)
+    ledger.outbound.record_sent(doc.id, c.claim_token, 1)
+    assert ledger.outbound.record_attached(doc.id)
 
 
 def test_record_attached_refuses_open_attachments(ledger):
     doc = _valid_doc(ledger)
-    ledger.upsert_attachment(doc.id, "A1", "a.txt")
-    [c] = ledger.claim([doc.id], "w", 60)
-    ledger.mark_sending(doc.id, c.claim_token)
-    ledger.record_sent(doc.id, c.claim_token, 1)
+    ledger.attachments.upsert_attachment(doc.id, "A1", "a.txt")
+    [c] = ledger.outbound.claim([doc.id], "w", 60)
+    ledger.outbound.mark_sending(doc.id, c.claim_token)
+    ledger.outbound.record_sent(doc.id, c.claim_token, 1)
     with pytest.raises(ValueError, match="attachment"):
-        ledger.record_attached(doc.id)
+        ledger.outbound.record_attached(doc.id)
 
 
 def test_error_details_are_redacted(ledger, sqlite_url):
     secret = "tok-3f9a8b7c6d5e-SECRET"
     register_secret(secret)
     doc = _valid_doc(ledger)
-    [c] = ledger.claim([doc.id], "w", 60)
+    [c] = ledger.outbound.claim([doc.id], "w", 60)
     errs = [{"status": "INVALID", "field": "x", "message": f"Bearer {secret} rejected"}]
-    ledger.record_failure(doc.id, c.claim_token, "ERROR_OPERATOR", f"POST failed with header {secret}", errs)
-    ledger.start_run("dag", "run", "outbound")
-    ledger.finish_run("dag", "run", "outbound", "failed", errors=[{"detail": secret}])
+    ledger.outbound.record_failure(doc.id, c.claim_token, "ERROR_OPERATOR", f"POST failed with header {secret}", errs)
+    ledger.runs.start_run("dag", "run", "outbound")
+    ledger.runs.finish_run("dag", "run", "outbound", "failed", errors=[{"detail": secret}])
     with ledger.engine.connect() as conn:
         dump = " ".join(
             str(row)

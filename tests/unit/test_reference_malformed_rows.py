@@ -95,7 +95,7 @@ def test_malformed_rows_are_skipped_reported_and_keep_their_last_good_copy(sandb
     clean = store_snapshot(ledger, fetch_snapshot(client, pseudonym_key=KEY))
     assert clean["problems"] == [] and clean["notices"] == []
     before = {
-        kind: {str(r.get("id", r.get("ledgerAccountCode"))): r for r in ledger.reference_items(kind)}
+        kind: {str(r.get("id", r.get("ledgerAccountCode"))): r for r in ledger.reference.reference_items(kind)}
         for kind in ("products", "cost_centers", "persons", "ledger_accounts")
     }
     bad = break_rows(ref)
@@ -120,15 +120,15 @@ def test_malformed_rows_are_skipped_reported_and_keep_their_last_good_copy(sandb
     assert (
         kinds["cost_centers"]["kept"] == 1 and kinds["persons"]["kept"] == 1 and kinds["ledger_accounts"]["kept"] == 1
     )
-    products = {str(r["id"]): r for r in ledger.reference_items("products")}
+    products = {str(r["id"]): r for r in ledger.reference.reference_items("products")}
     assert products[bad["product"]] == before["products"][bad["product"]]
     assert products[bad["changed_product"]]["price"] != before["products"][bad["changed_product"]]["price"]
     assert "798" not in products  # never had a good copy
-    items = {str(r["id"]): r for r in ledger.reference_items("cost_centers")}
+    items = {str(r["id"]): r for r in ledger.reference.reference_items("cost_centers")}
     assert items[bad["item"]] == before["cost_centers"][bad["item"]]
-    persons = {str(r["id"]): r for r in ledger.reference_items("persons")}
+    persons = {str(r["id"]): r for r in ledger.reference.reference_items("persons")}
     assert persons[bad["person"]] == before["persons"][bad["person"]]
-    accounts = {r["ledgerAccountCode"]: r for r in ledger.reference_items("ledger_accounts")}
+    accounts = {r["ledgerAccountCode"]: r for r in ledger.reference.reference_items("ledger_accounts")}
     assert accounts[bad["account"]] == before["ledger_accounts"][bad["account"]]
 
     pushes = [{"kind": k, "written": False, "desired": 1} for k in TAIMER_KINDS]
@@ -139,7 +139,7 @@ def test_malformed_rows_are_skipped_reported_and_keep_their_last_good_copy(sandb
 
 def test_identifiers_are_stored_only_as_keyed_hmacs(sandbox, client, ledger, sqlite_url) -> None:
     store_snapshot(ledger, fetch_snapshot(client, pseudonym_key=KEY))
-    with_id = [p for p in ledger.reference_items("persons") if p.get(IDENTIFIER_FIELD)]
+    with_id = [p for p in ledger.reference.reference_items("persons") if p.get(IDENTIFIER_FIELD)]
     assert len(with_id) == 1
     dump = _dump(sqlite_url)
     assert HETU not in dump and HETU.lower() not in dump
@@ -150,7 +150,7 @@ def test_identifiers_are_stored_only_as_keyed_hmacs(sandbox, client, ledger, sql
 def test_without_a_key_nothing_identifier_derived_is_stored_and_a_notice_says_so(sandbox, client, ledger, sqlite_url):
     stored = store_snapshot(ledger, fetch_snapshot(client, pseudonym_key=None))
     assert [n["code"] for n in stored["notices"]] == ["REFERENCE_IDENTIFIER_RULE_DISABLED"]
-    assert all(IDENTIFIER_FIELD not in p for p in ledger.reference_items("persons"))
+    assert all(IDENTIFIER_FIELD not in p for p in ledger.reference.reference_items("persons"))
     pushes = [{"kind": k, "written": False, "desired": 1} for k in TAIMER_KINDS]
     report = build_summary(dag_id="d", run_id="r", fetch=stored, bank={"status": "ok", "problems": []}, pushes=pushes)
     assert report.outcome.value == "success"  # a notice, not an error

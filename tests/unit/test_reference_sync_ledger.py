@@ -85,7 +85,7 @@ def test_snapshot_diff_and_push_only_what_changed(ledger, taimer) -> None:
     adapter, base = taimer
     first = store_snapshot(ledger, FetchedSnapshot(items=snapshot_items()))
     assert first["changed"] and first["kinds"]["products"]["added"] == 2
-    assert ledger.latest_reference_snapshot("products").item_count == 2
+    assert ledger.reference.latest_reference_snapshot("products").item_count == 2
 
     pushes = {kind: push_kind(ledger, adapter, kind) for kind in TAIMER_KINDS}
     assert all(p["written"] for p in pushes.values())
@@ -132,7 +132,7 @@ def test_nothing_marked_pushed_when_taimer_fails(ledger, taimer) -> None:
     fast = TaimerRestAdapter(requests.Session(), f"{base}/api/v1", KEY, rate_per_second=None, retry=retry)
     with pytest.raises(TaimerError):
         push_kind(ledger, fast, "accounts")
-    assert ledger.pending_reference_pushes("taimer.accounts", [{"key": "3000", "item": {}}], key_field="key")
+    assert ledger.reference.pending_reference_pushes("taimer.accounts", [{"key": "3000", "item": {}}], key_field="key")
     requests.delete(f"{base}/_control/faults", timeout=5).raise_for_status()
     retried = push_kind(ledger, adapter, "accounts")
     assert retried["written"] and retried["pushed"] == 2
@@ -145,7 +145,7 @@ def test_missing_cost_center_dimension_removes_nothing(ledger) -> None:
     problem = {"code": "REFERENCE_DIMENSION_NOT_FOUND", "kind": "cost_centers", "detail": "no dimension 'X'"}
     result = store_snapshot(ledger, FetchedSnapshot(items=items, problems=[problem]))
     assert result["kinds"]["cost_centers"] == {"snapshot_id": None, "items": None, "skipped": True}
-    assert len(ledger.reference_items("cost_centers")) == 2
+    assert len(ledger.reference.reference_items("cost_centers")) == 2
     assert result["problems"][0]["code"] == "REFERENCE_DIMENSION_NOT_FOUND"
 
 
@@ -175,7 +175,7 @@ def run_report(ledger, fetch: dict) -> dict:
         fetch=fetch,
         bank={"status": "ok", "problems": []},
         pushes=pushes,
-        unpublished=ledger.unpublished_reference_kinds(SNAPSHOT_KINDS),
+        unpublished=ledger.reference.unpublished_reference_kinds(SNAPSHOT_KINDS),
     ).details | {"run_id": "r"}
 
 
@@ -183,7 +183,7 @@ def publish(ledger, report: dict) -> bool:
     """What the DAG's ``publish`` task does after emitting the event (False: skipped, no event)."""
     if not report["snapshot_changed"]:
         return False
-    ledger.mark_reference_published(report["unpublished"], run_id=report["run_id"])
+    ledger.reference.mark_reference_published(report["unpublished"], run_id=report["run_id"])
     return True
 
 
@@ -224,21 +224,32 @@ def test_taimer_only_writes_do_not_publish(ledger, taimer) -> None:
 # --- retry safety of the push ------------------------------------------------------------------------------------
 
 
-class MarkFailsOnce:
-    """The real ledger, except that the first ``mark_reference_pushed`` fails (the worker died after Taimer's
-    answer and before the ledger's commit)."""
+class FailFirstMark:
+    """The real ``ledger.reference``, except that the first ``mark_reference_pushed`` fails (the worker died after
+    Taimer's answer and before the ledger's commit)."""
 
-    def __init__(self, ledger) -> None:
-        self._ledger, self.failed = ledger, False
+    def __init__(self, reference) -> None:
+        self._reference, self.failed = reference, False
 
     def __getattr__(self, name):
-        return getattr(self._ledger, name)
+        return getattr(self._reference, name)
 
     def mark_reference_pushed(self, *args, **kwargs):
         if not self.failed:
             self.failed = True
             raise ConnectionError("ledger went away after the Taimer write")
-        return self._ledger.mark_reference_pushed(*args, **kwargs)
+        return self._reference.mark_reference_pushed(*args, **kwargs)
+
+
+class MarkFailsOnce:
+    """The real ledger with ``FailFirstMark`` as its reference repository."""
+
+    def __init__(self, ledger) -> None:
+        self._ledger = ledger
+        self.reference = FailFirstMark(ledger.reference)
+
+    def __getattr__(self, name):
+        return getattr(self._ledger, name)
 
 
 def test_push_retried_after_the_mark_failed_writes_the_same_set_again_and_ends_marked(ledger, taimer) -> None:
@@ -271,7 +282,7 @@ def test_a_failed_step_records_its_real_code_for_the_report(ledger) -> None:
         raise ProcountorUnauthorized("GET /company -> HTTP 401: token refused")
     with pytest.raises(KeyError), recording_failures(lambda: ledger, *args, "push_reference[products]"):
         raise KeyError("Maija Meikäläinen")  # an unknown error's text may carry data: only its type is kept
-    errors = ledger.step_errors(*args, "reference_sync")
+    errors = ledger.runs.step_errors(*args, "reference_sync")
     states = {"fetch_snapshot": "failed", "check_bank_accounts": "failed", "push_reference[products]": "failed"}
     report = build_summary(
         dag_id=args[0],

@@ -43,8 +43,10 @@ def filled(sqlite_url):
     ledger = connect(sqlite_url)
     register_secret(SECRET)
     # two runs: an older success and a newer partial with errors (one with markup, one with a secret)
-    ledger.start_run("procountor_reference_sync", "scheduled__2026-03-01", "reference_sync", now=T0 - timedelta(days=1))
-    ledger.finish_run(
+    ledger.runs.start_run(
+        "procountor_reference_sync", "scheduled__2026-03-01", "reference_sync", now=T0 - timedelta(days=1)
+    )
+    ledger.runs.finish_run(
         "procountor_reference_sync",
         "scheduled__2026-03-01",
         "reference_sync",
@@ -53,8 +55,8 @@ def filled(sqlite_url):
         errors=[],
         now=T0 - timedelta(days=1) + timedelta(seconds=12),
     )
-    ledger.start_run("procountor_reference_sync", "manual__2026-03-02", "reference_sync", now=T0)
-    ledger.finish_run(
+    ledger.runs.start_run("procountor_reference_sync", "manual__2026-03-02", "reference_sync", now=T0)
+    ledger.runs.finish_run(
         "procountor_reference_sync",
         "manual__2026-03-02",
         "reference_sync",
@@ -66,26 +68,26 @@ def filled(sqlite_url):
         ],
         now=T0 + timedelta(seconds=95),
     )
-    ledger.save_reference_snapshot(
+    ledger.reference.save_reference_snapshot(
         "ledger_accounts", [{"ledgerAccountCode": str(n)} for n in range(3000, 3042)], "ledgerAccountCode", T0
     )
-    ledger.save_reference_snapshot(
+    ledger.reference.save_reference_snapshot(
         "ledger_accounts", [{"ledgerAccountCode": str(n)} for n in range(3001, 3044)], "ledgerAccountCode", T0
     )
-    ledger.save_reference_snapshot("vats", [{"id": "25.5"}, {"id": "14"}], "id", T0)
+    ledger.reference.save_reference_snapshot("vats", [{"id": "25.5"}, {"id": "14"}], "id", T0)
     # outbound: one valid, one invalid (with markup in its message), one changed after send
-    ok = ledger.upsert_outbound("sales_invoice", "S-1", "1001", "h1").document
-    ledger.mark_validated(ok.id, [])
-    bad = ledger.upsert_outbound("sales_invoice", "S-2", "1002", "h2").document
-    ledger.mark_validated(
+    ok = ledger.outbound.upsert_outbound("sales_invoice", "S-1", "1001", "h1").document
+    ledger.outbound.mark_validated(ok.id, [])
+    bad = ledger.outbound.upsert_outbound("sales_invoice", "S-2", "1002", "h2").document
+    ledger.outbound.mark_validated(
         bad.id, [{"code": "REFERENCE_NO_TAIMER_BANK_ACCOUNT", "field": "bankAccount", "message": "<b>no iban</b>"}]
     )
-    sent = ledger.upsert_outbound("purchase_invoice", "P-7", "2007", "h3").document
-    ledger.mark_validated(sent.id, [])
-    (claimed,) = ledger.claim([sent.id], "worker-1", ttl=60)
-    ledger.mark_sending(sent.id, claimed.claim_token)
-    ledger.record_sent(sent.id, claimed.claim_token, 990077, invoice_number="77")
-    ledger.upsert_outbound("purchase_invoice", "P-7", "2007", "h3-changed")
+    sent = ledger.outbound.upsert_outbound("purchase_invoice", "P-7", "2007", "h3").document
+    ledger.outbound.mark_validated(sent.id, [])
+    (claimed,) = ledger.outbound.claim([sent.id], "worker-1", ttl=60)
+    ledger.outbound.mark_sending(sent.id, claimed.claim_token)
+    ledger.outbound.record_sent(sent.id, claimed.claim_token, 990077, invoice_number="77")
+    ledger.outbound.upsert_outbound("purchase_invoice", "P-7", "2007", "h3-changed")
     # a value written before its secret was known (e.g. an older release), registered only now
     with sqlite3.connect(sqlite_url.removeprefix("sqlite:///")) as con:
         con.execute(

@@ -55,19 +55,19 @@ def ledger(sqlite_url):
     migrate(sqlite_url)
     led = connect(sqlite_url)
     partial = _partial()
-    led.start_run(DAG, PARTIAL_RUN, FLOW, now=T0 - timedelta(days=1))
+    led.runs.start_run(DAG, PARTIAL_RUN, FLOW, now=T0 - timedelta(days=1))
     # the bank check failed once, then went through on its second try
-    led.record_step_error(DAG, PARTIAL_RUN, FLOW, "check_bank_accounts", "TAIMER_UNAVAILABLE", "503", try_number=1)
-    led.finish_run(
+    led.runs.record_step_error(DAG, PARTIAL_RUN, FLOW, "check_bank_accounts", "TAIMER_UNAVAILABLE", "503", try_number=1)
+    led.runs.finish_run(
         DAG, PARTIAL_RUN, FLOW, "partial", counts=partial.to_json(), errors=[e.to_json() for e in partial.errors]
     )
     failed = _failed()
-    led.start_run(DAG, FAILED_RUN, FLOW, now=T0)
+    led.runs.start_run(DAG, FAILED_RUN, FLOW, now=T0)
     for try_number in (1, 2, 3):
-        led.record_step_error(
+        led.runs.record_step_error(
             DAG, FAILED_RUN, FLOW, "fetch_snapshot", "PROCOUNTOR_SERVER_ERROR", "503", try_number=try_number
         )
-    led.finish_run(
+    led.runs.finish_run(
         DAG,
         FAILED_RUN,
         FLOW,

@@ -1,14 +1,18 @@
-"""Helpers shared by the repository mixins."""
+"""Helpers shared by the ledger's repositories."""
 
 from __future__ import annotations
 
 import secrets
 import zlib
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import update
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import Insert
 
+from taimer_procountor.ledger.errors import NotFound
 from taimer_procountor.ledger.types import utcnow
 
 
@@ -47,3 +51,20 @@ def lock_name(session: Any, dialect: str, name: str) -> None:
 
     key = zlib.crc32(f"taimer_procountor_ledger:{name}".encode()) - 2**31
     session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+
+def no_claim() -> dict[str, Any]:
+    return {"claimed_by": None, "claim_token": None, "claim_expires_at": None}
+
+
+def conditional_update(s: Session, model: Any, cond: Sequence[Any], values: dict[str, Any]) -> int:
+    """A conditional UPDATE; returns the number of rows it changed (the rowcount check of every state change)."""
+    stmt = update(model).where(*cond).values(**values).execution_options(synchronize_session=False)
+    return s.execute(stmt).rowcount
+
+
+def get_row(s: Session, model: Any, row_id: int) -> Any:
+    row = s.get(model, row_id, populate_existing=True)
+    if row is None:
+        raise NotFound(f"no {model.__tablename__} {row_id}")
+    return row

@@ -11,7 +11,8 @@ upgrades a read lock to a write lock half-way.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from typing import Self
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
@@ -63,8 +64,9 @@ def _install_sqlite_hooks(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-class LedgerBase:
-    """Engine and session factories; the repository mixins (see ``repository``) build on ``read()``/``write()``."""
+class LedgerDatabase:
+    """Engine and session factories. Every repository of the ledger (``ledger.outbound`` and its siblings) holds
+    one and opens its short transactions through ``read()``/``write()``."""
 
     def __init__(self, url: str | URL, *, echo: bool = False) -> None:
         self.url = make_url(url)
@@ -93,7 +95,7 @@ class LedgerBase:
     def dispose(self) -> None:
         self.engine.dispose()
 
-    def __enter__(self) -> LedgerBase:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -101,3 +103,20 @@ class LedgerBase:
 
     def __repr__(self) -> str:
         return f"<Ledger {self.url.render_as_string(hide_password=True)}>"
+
+
+class Repository:
+    """Base of the ledger's repositories: each is one area of tables on a shared ``LedgerDatabase``."""
+
+    def __init__(self, db: LedgerDatabase) -> None:
+        self._db = db
+
+    @property
+    def dialect(self) -> str:
+        return self._db.dialect
+
+    def write(self) -> AbstractContextManager[Session]:
+        return self._db.write()
+
+    def read(self) -> AbstractContextManager[Session]:
+        return self._db.read()

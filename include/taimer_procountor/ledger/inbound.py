@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from taimer_procountor.ledger._common import insert_for, now_or
+from taimer_procountor.ledger.engine import Repository
 from taimer_procountor.ledger.hashing import redact_json, to_json
 from taimer_procountor.ledger.models import InboundMapping, Watermark
 
@@ -35,10 +36,8 @@ class WatermarkValue:
         return self.value - self.overlap
 
 
-class InboundRepository:
-    """Mixin of ``Ledger``: inbound mappings and watermarks."""
-
-    dialect: str
+class InboundRepository(Repository):
+    """``ledger.inbound``: Procountor id <-> Taimer id mappings and the inbound watermarks."""
 
     # ------------------------------------------------------------------------------------------------ mappings
     def upsert_inbound_mapping(

@@ -1,4 +1,4 @@
-"""Outbound documents and their attachments: upsert, validate, claim -> send -> record, lookup before repost.
+"""Outbound documents: upsert, validate, claim -> send -> record, lookup before repost (attachments: ``attachments``).
 
 Every state change is one short transaction with a conditional ``UPDATE ... WHERE state IN (...)`` so two workers
 (two runs at once, a retried task beside a late original) can never both act on the same document: the loser's
@@ -13,22 +13,27 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, true, update
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, case, func, or_, select, true
 
-from taimer_procountor.ledger._common import insert_for, new_token, now_or, ttl_delta
+from taimer_procountor.ledger._common import (
+    conditional_update,
+    get_row,
+    insert_for,
+    new_token,
+    no_claim,
+    now_or,
+    ttl_delta,
+)
+from taimer_procountor.ledger.engine import Repository
 from taimer_procountor.ledger.errors import ClaimLost, DuplicateInvoiceError, LookupRequired, NotFound
 from taimer_procountor.ledger.hashing import redact_json, redact_text, to_json
 from taimer_procountor.ledger.models import OutboundAttachment, OutboundDocument
 from taimer_procountor.ledger.states import (
-    ATTACHMENT_CLAIM_STATES,
-    ATTACHMENT_CLAIMABLE,
     ATTACHMENT_DONE,
     CLAIM_STATES,
     POST_SEND_STATES,
     PRE_SEND_STATES,
     SENDABLE_STATES,
-    AttachmentState,
     DocState,
 )
 from taimer_procountor.redaction import get_logger
@@ -58,13 +63,6 @@ def _doc_claimable(now: datetime):
     )
 
 
-def _att_claimable(now: datetime):
-    return or_(
-        A.state.in_(ATTACHMENT_CLAIMABLE),
-        and_(A.state.in_(ATTACHMENT_CLAIM_STATES), A.claim_expires_at <= now),
-    )
-
-
 def _error_fields(code: str | None, detail: object | None, errors: Sequence[Any] | None) -> dict[str, Any]:
     return {
         "last_error_code": code,
@@ -73,10 +71,8 @@ def _error_fields(code: str | None, detail: object | None, errors: Sequence[Any]
     }
 
 
-class OutboundRepository:
-    """Mixin of ``Ledger``: outbound documents and attachments."""
-
-    dialect: str
+class OutboundRepository(Repository):
+    """``ledger.outbound``: outbound documents, from upsert through claim -> send -> record to write-back."""
 
     # ----------------------------------------------------------------------------------------------- extract
     def upsert_outbound(
@@ -178,7 +174,7 @@ class OutboundRepository:
             "last_error_detail": (first.get("message") if errs else None),
         }
         with self.write() as s:
-            return _update(s, D, cond, values) == 1
+            return conditional_update(s, D, cond, values) == 1
 
     def reset_for_resend(self, doc_ids: Iterable[int], *, now: datetime | None = None) -> int:
         """Put FAILED / INVALID documents back to DISCOVERED (a person asked to re-send them). Documents that exist
@@ -188,7 +184,7 @@ class OutboundRepository:
         if not ids:
             return 0
         with self.write() as s:
-            return _update(
+            return conditional_update(
                 s,
                 D,
                 [D.id.in_(ids), D.state.in_((DocState.FAILED, DocState.INVALID))],
@@ -249,7 +245,7 @@ class OutboundRepository:
         with self.write() as s:
             # The outer WHERE repeats the condition: PostgreSQL re-checks it on the newest row version after waiting
             # for a concurrent writer, so a row another worker just claimed is skipped, not claimed twice.
-            n = _update(s, D, [D.id.in_(pick.scalar_subquery()), cond], values)
+            n = conditional_update(s, D, [D.id.in_(pick.scalar_subquery()), cond], values)
             if not n:
                 return []
             return list(s.execute(select(D).where(D.claim_token == token).order_by(D.id)).scalars())
@@ -260,13 +256,13 @@ class OutboundRepository:
         now = now_or(now)
         with self.write() as s:
             return (
-                _update(
+                conditional_update(
                     s,
                     D,
                     [D.id == doc_id, D.claim_token == token, D.state == DocState.CLAIMED],
                     {
                         "state": case((D.lookup_required, DocState.OUTCOME_UNKNOWN), else_=DocState.VALID),
-                        **_no_claim(),
+                        **no_claim(),
                         "updated_at": now,
                     },
                 )
@@ -307,9 +303,9 @@ class OutboundRepository:
             D.lookup_required.is_(False),
         ]
         with self.write() as s:
-            if _update(s, D, cond, values) == 1:
+            if conditional_update(s, D, cond, values) == 1:
                 return
-            doc = _get(s, D, doc_id)
+            doc = get_row(s, D, doc_id)
         if doc.claim_token == token and doc.state == DocState.CLAIMED and doc.lookup_required:
             raise LookupRequired(f"document {doc_id} may already exist in Procountor; look it up first")
         raise ClaimLost(f"document {doc_id}: claim {token[:8]}... is no longer held (state {doc.state})")
@@ -319,7 +315,7 @@ class OutboundRepository:
         now = now_or(now)
         with self.write() as s:
             cond = [D.id == doc_id, D.claim_token == token, D.state == DocState.CLAIMED, D.claim_expires_at > now]
-            if _update(s, D, cond, {"lookup_required": False, "updated_at": now}) != 1:
+            if conditional_update(s, D, cond, {"lookup_required": False, "updated_at": now}) != 1:
                 raise ClaimLost(f"document {doc_id}: claim {token[:8]}... is no longer held")
 
     def record_sent(
@@ -379,14 +375,14 @@ class OutboundRepository:
         repost. False when the claim was already lost (nothing changed)."""
         now = now_or(now)
         with self.write() as s:
-            n = _update(
+            n = conditional_update(
                 s,
                 D,
                 [D.id == doc_id, D.claim_token == token, D.state.in_(CLAIM_STATES)],
                 {
                     "state": DocState.OUTCOME_UNKNOWN,
                     "lookup_required": True,
-                    **_no_claim(),
+                    **no_claim(),
                     **_error_fields(code, detail, None),
                     "updated_at": now,
                 },
@@ -409,14 +405,14 @@ class OutboundRepository:
         POST was sent) puts it back to VALID instead. False when the claim was already lost."""
         now = now_or(now)
         with self.write() as s:
-            n = _update(
+            n = conditional_update(
                 s,
                 D,
                 [D.id == doc_id, D.claim_token == token, D.state.in_(CLAIM_STATES)],
                 {
                     "state": DocState.VALID if retryable else DocState.FAILED,
                     "lookup_required": False,
-                    **_no_claim(),
+                    **no_claim(),
                     **_error_fields(code, detail, errors),
                     "updated_at": now,
                 },
@@ -460,7 +456,7 @@ class OutboundRepository:
         if version is not None:
             values["procountor_version"] = version
         with self.write() as s:
-            return _update(s, D, [D.id == doc_id, D.state == DocState.SENT], values) == 1
+            return conditional_update(s, D, [D.id == doc_id, D.state == DocState.SENT], values) == 1
 
     def record_attached(self, doc_id: int, *, now: datetime | None = None) -> bool:
         """Every attachment is uploaded or skipped: SENT/ENRICHED -> ATTACHED. Raises ``ValueError`` while an
@@ -473,14 +469,16 @@ class OutboundRepository:
             if open_:
                 raise ValueError(f"document {doc_id} still has {open_} attachment(s) not uploaded or skipped")
             cond = [D.id == doc_id, D.state.in_((DocState.SENT, DocState.ENRICHED))]
-            return _update(s, D, cond, {"state": DocState.ATTACHED, "attached_at": now, "updated_at": now}) == 1
+            return (
+                conditional_update(s, D, cond, {"state": DocState.ATTACHED, "attached_at": now, "updated_at": now}) == 1
+            )
 
     def record_written_back(self, doc_id: int, *, now: datetime | None = None) -> bool:
         """Taimer has been told (Procountor id and number, or the errors): stamps ``written_back_at``; a document in
         Procountor moves on to WRITTEN_BACK. Returns whether the row changed."""
         now = now_or(now)
         with self.write() as s:
-            n = _update(
+            n = conditional_update(
                 s,
                 D,
                 [D.id == doc_id],
@@ -509,12 +507,12 @@ class OutboundRepository:
         if version is not None:
             values["procountor_version"] = version
         with self.write() as s:
-            return _update(s, D, [D.id == doc_id, D.state.in_(POST_SEND_STATES)], values) == 1
+            return conditional_update(s, D, [D.id == doc_id, D.state.in_(POST_SEND_STATES)], values) == 1
 
     # --------------------------------------------------------------------------------------------- queries
     def get_outbound(self, doc_id: int) -> OutboundDocument:
         with self.read() as s:
-            return _get(s, D, doc_id)
+            return get_row(s, D, doc_id)
 
     def find_outbound(self, source_type: str, source_id: str) -> OutboundDocument | None:
         with self.read() as s:
@@ -553,196 +551,3 @@ class OutboundRepository:
             q = q.where(D.source_type == source_type)
         with self.read() as s:
             return {str(state): n for state, n in s.execute(q)}
-
-    # ------------------------------------------------------------------------------------------ attachments
-    def upsert_attachment(
-        self,
-        doc_id: int,
-        taimer_attachment_id: str,
-        name: str,
-        *,
-        size: int | None = None,
-        content_hash: str | None = None,
-        mime_type: str | None = None,
-        now: datetime | None = None,
-    ) -> OutboundAttachment:
-        """Record one attachment of a document (idempotent). Metadata of an attachment not uploaded yet follows
-        Taimer; an uploaded one is left as it is."""
-        now = now_or(now)
-        with self.write() as s:
-            s.execute(
-                insert_for(self.dialect, A)
-                .values(
-                    document_id=doc_id,
-                    taimer_attachment_id=str(taimer_attachment_id),
-                    name=name,
-                    size=size,
-                    content_hash=content_hash,
-                    mime_type=mime_type,
-                    state=AttachmentState.PENDING,
-                    lookup_required=False,
-                    attempt_count=0,
-                    created_at=now,
-                    updated_at=now,
-                )
-                .on_conflict_do_nothing(index_elements=["document_id", "taimer_attachment_id"])
-            )
-            att = s.execute(
-                select(A)
-                .where(A.document_id == doc_id, A.taimer_attachment_id == str(taimer_attachment_id))
-                .with_for_update()
-            ).scalar_one()
-            meta = (name, size, content_hash, mime_type)
-            open_states = (AttachmentState.PENDING, AttachmentState.FAILED, AttachmentState.SKIPPED)
-            if att.state in open_states and (att.name, att.size, att.content_hash, att.mime_type) != meta:
-                att.name, att.size, att.content_hash, att.mime_type = meta
-                att.updated_at = now
-            s.flush()
-            return att
-
-    def attachments_of(self, doc_id: int) -> list[OutboundAttachment]:
-        with self.read() as s:
-            return list(s.execute(select(A).where(A.document_id == doc_id).order_by(A.id)).scalars())
-
-    def skip_attachment(
-        self, attachment_id: int, code: str, detail: object | None = None, *, now: datetime | None = None
-    ) -> bool:
-        """Deliberately not transferred (Google Drive storage, a type or size Procountor does not take): SKIPPED
-        with the reason, shown in the run report."""
-        now = now_or(now)
-        with self.write() as s:
-            cond = [A.id == attachment_id, A.state.in_((AttachmentState.PENDING, AttachmentState.FAILED))]
-            values = {"state": AttachmentState.SKIPPED, "error_code": code, "error_detail": redact_text(detail)}
-            return _update(s, A, cond, {**values, "updated_at": now}) == 1
-
-    def claim_attachment(
-        self, attachment_id: int, worker: str, ttl: float | timedelta, *, now: datetime | None = None
-    ) -> OutboundAttachment | None:
-        """Claim one attachment for upload; None when another worker holds it or it is done. If the returned
-        attachment has ``lookup_required``, check the invoice's attachment list first."""
-        now = now_or(now)
-        token = new_token()
-        values = {
-            "state": AttachmentState.CLAIMED,
-            "claimed_by": worker[:255],
-            "claim_token": token,
-            "claim_expires_at": now + ttl_delta(ttl),
-            "lookup_required": case((A.state == AttachmentState.UPLOADING, True), else_=A.lookup_required),
-            "updated_at": now,
-        }
-        with self.write() as s:
-            if _update(s, A, [A.id == attachment_id, _att_claimable(now)], values) != 1:
-                return None
-            return s.execute(select(A).where(A.id == attachment_id)).scalar_one()
-
-    def mark_attachment_uploading(self, attachment_id: int, token: str, *, now: datetime | None = None) -> None:
-        """Commit "about to POST /attachments"; raises ``LookupRequired`` / ``ClaimLost`` like ``mark_sending``."""
-        now = now_or(now)
-        cond = [
-            A.id == attachment_id,
-            A.claim_token == token,
-            A.state == AttachmentState.CLAIMED,
-            A.claim_expires_at > now,
-            A.lookup_required.is_(False),
-        ]
-        values = {
-            "state": AttachmentState.UPLOADING,
-            "lookup_required": True,
-            "attempt_count": A.attempt_count + 1,
-            "updated_at": now,
-        }
-        with self.write() as s:
-            if _update(s, A, cond, values) == 1:
-                return
-            att = _get(s, A, attachment_id)
-        if att.claim_token == token and att.state == AttachmentState.CLAIMED and att.lookup_required:
-            raise LookupRequired(f"attachment {attachment_id} may already be uploaded; check the invoice's list")
-        raise ClaimLost(f"attachment {attachment_id}: claim is no longer held (state {att.state})")
-
-    def record_attachment_lookup_absent(self, attachment_id: int, token: str, *, now: datetime | None = None) -> None:
-        now = now_or(now)
-        with self.write() as s:
-            cond = [A.id == attachment_id, A.claim_token == token, A.state == AttachmentState.CLAIMED]
-            if _update(s, A, cond, {"lookup_required": False, "updated_at": now}) != 1:
-                raise ClaimLost(f"attachment {attachment_id}: claim is no longer held")
-
-    def record_attachment_uploaded(
-        self, attachment_id: int, token: str | None, procountor_attachment_id: int, *, now: datetime | None = None
-    ) -> OutboundAttachment:
-        """Uploaded (or found in the invoice's attachment list): UPLOADED with its Procountor id. Recorded even if
-        the claim was lost meanwhile; a different id for an uploaded attachment raises ``DuplicateInvoiceError``."""
-        now = now_or(now)
-        with self.write() as s:
-            att = s.execute(select(A).where(A.id == attachment_id).with_for_update()).scalar_one_or_none()
-            if att is None:
-                raise NotFound(f"no attachment {attachment_id}")
-            if att.procountor_attachment_id is not None and att.procountor_attachment_id != procountor_attachment_id:
-                raise DuplicateInvoiceError(
-                    f"attachment {attachment_id} is already Procountor attachment {att.procountor_attachment_id}"
-                )
-            att.state = AttachmentState.UPLOADED
-            att.procountor_attachment_id = procountor_attachment_id
-            att.lookup_required = False
-            att.claimed_by = att.claim_token = None
-            att.claim_expires_at = None
-            att.error_code = att.error_detail = None
-            att.uploaded_at = att.uploaded_at or now
-            att.updated_at = now
-            s.flush()
-            return att
-
-    def record_attachment_outcome_unknown(
-        self, attachment_id: int, token: str, code: str, detail: object | None = None, *, now: datetime | None = None
-    ) -> bool:
-        now = now_or(now)
-        with self.write() as s:
-            cond = [A.id == attachment_id, A.claim_token == token, A.state.in_(ATTACHMENT_CLAIM_STATES)]
-            values = {
-                "state": AttachmentState.OUTCOME_UNKNOWN,
-                "lookup_required": True,
-                **_no_claim(),
-                "error_code": code,
-                "error_detail": redact_text(detail),
-                "updated_at": now,
-            }
-            return _update(s, A, cond, values) == 1
-
-    def record_attachment_failure(
-        self,
-        attachment_id: int,
-        token: str,
-        code: str,
-        detail: object | None = None,
-        *,
-        retryable: bool = False,
-        now: datetime | None = None,
-    ) -> bool:
-        now = now_or(now)
-        with self.write() as s:
-            cond = [A.id == attachment_id, A.claim_token == token, A.state.in_(ATTACHMENT_CLAIM_STATES)]
-            values = {
-                "state": AttachmentState.PENDING if retryable else AttachmentState.FAILED,
-                "lookup_required": False,
-                **_no_claim(),
-                "error_code": code,
-                "error_detail": redact_text(detail),
-                "updated_at": now,
-            }
-            return _update(s, A, cond, values) == 1
-
-
-def _no_claim() -> dict[str, Any]:
-    return {"claimed_by": None, "claim_token": None, "claim_expires_at": None}
-
-
-def _update(s: Session, model: Any, cond: Sequence[Any], values: dict[str, Any]) -> int:
-    """A conditional UPDATE; returns the number of rows it changed (the rowcount check of every state change)."""
-    stmt = update(model).where(*cond).values(**values).execution_options(synchronize_session=False)
-    return s.execute(stmt).rowcount
-
-
-def _get(s: Session, model: Any, row_id: int) -> Any:
-    row = s.get(model, row_id, populate_existing=True)
-    if row is None:
-        raise NotFound(f"no {model.__tablename__} {row_id}")
-    return row

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from taimer_procountor.ledger._common import lock_name, now_or
+from taimer_procountor.ledger.engine import Repository
 from taimer_procountor.ledger.hashing import content_hash, to_json
 from taimer_procountor.ledger.models import ReferenceItem, ReferencePublished, ReferencePushed, ReferenceSnapshot
 
@@ -63,10 +64,8 @@ def _keyed(items: Iterable[dict[str, Any]], key_field: str) -> dict[str, tuple[d
     return out
 
 
-class ReferenceRepository:
-    """Mixin of ``Ledger``: reference snapshots and pushes."""
-
-    dialect: str
+class ReferenceRepository(Repository):
+    """``ledger.reference``: reference snapshots, their items, and what was pushed to Taimer and published."""
 
     def save_reference_snapshot(
         self,

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from taimer_procountor.ledger._common import insert_for, now_or
+from taimer_procountor.ledger.engine import Repository
 from taimer_procountor.ledger.hashing import redact_json, to_json
 from taimer_procountor.ledger.models import FlowRun
 from taimer_procountor.ledger.states import RunStatus
@@ -17,10 +18,8 @@ from taimer_procountor.ledger.states import RunStatus
 R = FlowRun
 
 
-class RunRepository:
-    """Mixin of ``Ledger``: run records, idempotent per (dag_id, run_id, flow)."""
-
-    dialect: str
+class RunRepository(Repository):
+    """``ledger.runs``: run records, idempotent per (dag_id, run_id, flow)."""
 
     def _ensure_run_row(self, s: Session, dag_id: str, run_id: str, flow: str, now: datetime) -> tuple[bool, FlowRun]:
         """Insert this run's record (RUNNING, first attempt) unless it exists; return (created, the row locked)."""
@@ -128,7 +127,7 @@ class RunRepository:
                 select(R).where(R.dag_id == dag_id, R.run_id == run_id, R.flow == flow)
             ).scalar_one_or_none()
 
-    def runs(self, *, dag_id: str | None = None, flow: str | None = None, limit: int = 50) -> list[FlowRun]:
+    def recent(self, *, dag_id: str | None = None, flow: str | None = None, limit: int = 50) -> list[FlowRun]:
         """Newest first."""
         q = select(R).order_by(R.started_at.desc(), R.id.desc()).limit(limit)
         if dag_id is not None:

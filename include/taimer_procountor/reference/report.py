@@ -36,14 +36,14 @@ def build_summary(
     summary) either failed or never ran. ``step_states`` (Airflow's task-instance states by step name, e.g.
     ``{"fetch_snapshot": "failed", "check_bank_accounts": "upstream_failed"}``) tells which: a step Airflow marked
     ``upstream_failed`` or ``skipped`` goes in ``did_not_run``, any other missing step is a ``StepFailure`` with its
-    real code and try number from ``step_errors`` (``ledger.step_errors``: the latest recorded failure per step), else
-    ``REFERENCE_STEP_FAILED``. Without ``step_states`` a missing step without a recorded error did not run when some
-    other step has one (the failure stopped it), else it failed.
+    real code and try number from ``step_errors`` (``ledger.runs.step_errors``: the latest recorded failure per
+    step), else ``REFERENCE_STEP_FAILED``. Without ``step_states`` a missing step without a recorded error did not
+    run when some other step has one (the failure stopped it), else it failed.
 
-    ``unpublished`` (``ledger.unpublished_reference_kinds``): the kinds whose data differs from what the asset last
-    announced; ``details["snapshot_changed"]`` means exactly that (without it: this fetch's diff). The details keep
-    the steps' own summaries (snapshot kinds, Taimer kinds, persons, bank accounts) for the asset extra and the
-    demo's table."""
+    ``unpublished`` (``ledger.reference.unpublished_reference_kinds``): the kinds whose data differs from what the
+    asset last announced; ``details["snapshot_changed"]`` means exactly that (without it: this fetch's diff).
+    The details keep the steps' own summaries (snapshot kinds, Taimer kinds, persons, bank accounts) for the asset
+    extra and the demo's table."""
     push_by_kind: dict[str, Any] = {p["kind"]: p for p in pushes if p}
     missing = [] if prepared else ["prepare"]
     if fetch is None:

@@ -53,7 +53,7 @@ def recording_failures(
     except Exception as exc:
         code, detail = describe_failure(exc)
         try:
-            ledger().record_step_error(dag_id, run_id, flow, where, code, detail, try_number=try_number)
+            ledger().runs.record_step_error(dag_id, run_id, flow, where, code, detail, try_number=try_number)
         except Exception as record_exc:  # the original error matters more than this one
             log.warning("could not record %s's failure (%s) in the ledger: %s", where, code, type(record_exc).__name__)
         raise

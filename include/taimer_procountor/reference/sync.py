@@ -101,7 +101,7 @@ def store_snapshot(ledger: Any, fetched: FetchedSnapshot, *, fetched_at: datetim
         if any(p.get("effect", SKIP_KIND) == SKIP_KIND for p in mine):
             kinds[kind] = {"snapshot_id": None, "items": None, "skipped": True}
             continue
-        diff = ledger.save_reference_snapshot(
+        diff = ledger.reference.save_reference_snapshot(
             kind,
             items,
             key_field=key_field,
@@ -125,7 +125,7 @@ def desired_items(
     """The full set of ``taimer_kind`` Taimer should hold, built from the ledger's current snapshot rows (and, for
     person IDs, matched to ``users``; ``pseudonym_key``: the identifier HMAC key, None = match by e-mail only)."""
     (source,) = TAIMER_KINDS[taimer_kind]
-    rows = ledger.reference_items(source)
+    rows = ledger.reference.reference_items(source)
     if taimer_kind == "accounts":
         return account_items(rows), None
     if taimer_kind == "cost_centers":
@@ -133,7 +133,7 @@ def desired_items(
     if taimer_kind == "products":
         return product_items(rows), None
     if taimer_kind == "vat_rates":
-        return vat_rate_items(rows, finnish=is_finnish(ledger.reference_items("company"))), None
+        return vat_rate_items(rows, finnish=is_finnish(ledger.reference.reference_items("company"))), None
     if taimer_kind == "person_ids":
         matches = match_persons(rows, users or [], pseudonym_key=pseudonym_key)
         return person_items(rows, matches), matches
@@ -154,8 +154,8 @@ def push_kind(
     desired, matches = desired_items(ledger, taimer_kind, users=users, pseudonym_key=pseudonym_key)
     records = [{PUSHED_KEY_FIELD: key, "item": model.model_dump(mode="json")} for key, model in desired]
     kind = pushed_kind(taimer_kind)
-    pending = records if full else ledger.pending_reference_pushes(kind, records, key_field=PUSHED_KEY_FIELD)
-    removals = ledger.pending_reference_removals(kind, records, key_field=PUSHED_KEY_FIELD)
+    pending = records if full else ledger.reference.pending_reference_pushes(kind, records, key_field=PUSHED_KEY_FIELD)
+    removals = ledger.reference.pending_reference_removals(kind, records, key_field=PUSHED_KEY_FIELD)
     summary: dict[str, Any] = {
         "kind": taimer_kind,
         "desired": len(records),
@@ -168,8 +168,8 @@ def push_kind(
     }
     if pending or removals:
         result = taimer.write_reference(ReferenceKind(taimer_kind), [model for _key, model in desired])
-        ledger.mark_reference_pushed(kind, pending, key_field=PUSHED_KEY_FIELD)
-        ledger.mark_reference_removed(kind, removals)
+        ledger.reference.mark_reference_pushed(kind, pending, key_field=PUSHED_KEY_FIELD)
+        ledger.reference.mark_reference_removed(kind, removals)
         summary.update(written=True, pushed=len(pending), write=result.model_dump(mode="json", exclude={"kind"}))
         log.info(
             "Taimer %s: wrote %d items (%d pending, %d removed): %s",
@@ -189,7 +189,9 @@ def push_kind(
 def bank_account_check(ledger: Any, taimer: Any) -> dict[str, Any]:
     """Taimer's company IBANs against the Procountor bank accounts in the ledger's current snapshot."""
     company = taimer.get_company_settings()
-    check = check_bank_accounts([b.iban for b in company.bank_accounts], ledger.reference_items("bank_accounts"))
+    check = check_bank_accounts(
+        [b.iban for b in company.bank_accounts], ledger.reference.reference_items("bank_accounts")
+    )
     if check.ok:
         log.info("bank accounts: all %d Taimer account(s) are active in Procountor", check.taimer_accounts)
     for found in check.problems:

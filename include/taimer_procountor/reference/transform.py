@@ -1,9 +1,9 @@
 """Procountor snapshot rows -> the Taimer reference models Taimer uses (``taimer_procountor.taimer.models``).
 
-Each builder takes the current snapshot rows of its source kind (``ledger.reference_items(kind)``) and returns the
-*full desired set* for one Taimer kind, in a stable order, together with each item's key (the key the Taimer
-contract uses: accounts ``number``; cost centers ``dimension_id:code``; products ``procountor_product_id``; VAT rates
-``kind:percent:valid_from``; persons ``person_id``).
+Each builder takes the current snapshot rows of its source kind (``ledger.reference.reference_items(kind)``) and
+returns the *full desired set* for one Taimer kind, in a stable order, together with each item's key (the key the
+Taimer contract uses: accounts ``number``; cost centers ``dimension_id:code``; products ``procountor_product_id``;
+VAT rates ``kind:percent:valid_from``; persons ``person_id``).
 """
 
 from __future__ import annotations

@@ -55,7 +55,7 @@ def runs(ledger: Ledger, limit: int = RUN_LIMIT_DEFAULT) -> list[dict[str, Any]]
     report stores it; None for a record without one: still running, or written before the shape existed);
     ``retries`` are the failed tries its steps recorded (``flow_run.step_errors``), one entry per step."""
     limit = max(1, min(int(limit), RUN_LIMIT_MAX))
-    rows: list[FlowRun] = ledger.runs(limit=limit)
+    rows: list[FlowRun] = ledger.runs.recent(limit=limit)
     return [
         redact_json(
             {

@@ -1,6 +1,6 @@
 """``make demo``: the reference-data sync end to end on one machine, through real Airflow.
 
-    python -m taimer_procountor.demo [--seed N] [--keep-ledger]
+    python -m sandboxes.demo [--seed N] [--keep-ledger]
 
 1. seeds both sandboxes (``sandboxes.seed``, a small fixed company) with a few deliberate defects: the Taimer
    company's bank account is not in Procountor, one Procountor person fits two Taimer users (ambiguous), one user is
@@ -15,7 +15,7 @@
 
 Exit status 0 when both DAG runs succeeded and the second wrote nothing to Taimer, 1 otherwise.
 
-Each DAG run happens in a fresh process (``taimer_procountor.airflow.dag_runner``, also used by tests/e2e): Airflow
+Each DAG run happens in a fresh process (``sandboxes.dag_runner``, also used by tests/e2e): Airflow
 reads its configuration at import time, so each run gets its own ``AIRFLOW_HOME``.
 """
 
@@ -24,12 +24,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from taimer_procountor.airflow.dag_runner import airflow_env, run_dag_in_subprocess
+from sandboxes.dag_runner import airflow_env, run_dag_in_subprocess
 
 DAG_ID = "procountor_reference_sync"
 DAG_FILE = "procountor_reference_sync.py"
@@ -143,7 +142,7 @@ def _rate(entries: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m taimer_procountor.demo", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m sandboxes.demo", description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--var", default=os.environ.get("TP_DEMO_VAR", "var"), help="folder for state (var/)")
     args = parser.parse_args(argv)
@@ -158,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     from taimer_procountor.ledger import connect
     from taimer_procountor.reference.report import render_table
 
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     var = Path(args.var).resolve()
     demo_dir = var / "demo"
     demo_dir.mkdir(parents=True, exist_ok=True)
@@ -218,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
 
         print("\nLedger run records (flow_run):")
         ledger = connect(ledger_url)
-        for row in sorted(ledger.runs(dag_id=DAG_ID), key=lambda r: r.started_at):
+        for row in sorted(ledger.runs.recent(dag_id=DAG_ID), key=lambda r: r.started_at):
             print(
                 f"  {row.run_id}  {row.status:<8} attempts={row.attempts} "
                 f"{row.duration_seconds:.1f}s  errors={[e.get('code') for e in (row.errors or [])]}"
@@ -236,7 +235,3 @@ def main(argv: list[str] | None = None) -> int:
         f"asset events {second_events}). Airflow output: {log_path}"
     )
     return 0 if ok else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

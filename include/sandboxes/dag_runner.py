@@ -2,7 +2,7 @@
 
 Airflow reads its configuration at import time, so every DAG run that needs its own ``AIRFLOW_HOME`` (the demo, the
 end-to-end tests) gets a child process: ``run_dag_in_subprocess`` starts
-``python -m taimer_procountor.airflow.dag_runner --dag-file ... --result ...``, which migrates Airflow's metadata DB,
+``python -m sandboxes.dag_runner --dag-file ... --result ...``, which migrates Airflow's metadata DB,
 runs the DAG, and writes the run's state, task states, ``return_value`` XComs and asset events to a JSON file.
 """
 
@@ -54,7 +54,7 @@ def run_dag_in_subprocess(
     cmd = [
         sys.executable,
         "-m",
-        "taimer_procountor.airflow.dag_runner",
+        "sandboxes.dag_runner",
         "--dag-file",
         str(dag_file),
         "--conf",
@@ -135,7 +135,7 @@ def _xcom_value(value: Any) -> Any:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m taimer_procountor.airflow.dag_runner")
+    parser = argparse.ArgumentParser(prog="python -m sandboxes.dag_runner")
     parser.add_argument("--dag-file", required=True)
     parser.add_argument("--conf", default="{}")
     parser.add_argument("--result", required=True)

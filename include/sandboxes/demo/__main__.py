@@ -1,0 +1,3 @@
+from sandboxes.demo.program import main
+
+raise SystemExit(main())
