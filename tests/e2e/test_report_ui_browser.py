@@ -24,9 +24,9 @@ from urllib.parse import unquote
 import pytest
 import requests
 
+from sandboxes import dag_runner
+from sandboxes.demo import program as demo
 from sandboxes.runner import free_port, wait_until_up
-from taimer_procountor import demo
-from taimer_procountor.airflow import dag_runner
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
