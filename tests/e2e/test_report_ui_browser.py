@@ -10,11 +10,8 @@ table, and follows the report page's link to the run in Airflow. Screenshots go 
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import signal
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,8 +22,9 @@ import pytest
 import requests
 
 from sandboxes import dag_runner
+from sandboxes.airflow_api_server import airflow_api_server, simple_auth_password
 from sandboxes.demo import program as demo
-from sandboxes.runner import free_port, wait_until_up
+from sandboxes.runner import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -82,32 +80,15 @@ def airflow_with_runs(tmp_path, sandboxes_with_bank_defect) -> Iterator[dict[str
     sb.procountor_fault({"kind": "error_before_commit", "method": "GET", "path": "^/api/company", "count": 1000})
     failed = dag_runner.run_dag_in_subprocess(env, dag_file=DAG_FILE, log_path=log_path)
     assert failed["state"] == "failed", failed
-    server_log = (tmp_path / "api-server.log").open("w")
-    proc = subprocess.Popen(
-        [str(BIN / "airflow"), "api-server", "--port", str(port), "--host", "127.0.0.1"],
-        env=env,
-        stdout=server_log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        wait_until_up(f"{base_url}api/v2/monitor/health", timeout=120)
-        password = json.loads((home / "simple_auth_manager_passwords.json.generated").read_text())["admin"]
+    with airflow_api_server(
+        env, airflow=BIN / "airflow", port=port, log_path=tmp_path / "api-server.log", base_url=base_url
+    ):
         yield {
             "base": base_url.rstrip("/"),
-            "password": password,
+            "password": simple_auth_password(home),
             "partial": partial,
             "failed": failed,
-            "log": log_path,
         }
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-        server_log.close()
 
 
 @pytest.fixture
