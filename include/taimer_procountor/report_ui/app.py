@@ -12,8 +12,11 @@ Routes (relative to wherever the app is mounted):
   run history, latest reference snapshot per kind, outbound documents by state and those needing attention, with
   every error code on the page explained. ``?lang=fi|en`` (kept in a cookie; without either, the browser's
   preferred of the two, else English), ``?limit=N`` runs (default 50).
+- ``GET /inbound`` the inbound flow's latest run, routing reasons and watermarks (``report_ui.inbound``);
+  ``GET /api/inbound`` the same as JSON.
 - ``GET /catalogue`` the whole error catalogue; ``?code=...`` narrows it to matching codes.
 - ``GET /api/runs``, ``/api/reference``, ``/api/outbound``, ``/api/catalogue``: the same as JSON.
+- ``GET /outbound``, ``/api/outbound/report``: the latest outbound runs' reports (``report_ui.outbound``).
 - ``GET /health``: ``{"status": "ok"}`` without touching the ledger (and without the auth dependencies).
 """
 
@@ -33,6 +36,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from taimer_procountor.errors import lookup
 from taimer_procountor.redaction import get_logger, redact
+from taimer_procountor.report_ui import inbound
 from taimer_procountor.report_ui.templates import TEMPLATES
 from taimer_procountor.report_ui.texts import (
     COLUMN_WORDS,
@@ -40,7 +44,7 @@ from taimer_procountor.report_ui.texts import (
     LANG_COOKIE,
     STATUS_WORDS,
     TEXTS,
-    negotiate_language,
+    request_language,
 )
 from taimer_procountor.summary_text import fix_text
 
@@ -60,7 +64,7 @@ class LedgerUnavailable(RuntimeError):
 
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.DictLoader(TEMPLATES),
+        loader=jinja2.DictLoader({**TEMPLATES, "inbound.html": inbound.TEMPLATE}),
         autoescape=True,  # every template, every variable
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -157,13 +161,6 @@ def create_app(
             response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, path=root or "/", samesite="lax")
         return response
 
-    def language_of(request: Request) -> str:
-        return negotiate_language(
-            request.query_params.get("lang"),
-            request.cookies.get(LANG_COOKIE),
-            request.headers.get("accept-language"),
-        )
-
     def read_all(limit: int) -> dict[str, Any]:
         from taimer_procountor.report_ui import data
 
@@ -183,7 +180,7 @@ def create_app(
         lang: str | None = None,
         limit: int = Query(50, ge=1, le=500),
     ) -> HTMLResponse:
-        lang = language_of(request)
+        lang = request_language(request)
         try:
             found = read_all(limit)
         except Exception as exc:  # the page says what failed instead of a bare 500
@@ -227,7 +224,7 @@ def create_app(
     ) -> HTMLResponse:
         from taimer_procountor.report_ui.data import catalogue
 
-        lang = language_of(request)
+        lang = request_language(request)
         return render(
             request,
             "catalogue.html",
@@ -271,5 +268,9 @@ def create_app(
 
         return api(lambda: {"entries": data.catalogue(code)})
 
+    from taimer_procountor.report_ui import outbound
+
+    outbound.add_routes(guarded, ledger, api)
+    inbound.add_routes(guarded, ledger, render, api, request_language)
     app.include_router(guarded)
     return app

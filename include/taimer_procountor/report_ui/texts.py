@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 LANGUAGES = ("fi", "en")
 DEFAULT_LANGUAGE = "en"  # the language of Airflow's own UI; Finnish is one click away and then kept
 LANG_COOKIE = "taimer_procountor_lang"
@@ -226,17 +228,28 @@ COLUMN_WORDS: dict[str, dict[str, str]] = {
 }
 
 
-def language(value: str | None) -> str | None:
-    """``value`` if it names a language of the UI, else None."""
+def _known(value: str | None) -> str | None:
     value = (value or "").strip().lower()
     return value if value in LANGUAGES else None
+
+
+def language(value: str | None) -> str:
+    """``value`` if it names a language of the UI, else the default."""
+    return _known(value) or DEFAULT_LANGUAGE
+
+
+def request_language(request: Any) -> str:
+    """The language of a page request (a Starlette ``Request``): see ``negotiate_language``."""
+    return negotiate_language(
+        request.query_params.get("lang"), request.cookies.get(LANG_COOKIE), request.headers.get("accept-language")
+    )
 
 
 def negotiate_language(query: str | None, cookie: str | None, accept_language: str | None) -> str:
     """``?lang=`` first, then the choice kept in the cookie, then the browser's preferred of fi/en, else English."""
     for choice in (query, cookie):
-        if language(choice):
-            return str(language(choice))
+        if _known(choice):
+            return str(_known(choice))
     best: tuple[float, str] | None = None
     for part in (accept_language or "").split(","):
         tag, _, params = part.strip().partition(";")
