@@ -29,9 +29,11 @@ venv: $(VENV)/.installed
 demo: venv
 	$(VENV)/bin/python -m sandboxes.demo
 
+# mypy checks the library (include/taimer_procountor; the strict modules are listed in pyproject.toml).
 test: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/python -m pytest
 
 # The ledger's report pages outside Airflow, for the demo's ledger (inside Airflow the plugin mounts them).
@@ -54,6 +56,7 @@ bench-full: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format: venv
 	$(VENV)/bin/ruff check --fix .
@@ -64,4 +67,4 @@ freeze: venv
 	$(VENV)/bin/python -m pip freeze --exclude-editable | grep -v '^-e ' > constraints.txt
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

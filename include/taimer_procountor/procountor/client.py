@@ -685,7 +685,8 @@ class AttachmentsApi:
         meta: AttachmentMeta | None = None
         content = b""
         for part in message.iter_parts():
-            payload = part.get_payload(decode=True) or b""
+            decoded = part.get_payload(decode=True)
+            payload = decoded if isinstance(decoded, bytes) else b""
             if part.get_content_type() == "application/json" and meta is None:
                 meta = AttachmentMeta.model_validate(json.loads(payload.decode("utf-8")))
             else:
