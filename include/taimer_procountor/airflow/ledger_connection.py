@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from sqlalchemy.engine import URL, make_url
@@ -22,6 +23,9 @@ from sqlalchemy.engine import URL, make_url
 from taimer_procountor.airflow.masking import mask_in_airflow
 from taimer_procountor.ledger import Ledger, connect, migrate
 from taimer_procountor.redaction import get_logger, register_secret
+
+if TYPE_CHECKING:
+    from airflow.sdk import Connection
 
 log = get_logger(__name__)
 
@@ -68,7 +72,7 @@ def default_ledger_url() -> URL:
     return make_url(f"sqlite:///{airflow_home() / DEFAULT_FILENAME}")
 
 
-def url_from_connection(conn) -> URL:
+def url_from_connection(conn: Connection) -> URL:
     """The SQLAlchemy URL an Airflow connection describes (see the module doc for the rules)."""
     register_secret(conn.password)
     extra = conn.extra_dejson or {}

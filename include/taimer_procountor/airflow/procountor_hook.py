@@ -65,7 +65,9 @@ class ProcountorHook(HttpHook):
             host=conn.host, login=conn.login, password=conn.password, extra=extra, schema=conn.schema, port=conn.port
         )
 
-    def get_conn(self, headers: dict[Any, Any] | None = None, extra_options: dict[str, Any] | None = None):
+    def get_conn(
+        self, headers: dict[Any, Any] | None = None, extra_options: dict[str, Any] | None = None
+    ) -> requests.Session:
         """HttpHook's session without Basic auth and without our extras as headers."""
         session: requests.Session = super().get_conn(headers=headers, extra_options=extra_options)
         session.auth = None

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING
 
 from taimer_procountor.errors import CodedError
 from taimer_procountor.redaction import get_logger, redact
 from taimer_procountor.reference.kinds import FLOW
+
+if TYPE_CHECKING:
+    from taimer_procountor.ledger import Ledger
 
 log = get_logger(__name__)
 
@@ -36,7 +39,7 @@ def describe_failure(exc: BaseException) -> tuple[str, str]:
 
 @contextmanager
 def recording_failures(
-    ledger: Callable[[], Any],
+    ledger: Callable[[], Ledger],
     dag_id: str,
     run_id: str,
     where: str,
