@@ -70,6 +70,7 @@ from taimer_procountor.procountor.models import (
     to_wire,
 )
 from taimer_procountor.procountor.settings import ProcountorSettings
+from taimer_procountor.procountor.transitions import Transition, transition_for
 from taimer_procountor.redaction import get_logger
 
 log = get_logger(__name__)
@@ -373,60 +374,6 @@ class ProcountorClient:
         body = self.get_json("/fiscalyears")
         rows = body.get("fiscalYears", [])
         return list(_validate_rows(FiscalYear, rows, "/fiscalyears", on_invalid))
-
-
-SALES_TYPES = frozenset({"SALES_INVOICE", "SALES_ORDER"})
-PURCHASE_TYPES = frozenset({"PURCHASE_INVOICE", "PURCHASE_ORDER", "TRAVEL_INVOICE", "BILL_OF_CHARGES"})
-
-
-@dataclass(frozen=True)
-class Transition:
-    """What one invoice action does (FACTS §5; the sandbox's transition table): the statuses it may be sent from and
-    the statuses that mean it has taken effect."""
-
-    allowed_from: frozenset[str]
-    targets: frozenset[str]
-
-
-def _t(allowed_from: Iterable[str], targets: Iterable[str]) -> Transition:
-    return Transition(frozenset(allowed_from), frozenset(targets))
-
-
-_SALES_UNDO_FROM = ("NOT_SENT", "APPROVED", "SENT")
-_PURCHASE_UNDO_FROM = ("RECEIVED", "VERIFIED", "APPROVED", "PAYMENT_DENIED")
-TRANSITIONS: dict[tuple[str, str], Transition] = {
-    # Sales: approve -> NOT_SENT (APPROVED with channel NO_SENDING). A SENT invoice has been approved too.
-    ("sales", "approve"): _t(["UNFINISHED"], ["NOT_SENT", "APPROVED", "SENT"]),
-    ("sales", "send"): _t(["NOT_SENT", "SENT"], ["SENT"]),
-    ("sales", "unfinished"): _t(_SALES_UNDO_FROM, ["UNFINISHED"]),
-    ("sales", "invalidate"): _t(["UNFINISHED", *_SALES_UNDO_FROM], ["INVALIDATED"]),
-    # Purchase, travel and expense invoices (and purchase orders).
-    ("purchase", "sendToCirculation"): _t(["UNFINISHED"], ["RECEIVED"]),
-    ("purchase", "verify"): _t(["RECEIVED"], ["VERIFIED"]),
-    ("purchase", "approve"): _t(["RECEIVED", "VERIFIED"], ["APPROVED"]),
-    ("purchase", "reject"): _t(["RECEIVED", "VERIFIED"], ["PAYMENT_DENIED"]),
-    ("purchase", "unfinished"): _t(_PURCHASE_UNDO_FROM, ["UNFINISHED"]),
-    ("purchase", "invalidate"): _t(["UNFINISHED", *_PURCHASE_UNDO_FROM], ["INVALIDATED"]),
-}
-# Invoice types outside both groups: only the target is known, so an unknown outcome is never resent.
-GENERIC_TARGETS: dict[str, str] = {
-    "approve": "APPROVED",
-    "send": "SENT",
-    "sendToCirculation": "RECEIVED",
-    "verify": "VERIFIED",
-    "reject": "PAYMENT_DENIED",
-    "unfinished": "UNFINISHED",
-    "invalidate": "INVALIDATED",
-}
-
-
-def transition_for(invoice_type: str | None, action: str) -> tuple[Transition, bool]:
-    """The transition of ``action`` for an invoice of ``invoice_type`` and whether the type is one we know the
-    rules of. Actions a known type does not have (e.g. verify on a sales invoice) allow nothing and reach nothing."""
-    group = "sales" if invoice_type in SALES_TYPES else "purchase" if invoice_type in PURCHASE_TYPES else None
-    if group is None:
-        return _t([], [GENERIC_TARGETS[action]]), False
-    return TRANSITIONS.get((group, action), _t([], [])), True
 
 
 @dataclass(frozen=True)
