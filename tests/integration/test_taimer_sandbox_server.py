@@ -6,11 +6,11 @@ import requests
 
 from sandboxes.runner import serve_in_process, serve_in_thread
 from sandboxes.taimer import create_app
-from sandboxes.taimer.demo import demo_dataset
+from sandboxes.taimer.datasets import default_dataset
 
 
 def test_taimer_sandbox_module_serves_fixture_with_env_key(tmp_path, monkeypatch) -> None:
-    dataset = demo_dataset()
+    dataset = default_dataset()
     dataset.company.name = "Prosessi Oy"
     fixture = tmp_path / "taimer.json"
     fixture.write_text(dataset.model_dump_json(), encoding="utf-8")
@@ -57,7 +57,7 @@ def test_taimer_sandbox_control_api_and_openapi() -> None:
         log = requests.get(base + "/_control/requests", timeout=5).json()
         assert [(e["status"], e["faults"]) for e in log] == [(503, ["error_before_commit"]), (200, [])]
 
-        small = demo_dataset()
+        small = default_dataset()
         small.sales_invoices = small.sales_invoices[:1]
         loaded = requests.post(base + "/_control/fixture", json=small.model_dump(mode="json"), timeout=5).json()
         assert loaded["counts"]["sales_invoices"] == 1

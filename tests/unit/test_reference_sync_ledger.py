@@ -55,9 +55,9 @@ def snapshot_items() -> dict[str, list[dict]]:
 
 @pytest.fixture
 def taimer() -> Iterator[tuple[TaimerRestAdapter, str]]:
-    from sandboxes.taimer.demo import demo_dataset
+    from sandboxes.taimer.datasets import default_dataset
 
-    data = demo_dataset()
+    data = default_dataset()
     data.company.bank_accounts[0].iban = "FI21 1234 5600 0007 85"
     data.users[0].email = "ILKKA@example.fi"
     server = serve_in_thread(create_app(TaimerSandboxSettings(api_key=KEY, dataset=data)))

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from sandboxes.taimer.datasets import TaimerDataset
 from taimer_procountor.taimer.adapter import REFERENCE_ITEM_MODELS
 from taimer_procountor.taimer.models import (
     ApprovalState,
@@ -31,7 +32,6 @@ from taimer_procountor.taimer.models import (
     ReferenceKind,
     ReferenceWriteResult,
     SyncState,
-    TaimerDataset,
 )
 
 DOC_FIELDS: dict[DocumentKind, str] = {

@@ -560,26 +560,6 @@ class ReferenceWriteResult(TaimerModel):
     users_updated: int = 0  # person IDs only: users whose Procountor person ID was set from a match
 
 
-# --------------------------------------------------------------------------------------------------- dataset
-
-
-class TaimerDataset(TaimerModel):
-    """The whole state of one Taimer installation: what the sandbox loads and the seed generator produces."""
-
-    company: CompanySettings
-    users: list[User] = Field(default_factory=list)
-    customers: list[Customer] = Field(default_factory=list)
-    projects: list[Project] = Field(default_factory=list)
-    products: list[Product] = Field(default_factory=list)
-    work_types: list[WorkType] = Field(default_factory=list)
-    sales_invoices: list[SalesInvoice] = Field(default_factory=list)
-    bills: list[Bill] = Field(default_factory=list)
-    expense_reports: list[ExpenseReport] = Field(default_factory=list)
-    travel_reports: list[TravelReport] = Field(default_factory=list)
-    reference: ReferenceData = Field(default_factory=ReferenceData)
-    attachment_blobs: dict[str, AttachmentBlob] = Field(default_factory=dict)
-
-
 class DocumentSummary(TaimerModel):
     """One line of a document listing (ready for transfer, or changed since a time); fetch the whole document by id."""
 
