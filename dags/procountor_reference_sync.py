@@ -35,9 +35,9 @@ import pendulum
 from airflow.sdk import CronTriggerTimetable, Param, dag, get_current_context, task
 
 from taimer_procountor.airflow.assets import REFERENCE_SNAPSHOT
+from taimer_procountor.reference.kinds import DEFAULT_COST_CENTER_DIMENSION, TAIMER_KINDS
 
 TIMEZONE = "Europe/Helsinki"
-TAIMER_KINDS = ["accounts", "cost_centers", "products", "vat_rates", "person_ids"]  # taimer.models.ReferenceKind
 # First retry delay (then exponential, 5 min at most). Tests set it low to exercise Airflow's own retries quickly.
 RETRY_DELAY_SECONDS = float(os.environ.get("TAIMER_PROCOUNTOR_RETRY_DELAY_SECONDS") or 30)
 
@@ -75,7 +75,7 @@ def _guard(where: str):
     },
     params={
         "cost_center_dimension": Param(
-            "Kustannuspaikka",
+            DEFAULT_COST_CENTER_DIMENSION,
             type="string",
             minLength=1,
             title="Cost-center dimension",
@@ -201,7 +201,7 @@ def procountor_reference_sync():
     run = prepare()
     fetched = fetch_snapshot(run)
     bank = check_bank_accounts(fetched)
-    pushes = push_reference.partial(fetched=fetched).expand(kind=TAIMER_KINDS)
+    pushes = push_reference.partial(fetched=fetched).expand(kind=list(TAIMER_KINDS))
     summary = report()
     [run, fetched, bank, pushes] >> summary
     publish(summary)
