@@ -2,7 +2,7 @@
 
 Field names of ``ProcountorDataset`` are ours (snake_case); the values are Procountor's own API shapes (camelCase
 dicts), validated against the OpenAPI YAML where it has a schema (``Company``, ``LedgerAccount``, ``Dimension``,
-``Person``, ``FiscalYear``, ``VatStatusInfo``, ``Invoice``) or against the sandbox's own schema from FACTS (``Product``,
+``Person``, ``FiscalYear``, ``VatStatusInfo``, ``Invoice``) or against the sandbox's own schemas (``Product``,
 ``BankAccountInfo``). The sandbox serves them as they are. ``vat_rates`` is our own shape: which percentages the company
 uses for sales/purchase and when each is valid. Credentials are not part of a dataset.
 

@@ -32,7 +32,8 @@ _PAYMENT_TYPES = {
     "CREDIT_NOTE": "COMPENSATIONINVOICE", "EXTERNAL_BANK_TRANSFER": "BANKTRANSFERELSEWHERE",
 }  # fmt: skip
 
-# (from statuses, to status) per action, for sales types and for purchase/travel/expense types (FACTS.md §5).
+# (from statuses, to status) per action, for sales types and for purchase/travel/expense types
+# (docs/procountor-client.md, "Invoice actions").
 SALES_TRANSITIONS: dict[str, tuple[set[str], str]] = {
     "approve": ({"UNFINISHED"}, "NOT_SENT"),
     "send": ({"NOT_SENT", "SENT"}, "SENT"),

@@ -938,7 +938,8 @@ class _Generator:
                 project_number = str(9000 + i)  # no such project
             elif scenario == 5 and non_receivers:
                 person_id = non_receivers[0].procountor_person_id
-            # expected routing (DESIGN §2): project manager if allowed, else person if allowed, else default
+            # expected routing (docs/seed.md, inbound_routing): project manager if allowed, else person if allowed,
+            # else default
             if project_number in proj_ok:
                 recipient, reason = managers[project_number].id, RoutingReason.PROJECT_MANAGER
             elif person_id is not None and users_by_pid[person_id].can_receive_purchase_invoices:

@@ -1,4 +1,5 @@
-"""Codes that Procountor itself answers (FACTS.md §3.3), plus the HTTP-level failures of talking to it."""
+"""Codes that Procountor itself answers (docs/procountor-client.md, "Errors"), plus the HTTP-level failures of
+talking to it."""
 
 from taimer_procountor.errors.entry import ErrorEntry, FixWhere
 

@@ -131,7 +131,7 @@ def _validate_rows(
 
 
 def _param(value: Any) -> Any:
-    """Query parameter value: lists comma-separated (FACTS §6), dates ISO, datetimes naive to the second."""
+    """Query parameter value: lists comma-separated (Procountor's form), dates ISO, datetimes naive to the second."""
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -294,7 +294,7 @@ class ProcountorClient:
 
     # The list calls below take ``on_invalid``: with it, a row that does not fit its model is reported there (an
     # ``InvalidRow``: path, id, failing field names) and skipped, so one malformed row never stops the rest.
-    # Without it they raise on the first bad row, as before.
+    # Without it they raise on the first bad row.
 
     def chart_of_accounts(self, *, on_invalid: OnInvalid | None = None) -> list[LedgerAccount]:
         body = self.get_json("/coa")
@@ -383,7 +383,7 @@ class ActionResult:
     - ``message``: the server's ``InfoMessage`` text when it answered 200.
     - ``status``: the invoice's status as read back, or None when the server simply answered 200 (not read).
     - ``already``: the server refused (403) because the invoice already had the action's target status: nothing
-      was done by this call, and that is not an error (DESIGN §2).
+      was done by this call, and that is not an error (docs/procountor-client.md, "Invoice actions").
     - ``looked_up``: the outcome was established by reading the invoice back (after a 403 or an unknown outcome).
     - ``sends``: how many times the action was sent (2 only after an unknown outcome with the invoice still in a
       status the action is allowed from).

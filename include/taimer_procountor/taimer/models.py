@@ -106,7 +106,7 @@ class ApprovalState(StrEnum):
 
 
 class RoutingReason(StrEnum):
-    """Why an inbound bill went to its recipient (DESIGN §2, purchase invoices)."""
+    """Why an inbound bill went to its recipient (project manager, person or default recipient)."""
 
     PROJECT_MANAGER = "project_manager"
     PERSON_ID = "person_id"
