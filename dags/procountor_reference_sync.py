@@ -108,8 +108,8 @@ def procountor_reference_sync():
         """Read every reference kind from Procountor and store one snapshot per kind in the ledger."""
         from taimer_procountor.airflow.ledger_connection import get_ledger, pseudonym_key
         from taimer_procountor.airflow.procountor_hook import ProcountorHook
-        from taimer_procountor.reference.fetch import fetch_snapshot as fetch
-        from taimer_procountor.reference.sync import store_snapshot
+        from taimer_procountor.reference.extract import fetch_snapshot as fetch
+        from taimer_procountor.reference.load import store_snapshot
 
         with _guard("fetch_snapshot"):
             key = pseudonym_key()
@@ -122,7 +122,7 @@ def procountor_reference_sync():
         """Taimer's company IBANs against Procountor's active bank accounts; reports, never fails the run."""
         from taimer_procountor.airflow.ledger_connection import get_ledger
         from taimer_procountor.airflow.taimer_hook import TaimerHook
-        from taimer_procountor.reference.sync import bank_account_check
+        from taimer_procountor.reference.validate import bank_account_check
 
         with _guard("check_bank_accounts"):
             return bank_account_check(get_ledger(), TaimerHook().get_adapter())
@@ -132,7 +132,7 @@ def procountor_reference_sync():
         """Write one kind to Taimer if anything in it changed since the last successful push."""
         from taimer_procountor.airflow.ledger_connection import get_ledger, pseudonym_key
         from taimer_procountor.airflow.taimer_hook import TaimerHook
-        from taimer_procountor.reference.sync import push_kind
+        from taimer_procountor.reference.load import push_kind
 
         get_current_context()["reference_kind"] = kind
         with _guard(f"push_reference[{kind}]"):

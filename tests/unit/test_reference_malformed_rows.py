@@ -24,11 +24,11 @@ from sandboxes.runner import serve_in_thread
 from taimer_procountor.http import RetryPolicy
 from taimer_procountor.ledger import connect, migrate
 from taimer_procountor.procountor import ProcountorClient, ProcountorSettings
-from taimer_procountor.reference.fetch import fetch_snapshot
+from taimer_procountor.reference.extract import fetch_snapshot
 from taimer_procountor.reference.kinds import TAIMER_KINDS
+from taimer_procountor.reference.load import store_snapshot
 from taimer_procountor.reference.persons import IDENTIFIER_FIELD
 from taimer_procountor.reference.report import build_report
-from taimer_procountor.reference.sync import store_snapshot
 
 HETU = "131052-308T"
 KEY = "malformed-rows-test-pseudonym-key-0123456789"

@@ -15,9 +15,10 @@ from sandboxes.taimer.app import create_app
 from sandboxes.taimer.settings import TaimerSandboxSettings
 from taimer_procountor.http import RetryPolicy
 from taimer_procountor.ledger import connect, migrate
-from taimer_procountor.reference.fetch import SKIP_KIND, FetchedSnapshot, ReferenceProblem
+from taimer_procountor.reference.extract import SKIP_KIND, FetchedSnapshot, ReferenceProblem
 from taimer_procountor.reference.kinds import TAIMER_KINDS
-from taimer_procountor.reference.sync import bank_account_check, push_kind, store_snapshot
+from taimer_procountor.reference.load import push_kind, store_snapshot
+from taimer_procountor.reference.validate import bank_account_check
 from taimer_procountor.taimer.errors import TaimerError
 from taimer_procountor.taimer.rest import TaimerRestAdapter
 

@@ -1,6 +1,7 @@
-"""The steps of the reference sync as plain functions over a ``Ledger``, a ``ProcountorClient`` and a
-``TaimerAdapter``. The DAG calls one per task; tests call them directly. Each returns a small JSON-able summary
-(ids and counts, never the data), which is what travels through XCom.
+"""The load steps of the reference sync, plain functions over a ``Ledger`` and a ``TaimerAdapter``:
+``store_snapshot`` saves what ``extract.fetch_snapshot`` read as one snapshot per kind in the ledger, ``push_kind``
+writes one Taimer kind from the ledger's snapshot. The DAG calls one per task; tests call them directly. Each
+returns a small JSON-able summary (ids and counts, never the data), which is what travels through XCom.
 
 Push protocol (only what changed is written): for each Taimer kind, build the full desired set from the ledger's
 current snapshot rows, ask the ledger which items differ from what was last pushed
@@ -18,16 +19,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from taimer_procountor.redaction import get_logger
-from taimer_procountor.reference.bank import check_bank_accounts
-from taimer_procountor.reference.fetch import (
-    ITEM_DUPLICATE_KEY,
-    ITEM_INVALID,
+from taimer_procountor.reference.extract import (
     KEEP_ITEM,
     KEEP_MISSING,
     SKIP_KIND,
     FetchedSnapshot,
-    ReferenceProblem,
-    problem,
 )
 from taimer_procountor.reference.kinds import PUSHED_KEY_FIELD, SNAPSHOT_KINDS, TAIMER_KINDS, pushed_kind
 from taimer_procountor.reference.persons import MatchResult, match_persons
@@ -39,6 +35,7 @@ from taimer_procountor.reference.transform import (
     product_items,
     vat_rate_items,
 )
+from taimer_procountor.reference.validate import screen_items
 
 if TYPE_CHECKING:
     from taimer_procountor.ledger import Ledger
@@ -46,43 +43,6 @@ if TYPE_CHECKING:
     from taimer_procountor.taimer.models import User
 
 log = get_logger(__name__)
-
-
-def screen_items(
-    kind: str, items: Sequence[dict[str, Any]], key_field: str
-) -> tuple[list[dict[str, Any]], list[ReferenceProblem]]:
-    """Split ``items`` into rows the ledger can key and problems: a row without its key field is
-    ``REFERENCE_ITEM_INVALID`` (``keep_missing``: nothing of the kind is marked removed this time); a key that several
-    rows carry is ``REFERENCE_ITEM_DUPLICATE_KEY`` and all those rows are left out (which one is right is unknown;
-    the key keeps its last good copy). Details name the kind and key only, never a row's content."""
-    counts: dict[str, int] = {}
-    for item in items:
-        if item.get(key_field) is not None:
-            counts[str(item[key_field])] = counts.get(str(item[key_field]), 0) + 1
-    good: list[dict[str, Any]] = []
-    problems: list[ReferenceProblem] = []
-    keyless = 0
-    for item in items:
-        value = item.get(key_field)
-        if value is None:
-            keyless += 1
-        elif counts[str(value)] == 1:
-            good.append(item)
-    if keyless:
-        problems.append(
-            problem(ITEM_INVALID, kind, f"{kind}: {keyless} row(s) without {key_field}", effect=KEEP_MISSING)
-        )
-    for key in sorted(k for k, n in counts.items() if n > 1):
-        problems.append(
-            problem(
-                ITEM_DUPLICATE_KEY,
-                kind,
-                f"{kind}: {counts[key]} rows with {key_field} {key}; none of them was taken",
-                item=key,
-                effect=KEEP_ITEM,
-            )
-        )
-    return good, problems
 
 
 def store_snapshot(ledger: Ledger, fetched: FetchedSnapshot, *, fetched_at: datetime | None = None) -> dict[str, Any]:
@@ -190,16 +150,3 @@ def push_kind(
     if matches is not None:
         summary["persons"] = matches.summary()
     return summary
-
-
-def bank_account_check(ledger: Ledger, taimer: TaimerAdapter) -> dict[str, Any]:
-    """Taimer's company IBANs against the Procountor bank accounts in the ledger's current snapshot."""
-    company = taimer.get_company_settings()
-    check = check_bank_accounts(
-        [b.iban for b in company.bank_accounts], ledger.reference.reference_items("bank_accounts")
-    )
-    if check.ok:
-        log.info("bank accounts: all %d Taimer account(s) are active in Procountor", check.taimer_accounts)
-    for found in check.problems:
-        log.warning("bank accounts: %s %s: %s", found.code, found.iban, found.detail)
-    return check.summary()
