@@ -1,6 +1,6 @@
 # The two commands the README opens with: `make demo` and `make test`.
 # Every target puts .venv/bin on PATH: `airflow standalone` and friends start their parts by running `airflow`
-# from PATH (docs/ENGINEERING.md, "Airflow").
+# from PATH.
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -ec
 # pip warns about this machine kind's optional local package mirrors; the warnings are noise, errors still show.
