@@ -285,3 +285,29 @@ def defect_table_markdown() -> str:
         kinds = ", ".join(sorted(k.value for k in info.kinds)) or "company"
         lines.append(f"| `{defect.value}` | {info.scope} | {kinds} | {info.en} | {procountor_answer_text(info)} |")
     return "\n".join(lines)
+
+
+# The catalogue code the integration's outbound validation gives each document defect of a sales invoice, before
+# anything is sent (attachment defects: the attachment's code; the invoice itself still goes). The outbound defect
+# tests expect exactly these; the other kinds add theirs when their transforms land.
+OUTBOUND_EXPECTED_CODES: dict[DocumentKind, dict[Defect, str]] = {
+    SALES: {
+        Defect.UNKNOWN_VAT_PERCENT: "OUTBOUND_VAT_PERCENT_NOT_IN_USE",
+        Defect.VAT_NOT_VALID_ON_DATE: "OUTBOUND_VAT_PERCENT_NOT_VALID_ON_DATE",
+        Defect.BANK_ACCOUNT_MISMATCH: "OUTBOUND_BANK_ACCOUNT_NOT_IN_PROCOUNTOR",
+        Defect.UNKNOWN_SALES_ACCOUNT: "OUTBOUND_SALES_ACCOUNT_UNKNOWN",
+        Defect.INACTIVE_SALES_ACCOUNT: "OUTBOUND_SALES_ACCOUNT_INACTIVE",
+        Defect.UNKNOWN_COST_CENTER: "OUTBOUND_COST_CENTER_UNKNOWN",
+        Defect.INACTIVE_COST_CENTER: "OUTBOUND_COST_CENTER_INACTIVE",
+        Defect.FORBIDDEN_ATTACHMENT_TYPE: "OUTBOUND_ATTACHMENT_TYPE_NOT_ALLOWED",
+        Defect.DISGUISED_ATTACHMENT_TYPE: "OUTBOUND_ATTACHMENT_TYPE_DISGUISED",
+        Defect.ATTACHMENT_TOO_LARGE: "OUTBOUND_ATTACHMENT_TOO_LARGE",
+        Defect.NON_CP1252_TEXT: "OUTBOUND_TEXT_NOT_CP1252",
+        Defect.INVALID_EINVOICE_OPERATOR: "OUTBOUND_EINVOICE_OPERATOR_INVALID",
+        Defect.BAD_BUSINESS_ID: "OUTBOUND_BUSINESS_ID_INVALID",
+        Defect.BAD_REFERENCE_NUMBER: "OUTBOUND_REFERENCE_NUMBER_INVALID",
+        Defect.DUE_DATE_BEFORE_INVOICE_DATE: "OUTBOUND_DUE_DATE_BEFORE_INVOICE_DATE",
+        Defect.EMPTY_INVOICE: "OUTBOUND_NO_ROWS",
+        Defect.CLOSED_PERIOD_DATE: "OUTBOUND_CLOSED_FISCAL_PERIOD",
+    },
+}

@@ -82,7 +82,7 @@ def default_dataset() -> TaimerDataset:
     return TaimerDataset(
         company=CompanySettings(
             name="Esimerkki Oy",
-            business_id="1234567-8",
+            business_id="1234567-1",
             address=Address(street="Mannerheimintie 1", postal_code="00100", city="Helsinki"),
             bank_accounts=[BankAccount(iban=COMPANY_IBAN, bic="NDEAFIHH", name="Nordea")],
             sales_invoice_start_number=1001,
@@ -117,10 +117,10 @@ def default_dataset() -> TaimerDataset:
             Customer(
                 id="c-1",
                 name="Asiakas Oy",
-                business_id="7654321-0",
+                business_id="7654321-2",
                 address=Address(street="Hämeenkatu 5", postal_code="33100", city="Tampere"),
                 email="laskut@asiakas.fi",
-                einvoice_address="003776543210",
+                einvoice_address="003776543212",
                 einvoice_operator="003721291126",
             ),
             Customer(id="c-2", name="Pikkufirma Tmi", address=Address(city="Oulu"), email="pikku@firma.fi"),
@@ -234,7 +234,7 @@ def default_dataset() -> TaimerDataset:
                 direction=BillDirection.OUTBOUND,
                 number="OL-1",
                 supplier_invoice_number="INV-778",
-                supplier=Supplier(name="Toimittaja Oy", business_id="1111111-1", iban="FI4950009420028730"),
+                supplier=Supplier(name="Toimittaja Oy", business_id="1111112-8", iban="FI4950009420028730"),
                 invoice_date=date(2025, 1, 20),
                 due_date=date(2025, 2, 19),
                 total_net=Decimal("100.00"),

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from taimer_procountor.errors.codes_outbound import OUTBOUND_CODES
 from taimer_procountor.errors.codes_procountor import PROCOUNTOR_CODES
 from taimer_procountor.errors.codes_reference import REFERENCE_CODES
 from taimer_procountor.errors.codes_taimer import TAIMER_CODES
 from taimer_procountor.errors.entry import ErrorEntry, FixWhere
 
-_SOURCES: tuple[tuple[ErrorEntry, ...], ...] = (PROCOUNTOR_CODES, TAIMER_CODES, REFERENCE_CODES)
+_SOURCES: tuple[tuple[ErrorEntry, ...], ...] = (PROCOUNTOR_CODES, TAIMER_CODES, REFERENCE_CODES, OUTBOUND_CODES)
 
 
 def _assemble() -> dict[str, ErrorEntry]:
@@ -42,3 +43,29 @@ def lookup(code: str) -> ErrorEntry:
 def describe(code: str, language: str = "en") -> str:
     entry = lookup(code)
     return entry.fi if language == "fi" else entry.en
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def catalogue_markdown() -> str:
+    """The whole catalogue as one Markdown page (docs/error-catalogue.md is this text, checked by a test)."""
+    lines = [
+        "# Error catalogue",
+        "",
+        "Generated from the code by `python -m taimer_procountor.errors --markdown`; do not edit by hand (a test "
+        "fails when this file differs from what the code generates). Every code the integration raises or "
+        "Procountor may answer, with its Finnish and English text, the fix and where to make it. "
+        "*where*: `taimer`, `procountor`, `integration` (connections, configuration) or `transient` (nothing to "
+        "fix: a retry or the next run resolves it).",
+        "",
+        "| code | where | retryable | English | Suomeksi | fix | korjaus |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for entry in CATALOGUE.values():
+        lines.append(
+            f"| `{entry.code}` | {entry.fix_where.value} | {'yes' if entry.retryable else 'no'} | {_cell(entry.en)} "
+            f"| {_cell(entry.fi)} | {_cell(entry.fix_en)} | {_cell(entry.fix_fi)} |"
+        )
+    return "\n".join(lines) + "\n"

@@ -1,5 +1,11 @@
-"""Codes that Procountor itself answers (docs/procountor-client.md, "Errors"), plus the HTTP-level failures of
-talking to it."""
+"""Codes that Procountor answers, plus the HTTP-level failures of talking to it.
+
+Procountor publishes no full list of its validation codes. These are the ones seen from the real API and the ones
+the Procountor sandbox answers where the public record names none (``ERROR_VAT_PERCENTAGE``, ``ERROR_BANK_ACCOUNT``,
+``ERROR_BANK_REFERENCE_CODE``, ``INVALID_CHARACTERS``, ``ERROR_VERSION_CONFLICT``,
+``DIMENSION_VALUES_DO_NOT_MATCH_TRANSACTION_VALUE``, ``ERROR_PRODUCT_NOT_FOUND``, ``ERROR_PERSON_NOT_FOUND``; see
+docs/sandbox-procountor.md). A code not listed still keeps its own code in every report (``catalogue.lookup``).
+"""
 
 from taimer_procountor.errors.entry import ErrorEntry, FixWhere
 
@@ -60,6 +66,99 @@ PROCOUNTOR_CODES: tuple[ErrorEntry, ...] = (
         "Korjaa asiakkaan tai toimittajan Y-tunnus Taimerissa.",
         "Correct the customer's or supplier's business ID in Taimer.",
         FixWhere.TAIMER,
+    ),
+    ErrorEntry(
+        "ERROR_VAT_PERCENTAGE",
+        "Rivin ALV-prosentti ei ole yrityksen käytössä tälle laskutyypille tai ei ole voimassa laskun päivämääränä.",
+        "The row's VAT percentage is not in use for this kind of invoice, or not valid on the invoice date.",
+        "Korjaa rivin ALV-prosentti Taimerissa (laskun päivämääränä voimassa oleva verokanta).",
+        "Correct the row's VAT percentage in Taimer (the rate valid on the invoice date).",
+        FixWhere.TAIMER,
+    ),
+    ErrorEntry(
+        "ERROR_BANK_ACCOUNT",
+        "Laskun pankkitili ei ole mikään yrityksen käytössä olevista pankkitileistä Procountorissa.",
+        "The invoice's bank account is not one of the company's active bank accounts in Procountor.",
+        "Korjaa IBAN laskulla tai Taimerin yritysasetuksissa, tai lisää tili Procountoriin (Perustiedot > "
+        "Pankkitilit).",
+        "Correct the IBAN on the invoice or in Taimer's company settings, or add the account in Procountor "
+        "(Basics > Bank accounts).",
+        FixWhere.TAIMER,
+    ),
+    ErrorEntry(
+        "ERROR_BANK_REFERENCE_CODE",
+        "Viitenumero on virheellinen (tarkiste ei täsmää).",
+        "The reference number is invalid (its check digit does not match).",
+        "Korjaa laskun viitenumero Taimerissa tai jätä se tyhjäksi, jolloin Procountor muodostaa sen.",
+        "Correct the invoice's reference number in Taimer, or leave it empty so Procountor generates one.",
+        FixWhere.TAIMER,
+    ),
+    ErrorEntry(
+        "INVALID_CHARACTERS",
+        "Tekstissä on merkkejä, jotka eivät kuulu Windows-1252-merkistöön.",
+        "A text holds characters outside the Windows-1252 character set.",
+        "Poista tai korvaa kentän merkit Taimerissa (esim. emoji, ✓, ≈, Ł).",
+        "Remove or replace the field's characters in Taimer (e.g. emoji, ✓, ≈, Ł).",
+        FixWhere.TAIMER,
+    ),
+    ErrorEntry(
+        "ERROR_VERSION_CONFLICT",
+        "Procountorissa oleva lasku tai tosite muuttui samaan aikaan (versio ei ole enää ajantasainen).",
+        "The invoice or receipt changed in Procountor meanwhile (the version sent is no longer current).",
+        "Ei toimenpiteitä yleensä: seuraava ajo lukee nykyisen version. Jos toistuu, tarkista lasku Procountorissa.",
+        "Usually nothing to do: the next run reads the current version. If it persists, check the invoice in "
+        "Procountor.",
+        FixWhere.PROCOUNTOR,
+    ),
+    ErrorEntry(
+        "DIMENSION_VALUES_DO_NOT_MATCH_TRANSACTION_VALUE",
+        "Kustannuspaikkojen osuudet eivät täsmää tositerivin summaan.",
+        "The cost-center amounts do not add up to the ledger transaction's amount.",
+        "Ilmoita integraation ylläpidolle (integraatio jakaa summan); korjaa kohdistus tarvittaessa Procountorissa.",
+        "Report it to the integration's maintainers (the integration splits the amount); correct the allocation in "
+        "Procountor if needed.",
+        FixWhere.INTEGRATION,
+    ),
+    ErrorEntry(
+        "ERROR_PRODUCT_NOT_FOUND",
+        "Rivin tuotetta ei ole Procountorin tuoterekisterissä.",
+        "The row's product is not in Procountor's product register.",
+        "Korjaa tuotteen Procountor-tuote Taimerissa ja aja perustietojen synkronointi.",
+        "Correct the product's Procountor product in Taimer and run the reference sync.",
+        FixWhere.TAIMER,
+    ),
+    ErrorEntry(
+        "ERROR_PERSON_NOT_FOUND",
+        "Laskun henkilöä (partnerId) ei ole Procountorin henkilörekisterissä.",
+        "The invoice's person (partnerId) is not in Procountor's person register.",
+        "Korjaa käyttäjän Procountor-henkilö-ID Taimerissa tai lisää henkilö Procountoriin.",
+        "Correct the user's Procountor person ID in Taimer, or add the person in Procountor.",
+        FixWhere.TAIMER,
+    ),
+    ErrorEntry(
+        "INVALID_OVT",
+        "Verkkolaskun OVT-tunnus (EDI-tunniste) on virheellinen.",
+        "The e-invoice's OVT (EDI identifier) is invalid.",
+        "Korjaa asiakkaan verkkolaskuosoite Taimerin asiakastietoihin.",
+        "Correct the customer's e-invoice address in Taimer's customer record.",
+        FixWhere.TAIMER,
+    ),
+    ErrorEntry(
+        "OVT_NOT_ALLOWED",
+        "OVT-tunnusta (EDI-tunniste) ei voi käyttää tässä Procountor-ympäristössä.",
+        "An OVT (EDI identifier) cannot be used in this Procountor environment.",
+        "Ilmoita integraation ylläpidolle; poista OVT-tunnus asiakkaalta Taimerissa.",
+        "Report it to the integration's maintainers; remove the OVT from the customer in Taimer.",
+        FixWhere.INTEGRATION,
+    ),
+    ErrorEntry(
+        "UNABLE_TO_GET_CONNECTION",
+        "Procountorin palvelu oli ylikuormittunut eikä saanut tietokantayhteyttä.",
+        "Procountor's service was overloaded and could not get a database connection.",
+        "Ei toimenpiteitä: ajo yrittää uudelleen tai seuraava ajo jatkaa.",
+        "Nothing to do: the run retries, or the next run carries on.",
+        FixWhere.TRANSIENT,
+        retryable=True,
     ),
     ErrorEntry(
         "PROCOUNTOR_UNAUTHORIZED",

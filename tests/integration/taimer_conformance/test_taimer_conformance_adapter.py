@@ -56,7 +56,7 @@ def test_taimer_conformance_satisfies_the_protocol(taimer) -> None:
 
 def test_taimer_conformance_company_users_and_registers(taimer) -> None:
     company = taimer.get_company_settings()
-    assert company.business_id == "1234567-8"
+    assert company.business_id == "1234567-1"
     assert company.bank_accounts[0].iban == "FI2112345600000785"
     assert company.sales_invoice_start_number == 1001
     assert company.default_purchase_invoice_recipient_user_id == "u-1"
