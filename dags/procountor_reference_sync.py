@@ -29,19 +29,15 @@ Connections: `procountor_default`, `taimer_default`, `taimer_procountor_ledger`.
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 import pendulum
 from airflow.sdk import CronTriggerTimetable, Param, dag, get_current_context, task
 
 from taimer_procountor.airflow.assets import REFERENCE_SNAPSHOT
+from taimer_procountor.airflow.dag_defaults import TIMEZONE, default_args
 from taimer_procountor.airflow.pools import PROCOUNTOR_POOL
 from taimer_procountor.reference.kinds import DEFAULT_COST_CENTER_DIMENSION, TAIMER_KINDS
-
-TIMEZONE = "Europe/Helsinki"
-# First retry delay (then exponential, 5 min at most). Tests set it low to exercise Airflow's own retries quickly.
-RETRY_DELAY_SECONDS = float(os.environ.get("TAIMER_PROCOUNTOR_RETRY_DELAY_SECONDS") or 30)
 
 
 def _run_ids() -> tuple[str, str]:
@@ -67,14 +63,7 @@ def _guard(where: str):
     max_active_runs=1,
     doc_md=__doc__,
     tags=["taimer", "procountor", "reference-data"],
-    default_args={
-        "owner": "data-engineering",
-        "retries": 2,
-        "retry_delay": timedelta(seconds=RETRY_DELAY_SECONDS),
-        "retry_exponential_backoff": True,
-        "max_retry_delay": timedelta(minutes=5),
-        "execution_timeout": timedelta(minutes=20),
-    },
+    default_args=default_args(execution_timeout=timedelta(minutes=20)),
     params={
         "cost_center_dimension": Param(
             DEFAULT_COST_CENTER_DIMENSION,

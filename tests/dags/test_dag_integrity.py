@@ -50,6 +50,7 @@ HEAVY_MODULES = (
     "taimer_procountor.procountor",  # requests-based API client
     "taimer_procountor.taimer",  # requests-based API client and the pydantic models of Taimer's documents
     "taimer_procountor.http",
+    "taimer_procountor.inbound",
     "sandboxes",
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from taimer_procountor.errors.codes_inbound import INBOUND_CODES
 from taimer_procountor.errors.codes_outbound import OUTBOUND_CODES
 from taimer_procountor.errors.codes_outbound_load import OUTBOUND_LOAD_CODES
 from taimer_procountor.errors.codes_procountor import PROCOUNTOR_CODES
@@ -15,6 +16,7 @@ _SOURCES: tuple[tuple[ErrorEntry, ...], ...] = (
     REFERENCE_CODES,
     OUTBOUND_CODES,
     OUTBOUND_LOAD_CODES,
+    INBOUND_CODES,
 )
 
 
