@@ -14,7 +14,7 @@ from sandboxes.procountor.events import ProcountorEvents
 from sandboxes.procountor.settings import ProcountorSandboxSettings
 from sandboxes.runner import serve_in_thread
 from sandboxes.taimer.app import create_app as taimer_app
-from sandboxes.taimer.demo import demo_dataset
+from sandboxes.taimer.datasets import default_dataset
 from sandboxes.taimer.settings import TaimerSandboxSettings
 from taimer_procountor.procountor.client import ProcountorClient
 from taimer_procountor.procountor.settings import ProcountorSettings
@@ -35,7 +35,7 @@ class InboundSandboxes:
 @pytest.fixture
 def inbound_sandboxes() -> Iterator[InboundSandboxes]:
     """The demo Taimer installation without its inbound bills, an empty Procountor company."""
-    dataset = demo_dataset()
+    dataset = default_dataset()
     dataset.bills = [b for b in dataset.bills if b.procountor_id is None]
     client_id, secret, api_key = demo.PROCOUNTOR_CLIENT
     with (
