@@ -14,7 +14,7 @@ export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__UNIT_TEST_MODE := False
 
-.PHONY: venv demo test ui bench bench-full lint format freeze clean
+.PHONY: venv env demo test ui bench bench-full lint format freeze clean stack stack-stop stack-status
 
 # The venv is (re)built when the pinned files change; the stamp records a finished install.
 $(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
@@ -25,6 +25,10 @@ $(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
 	touch $@
 
 venv: $(VENV)/.installed
+
+# .env for docker-compose.yaml with random secrets (never overwrites an existing .env). See README "Security".
+env:
+	$(PYTHON_BOOT) scripts/make_env.py
 
 demo: venv
 	$(VENV)/bin/python -m sandboxes.demo
@@ -45,11 +49,13 @@ bench: venv
 	$(VENV)/bin/python bench/procountor_client.py --quick
 	$(VENV)/bin/python bench/ledger.py --quick
 	$(VENV)/bin/python bench/seed.py --quick
+	$(VENV)/bin/python bench/outbound.py --quick
 
 bench-full: venv
 	$(VENV)/bin/python bench/procountor_client.py
 	$(VENV)/bin/python bench/ledger.py
 	$(VENV)/bin/python bench/seed.py
+	$(VENV)/bin/python bench/outbound.py
 
 lint: venv
 	$(VENV)/bin/ruff check .
@@ -65,3 +71,14 @@ freeze: venv
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
+
+# The production topology natively (CeleryExecutor on PostgreSQL and Redis, two workers, both sandboxes):
+# docs/production.md. Ports and databases: TP_STACK_* variables (e.g. `TP_STACK_API_PORT=28090 make stack`).
+stack: venv
+	$(VENV)/bin/python -m sandboxes.stack start
+
+stack-stop: venv
+	$(VENV)/bin/python -m sandboxes.stack stop
+
+stack-status: venv
+	$(VENV)/bin/python -m sandboxes.stack status

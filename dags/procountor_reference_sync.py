@@ -4,9 +4,10 @@
 Nightly at **01:30 Europe/Helsinki** (before the outbound sync) and on demand, this DAG:
 
 1. **prepare**: migrates the sync ledger (idempotent) and opens the run record (`flow_run`, flow `reference_sync`).
-2. **fetch_snapshot**: reads from Procountor the company, chart of accounts, the cost-center dimension's items
-   (the dimension named by the `cost_center_dimension` param), products (sales, purchase, travel), persons,
-   VAT percentages and statuses, bank accounts and fiscal years, and stores one snapshot per kind in the ledger.
+2. **fetch_snapshot** (in the `procountor_api` pool, the one request budget of every task that calls Procountor):
+   reads from Procountor the company, chart of accounts, the cost-center dimension's items (the dimension named by
+   the `cost_center_dimension` param), products (sales, purchase, travel), persons, VAT percentages and statuses,
+   bank accounts and fiscal years, and stores one snapshot per kind in the ledger.
 3. **check_bank_accounts**: Taimer's company bank accounts must be active Procountor bank accounts (IBANs compared
    normalised). A mismatch is reported loudly (`REFERENCE_BANK_ACCOUNT_MISMATCH`) and stops nothing.
 4. **push_reference** (one mapped task per Taimer kind: accounts, cost_centers, products, vat_rates, person_ids):
@@ -23,23 +24,26 @@ Nightly at **01:30 Europe/Helsinki** (before the outbound sync) and on demand, t
 Malformed Procountor rows are skipped and reported (`REFERENCE_ITEM_INVALID`); they never stop the run.
 Retry delay: env `TAIMER_PROCOUNTOR_RETRY_DELAY_SECONDS` at parse time (default 30).
 
-Connections: `procountor_default`, `taimer_default`, `taimer_procountor_ledger`. See docs/reference-sync.md.
+Alerts: a failed run (the DAG's `on_failure_callback`) or a partial one (the `report` task's `on_success_callback`)
+e-mails its summary when the SMTP connection `taimer_procountor_alerts` exists (docs/production.md).
+
+Connections: `procountor_default`, `taimer_default`, `taimer_procountor_ledger`, optional `taimer_procountor_alerts`.
+See docs/reference-sync.md.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 import pendulum
 from airflow.sdk import CronTriggerTimetable, Param, dag, get_current_context, task
 
+from taimer_procountor.airflow.alerts import RunAlertNotifier
 from taimer_procountor.airflow.assets import REFERENCE_SNAPSHOT
+from taimer_procountor.airflow.dag_defaults import TIMEZONE, default_args
+from taimer_procountor.airflow.pools import PROCOUNTOR_POOL
 
-TIMEZONE = "Europe/Helsinki"
 TAIMER_KINDS = ["accounts", "cost_centers", "products", "vat_rates", "person_ids"]  # taimer.models.ReferenceKind
-# First retry delay (then exponential, 5 min at most). Tests set it low to exercise Airflow's own retries quickly.
-RETRY_DELAY_SECONDS = float(os.environ.get("TAIMER_PROCOUNTOR_RETRY_DELAY_SECONDS") or 30)
 
 
 def _run_ids() -> tuple[str, str]:
@@ -64,15 +68,9 @@ def _guard(where: str):
     catchup=False,
     max_active_runs=1,
     doc_md=__doc__,
+    on_failure_callback=RunAlertNotifier(run_failed=True),
     tags=["taimer", "procountor", "reference-data"],
-    default_args={
-        "owner": "data-engineering",
-        "retries": 2,
-        "retry_delay": timedelta(seconds=RETRY_DELAY_SECONDS),
-        "retry_exponential_backoff": True,
-        "max_retry_delay": timedelta(minutes=5),
-        "execution_timeout": timedelta(minutes=20),
-    },
+    default_args=default_args(execution_timeout=timedelta(minutes=20)),
     params={
         "cost_center_dimension": Param(
             "Kustannuspaikka",
@@ -103,7 +101,7 @@ def procountor_reference_sync():
             row = ledger.runs.start_run(dag_id, run_id, FLOW)
         return {"dag_id": dag_id, "run_id": run_id, "flow": FLOW, "attempts": row.attempts}
 
-    @task(multiple_outputs=False)
+    @task(pool=PROCOUNTOR_POOL, multiple_outputs=False)
     def fetch_snapshot(run: dict, params: dict | None = None) -> dict:
         """Read every reference kind from Procountor and store one snapshot per kind in the ledger."""
         from taimer_procountor.airflow.ledger_connection import get_ledger, pseudonym_key
@@ -144,7 +142,7 @@ def procountor_reference_sync():
                 pseudonym_key=pseudonym_key(),
             )
 
-    @task(trigger_rule="all_done", multiple_outputs=False)
+    @task(trigger_rule="all_done", multiple_outputs=False, on_success_callback=RunAlertNotifier())
     def report() -> dict:
         """Summarise the run (XCom: counts and ids only), log it as a table, close the ledger's run record.
         Retries like the other tasks: ``finish_run`` replaces the record's status, counts and errors, so a repeat

@@ -70,6 +70,48 @@ def _install_socket_guard() -> None:
         setattr(socket, name, resolver(name))
 
 
+# A task calls Procountor when its callable imports the Procountor hook (how every task body gets a client).
+PROCOUNTOR_MARKERS = frozenset({"ProcountorHook", "taimer_procountor.airflow.procountor_hook"})
+
+
+def _names_in(code: Any) -> set[str]:
+    """Every name a code object and the code objects nested in it use (globals, attributes, imports, locals)."""
+    names = set(code.co_names) | set(code.co_varnames)
+    for const in code.co_consts:
+        if hasattr(const, "co_names"):
+            names |= _names_in(const)
+    return names
+
+
+def _task_info(task: Any) -> dict[str, Any]:
+    callable_ = getattr(task, "python_callable", None)
+    if callable_ is None:  # a mapped @task keeps its function in the partial kwargs
+        callable_ = (getattr(task, "partial_kwargs", None) or {}).get("python_callable")
+    return {
+        "task_id": task.task_id,
+        "pool": getattr(task, "pool", None),
+        "pool_slots": getattr(task, "pool_slots", None),
+        "calls_procountor": _calls_procountor(callable_, set()),
+    }
+
+
+def _calls_procountor(fn: Any, seen: set[int]) -> bool:
+    """Whether ``fn``, or a function of the DAG file it calls (a shared ``_run_step`` helper), imports the hook."""
+    code = getattr(fn, "__code__", None)
+    if code is None or id(fn) in seen:
+        return False
+    seen.add(id(fn))
+    names = _names_in(code)
+    if names & PROCOUNTOR_MARKERS:
+        return True
+    module_globals = getattr(fn, "__globals__", {})
+    return any(
+        _calls_procountor(helper, seen)
+        for helper in (module_globals.get(name) for name in names)
+        if callable(helper) and getattr(helper, "__module__", None) == getattr(fn, "__module__", None)
+    )
+
+
 def _describe(dag: Any, catchup_by_default: bool) -> dict[str, Any]:
     default_args = dict(dag.default_args or {})
     timezone = getattr(dag, "timezone", None)
@@ -87,6 +129,7 @@ def _describe(dag: Any, catchup_by_default: bool) -> dict[str, Any]:
         "timezone": getattr(timezone, "name", None) or (str(timezone) if timezone is not None else None),
         "start_date": start_date.isoformat() if start_date is not None else None,
         "task_count": len(dag.tasks),
+        "tasks": [_task_info(task) for task in dag.tasks],
     }
 
 

@@ -11,6 +11,8 @@ Routes (relative to wherever the app is mounted):
 - ``GET /`` overview: run history, latest reference snapshot per kind, outbound documents by state and those
   needing attention, with every error code on the page explained. ``?lang=fi|en`` (Finnish by default),
   ``?limit=N`` runs (default 50).
+- ``GET /inbound`` the inbound flow's latest run, routing reasons and watermarks (``report_ui.inbound``);
+  ``GET /api/inbound`` the same as JSON.
 - ``GET /catalogue`` the whole error catalogue; ``?code=...`` narrows it to matching codes.
 - ``GET /api/runs``, ``/api/reference``, ``/api/outbound``, ``/api/catalogue``: the same as JSON.
 - ``GET /outbound``, ``/api/outbound/report``: the latest outbound runs' reports (``report_ui.outbound``).
@@ -31,6 +33,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from taimer_procountor.errors import lookup
 from taimer_procountor.redaction import get_logger, redact
+from taimer_procountor.report_ui import inbound
 from taimer_procountor.report_ui.templates import TEMPLATES
 from taimer_procountor.report_ui.texts import FIX_WHERE_WORDS, STATUS_WORDS, TEXTS, language
 
@@ -49,7 +52,7 @@ class LedgerUnavailable(RuntimeError):
 
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.DictLoader(TEMPLATES),
+        loader=jinja2.DictLoader({**TEMPLATES, "inbound.html": inbound.TEMPLATE}),
         autoescape=True,  # every template, every variable
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -242,5 +245,6 @@ def create_app(
     from taimer_procountor.report_ui import outbound
 
     outbound.add_routes(guarded, ledger, api)
+    inbound.add_routes(guarded, ledger, render, api, language)
     app.include_router(guarded)
     return app

@@ -52,6 +52,8 @@ BASE = """<!doctype html>
     <ul>
       <li><a href="{{ root }}/?lang={{ lang }}"{% if page == 'overview' %} aria-current="page"{% endif %}>
         {{ t.nav_overview }}</a></li>
+      <li><a href="{{ root }}/inbound?lang={{ lang }}"{% if page == 'inbound' %} aria-current="page"{% endif %}>
+        {{ 'Saapuvat' if lang == 'fi' else 'Inbound' }}</a></li>
       <li><a href="{{ root }}/catalogue?lang={{ lang }}"{% if page == 'catalogue' %} aria-current="page"{% endif %}>
         {{ t.nav_catalogue }}</a></li>
     </ul>
