@@ -49,11 +49,13 @@ bench: venv
 	$(VENV)/bin/python bench/procountor_client.py --quick
 	$(VENV)/bin/python bench/ledger.py --quick
 	$(VENV)/bin/python bench/seed.py --quick
+	$(VENV)/bin/python bench/outbound.py --quick
 
 bench-full: venv
 	$(VENV)/bin/python bench/procountor_client.py
 	$(VENV)/bin/python bench/ledger.py
 	$(VENV)/bin/python bench/seed.py
+	$(VENV)/bin/python bench/outbound.py
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -682,3 +682,49 @@ def test_dockerfile_runs_pip_check_after_installing_and_our_venv_passes_it() -> 
         [sys.executable, "-m", "pip", "check"], capture_output=True, text=True, timeout=120, check=False
     )
     assert proc.returncode == 0, f"pip check fails in our venv:\n{proc.stdout}{proc.stderr}"
+
+
+def _airflow_calls_in_init(services: dict[str, Any], env: dict[str, str]) -> list[list[str]]:
+    """Every ``/entrypoint airflow ...`` call of airflow-init's script, as bash itself expands its arguments with the
+    container environment ``env`` (compose's ``$$`` already turned into ``$``)."""
+    script = interpolate(services["airflow-init"]["command"][1])
+    lines = script.replace("\\\n", " ").splitlines()
+    calls = [line.strip().removeprefix("/entrypoint airflow ") for line in lines if "/entrypoint airflow " in line]
+    out = []
+    for call in calls:
+        proc = subprocess.run(
+            ["bash", "-c", f"printf '%s\\0' {call}"], env=env, capture_output=True, text=True, check=True, timeout=10
+        )
+        out.append(proc.stdout.split("\0")[:-1])
+    return out
+
+
+@pytest.mark.parametrize("slots_env", ["", "5"])
+def test_airflow_init_creates_the_procountor_pool_of_the_configured_size(
+    compose: dict[str, Any], services: dict[str, Any], slots_env: str
+) -> None:
+    """airflow-init runs ``airflow pools set procountor_api <slots> <description>``, read here by Airflow's own CLI
+    parser; the slots come from TAIMER_PROCOUNTOR_POOL_SLOTS in the common environment, the same variable the tasks
+    divide the rate by (``pools.pool_slots``), and default to ``PROCOUNTOR_POOL_SLOTS``."""
+    from airflow.cli.cli_parser import get_parser
+
+    from taimer_procountor.airflow.pools import (
+        POOL_SLOTS_ENV,
+        PROCOUNTOR_POOL,
+        PROCOUNTOR_POOL_DESCRIPTION,
+        PROCOUNTOR_POOL_SLOTS,
+        pool_slots,
+    )
+
+    host_env = {POOL_SLOTS_ENV: slots_env} if slots_env else {}
+    raw = yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))["x-airflow-common"]["environment"]
+    container_env = {"PATH": os.environ["PATH"], POOL_SLOTS_ENV: interpolate(str(raw[POOL_SLOTS_ENV]), host_env)}
+    pool_calls = [c for c in _airflow_calls_in_init(services, container_env) if c[:2] == ["pools", "set"]]
+    assert len(pool_calls) == 1, pool_calls
+    args = get_parser().parse_args(pool_calls[0])
+    assert args.pool == PROCOUNTOR_POOL
+    assert int(args.slots) == pool_slots(container_env) == (int(slots_env) if slots_env else PROCOUNTOR_POOL_SLOTS)
+    assert args.description == PROCOUNTOR_POOL_DESCRIPTION
+    # Every Airflow service (the workers that run the tasks above all) sees the same size.
+    for name in AIRFLOW_SERVICES:
+        assert POOL_SLOTS_ENV in _env(services[name]), f"{name} lacks {POOL_SLOTS_ENV}"
