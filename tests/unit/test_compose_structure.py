@@ -11,6 +11,7 @@ where, and that the sandbox commands really serve ``/_control/health``.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 import os
 import re
@@ -582,6 +583,52 @@ def test_dockerignore_keeps_secrets_and_local_state_out_but_not_the_build_inputs
         assert (ROOT / needed).exists(), f"the Dockerfile copies {needed}, which does not exist"
 
 
+def _airflow_calls_in_init(services: dict[str, Any], env: dict[str, str]) -> list[list[str]]:
+    """Every ``/entrypoint airflow ...`` call of airflow-init's script, as bash itself expands its arguments with the
+    container environment ``env`` (compose's ``$$`` already turned into ``$``)."""
+    script = interpolate(services["airflow-init"]["command"][1])
+    lines = script.replace("\\\n", " ").splitlines()
+    calls = [line.strip().removeprefix("/entrypoint airflow ") for line in lines if "/entrypoint airflow " in line]
+    out = []
+    for call in calls:
+        proc = subprocess.run(
+            ["bash", "-c", f"printf '%s\\0' {call}"], env=env, capture_output=True, text=True, check=True, timeout=10
+        )
+        out.append(proc.stdout.split("\0")[:-1])
+    return out
+
+
+@pytest.mark.parametrize("slots_env", ["", "5"])
+def test_airflow_init_creates_the_procountor_pool_of_the_configured_size(
+    compose: dict[str, Any], services: dict[str, Any], slots_env: str
+) -> None:
+    """airflow-init runs ``airflow pools set procountor_api <slots> <description>``, read here by Airflow's own CLI
+    parser; the slots come from TAIMER_PROCOUNTOR_POOL_SLOTS in the common environment, the same variable the tasks
+    divide the rate by (``pools.pool_slots``), and default to ``PROCOUNTOR_POOL_SLOTS``."""
+    from airflow.cli.cli_parser import get_parser
+
+    from taimer_procountor.airflow.pools import (
+        POOL_SLOTS_ENV,
+        PROCOUNTOR_POOL,
+        PROCOUNTOR_POOL_DESCRIPTION,
+        PROCOUNTOR_POOL_SLOTS,
+        pool_slots,
+    )
+
+    host_env = {POOL_SLOTS_ENV: slots_env} if slots_env else {}
+    raw = yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))["x-airflow-common"]["environment"]
+    container_env = {"PATH": os.environ["PATH"], POOL_SLOTS_ENV: interpolate(str(raw[POOL_SLOTS_ENV]), host_env)}
+    pool_calls = [c for c in _airflow_calls_in_init(services, container_env) if c[:2] == ["pools", "set"]]
+    assert len(pool_calls) == 1, pool_calls
+    args = get_parser().parse_args(pool_calls[0])
+    assert args.pool == PROCOUNTOR_POOL
+    assert int(args.slots) == pool_slots(container_env) == (int(slots_env) if slots_env else PROCOUNTOR_POOL_SLOTS)
+    assert args.description == PROCOUNTOR_POOL_DESCRIPTION
+    # Every Airflow service (the workers that run the tasks above all) sees the same size.
+    for name in AIRFLOW_SERVICES:
+        assert POOL_SLOTS_ENV in _env(services[name]), f"{name} lacks {POOL_SLOTS_ENV}"
+
+
 def _secret_values_in(text: str) -> list[tuple[str, str]]:
     """(where, raw value) of every secret-looking setting in the compose text: environment keys named like a secret,
     and the ``password`` / ``api_key`` / ``pseudonym_key`` fields and URL passwords inside connection JSON."""
@@ -684,47 +731,94 @@ def test_dockerfile_runs_pip_check_after_installing_and_our_venv_passes_it() -> 
     assert proc.returncode == 0, f"pip check fails in our venv:\n{proc.stdout}{proc.stderr}"
 
 
-def _airflow_calls_in_init(services: dict[str, Any], env: dict[str, str]) -> list[list[str]]:
-    """Every ``/entrypoint airflow ...`` call of airflow-init's script, as bash itself expands its arguments with the
-    container environment ``env`` (compose's ``$$`` already turned into ``$``)."""
-    script = interpolate(services["airflow-init"]["command"][1])
-    lines = script.replace("\\\n", " ").splitlines()
-    calls = [line.strip().removeprefix("/entrypoint airflow ") for line in lines if "/entrypoint airflow " in line]
-    out = []
-    for call in calls:
-        proc = subprocess.run(
-            ["bash", "-c", f"printf '%s\\0' {call}"], env=env, capture_output=True, text=True, check=True, timeout=10
-        )
-        out.append(proc.stdout.split("\0")[:-1])
-    return out
+# ------------------------------------------------------------------------------------------ compose ≡ native stack
+# `make stack` (sandboxes.stack) is the same topology without containers; both take what must be equal from
+# sandboxes.stack.settings, and these tests hold compose to it (docs/production.md).
 
 
-@pytest.mark.parametrize("slots_env", ["", "5"])
-def test_airflow_init_creates_the_procountor_pool_of_the_configured_size(
-    compose: dict[str, Any], services: dict[str, Any], slots_env: str
+def _native_env() -> dict[str, str]:
+    from sandboxes.stack.settings import StackConfig, airflow_env
+
+    return airflow_env(StackConfig(), {"jwt_secret": "test-jwt", "fernet_key": "test-fernet"})
+
+
+def test_compose_and_the_native_stack_share_the_airflow_settings(compose: dict[str, Any]) -> None:
+    from sandboxes.stack.settings import SHARED_AIRFLOW_SETTINGS, TOPOLOGY_SETTINGS
+
+    common = {k: interpolate(v) for k, v in _env(compose["x-airflow-common"]).items()}
+    native = _native_env()
+    assert {k: common.get(k) for k in SHARED_AIRFLOW_SETTINGS} == SHARED_AIRFLOW_SETTINGS
+    assert {k: native[k] for k in SHARED_AIRFLOW_SETTINGS} == SHARED_AIRFLOW_SETTINGS
+    assert not set(TOPOLOGY_SETTINGS) - set(common), "compose lacks a topology setting the native stack sets"
+    assert not set(TOPOLOGY_SETTINGS) - set(native)
+    for env in (common, native):
+        assert urlsplit(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]).scheme == "postgresql+psycopg2"
+        assert urlsplit(env["AIRFLOW__CELERY__BROKER_URL"]).scheme == "redis"
+        assert env["AIRFLOW__CELERY__RESULT_BACKEND"].startswith("db+postgresql")
+        assert urlsplit(env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"]).path == "/execution/"
+        assert env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"].endswith(":admin")
+    # the result backend is the metadata database in both
+    for env in (common, native):
+        backend = urlsplit(env["AIRFLOW__CELERY__RESULT_BACKEND"].removeprefix("db+"))
+        metadata = urlsplit(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
+        assert (backend.hostname, backend.path) == (metadata.hostname, metadata.path)
+
+
+def test_compose_and_the_native_stack_define_the_same_connections(
+    compose: dict[str, Any], services: dict[str, Any]
 ) -> None:
-    """airflow-init runs ``airflow pools set procountor_api <slots> <description>``, read here by Airflow's own CLI
-    parser; the slots come from TAIMER_PROCOUNTOR_POOL_SLOTS in the common environment, the same variable the tasks
-    divide the rate by (``pools.pool_slots``), and default to ``PROCOUNTOR_POOL_SLOTS``."""
-    from airflow.cli.cli_parser import get_parser
+    from sandboxes.stack.settings import CONNECTION_IDS
 
-    from taimer_procountor.airflow.pools import (
-        POOL_SLOTS_ENV,
-        PROCOUNTOR_POOL,
-        PROCOUNTOR_POOL_DESCRIPTION,
-        PROCOUNTOR_POOL_SLOTS,
-        pool_slots,
+    common = {k: interpolate(v) for k, v in _env(compose["x-airflow-common"]).items()}
+    native = _native_env()
+    conn_vars = {f"AIRFLOW_CONN_{conn_id.upper()}" for conn_id in CONNECTION_IDS}
+    assert {k for k in common if k.startswith("AIRFLOW_CONN_")} == conn_vars
+    assert {k for k in native if k.startswith("AIRFLOW_CONN_")} == conn_vars
+    for var in sorted(conn_vars):
+        ours, theirs = json.loads(native[var]), json.loads(common[var].strip())
+        assert ours["conn_type"] == theirs["conn_type"], var
+        if ours["conn_type"] == "http":  # the API roots' paths
+            assert urlsplit(ours["host"]).path == urlsplit(theirs["host"]).path, var
+        needed = {"api_key", "rate_per_second", "sqlalchemy_url", "pseudonym_key"}
+        assert set(ours.get("extra", {})) & needed == set(theirs.get("extra", {})) & needed, var
+    # the api-server alone gets the report page's read-only ledger connection, in both
+    from sandboxes.stack.settings import API_SERVER_CONNECTION_IDS, StackConfig, api_server_connection_env
+
+    api_server = {k: interpolate(v) for k, v in _env(services["airflow-apiserver"]).items()}
+    extra_ids = {k.removeprefix("AIRFLOW_CONN_").lower() for k in api_server if k.startswith("AIRFLOW_CONN_")}
+    assert extra_ids - set(CONNECTION_IDS) == set(API_SERVER_CONNECTION_IDS)
+    native_extra = {k.removeprefix("AIRFLOW_CONN_").lower() for k in api_server_connection_env(StackConfig())}
+    assert native_extra == set(API_SERVER_CONNECTION_IDS)
+    ledger = json.loads(native["AIRFLOW_CONN_TAIMER_PROCOUNTOR_LEDGER"])
+    assert urlsplit(ledger["extra"]["sqlalchemy_url"]).scheme == "postgresql+psycopg2"
+    # the ledger is a database of its own, never Airflow's metadata database
+    assert (
+        urlsplit(ledger["extra"]["sqlalchemy_url"]).path != urlsplit(native["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]).path
     )
 
-    host_env = {POOL_SLOTS_ENV: slots_env} if slots_env else {}
-    raw = yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))["x-airflow-common"]["environment"]
-    container_env = {"PATH": os.environ["PATH"], POOL_SLOTS_ENV: interpolate(str(raw[POOL_SLOTS_ENV]), host_env)}
-    pool_calls = [c for c in _airflow_calls_in_init(services, container_env) if c[:2] == ["pools", "set"]]
-    assert len(pool_calls) == 1, pool_calls
-    args = get_parser().parse_args(pool_calls[0])
-    assert args.pool == PROCOUNTOR_POOL
-    assert int(args.slots) == pool_slots(container_env) == (int(slots_env) if slots_env else PROCOUNTOR_POOL_SLOTS)
-    assert args.description == PROCOUNTOR_POOL_DESCRIPTION
-    # Every Airflow service (the workers that run the tasks above all) sees the same size.
-    for name in AIRFLOW_SERVICES:
-        assert POOL_SLOTS_ENV in _env(services[name]), f"{name} lacks {POOL_SLOTS_ENV}"
+
+def test_compose_and_the_native_stack_run_the_same_parts_and_pool(services: dict[str, Any]) -> None:
+    from sandboxes.stack.launcher import parts
+    from sandboxes.stack.settings import StackConfig
+    from taimer_procountor.airflow.pools import PROCOUNTOR_POOL
+
+    config = StackConfig()
+    native_commands = {
+        " ".join(itertools.takewhile(lambda a: not a.startswith("-"), p.argv[1:]))
+        for p in parts(config)
+        if Path(p.argv[0]).name == "airflow"
+    }
+    compose_commands = {
+        str(services[name]["command"])
+        for name in AIRFLOW_SERVICES - NOT_LONG_RUNNING - {"flower"}
+        if isinstance(services[name].get("command"), str)
+    }
+    assert compose_commands == {"api-server", "scheduler", "dag-processor", "triggerer", "celery worker"}
+    assert native_commands == compose_commands
+    assert sum(1 for p in parts(config) if p.argv[1:3] == ("celery", "worker")) == 2
+    init = "\n".join(services["airflow-init"]["command"])
+    assert f"airflow pools set {PROCOUNTOR_POOL} " in init, "compose's airflow-init does not create the pool"
+    assert "TAIMER_PROCOUNTOR_POOL_SLOTS" in init
+    common = {k: interpolate(v) for k, v in _env(services["airflow-worker"]).items()}
+    assert int(common["TAIMER_PROCOUNTOR_POOL_SLOTS"]) == config.pool_slots
+    assert _native_env()["TAIMER_PROCOUNTOR_POOL_SLOTS"] == str(config.pool_slots)

@@ -1,7 +1,8 @@
 """Typed models of what crosses the wire to Procountor (pydantic v2).
 
 Shapes come from ``components/schemas`` of ``procountor-api.yaml``; where the public API differs from the YAML
-(bank account list, products, the error body with ``field``, the token answer) they follow FACTS.md.
+(bank account list, products, the error body with ``field``, the token answer) they follow what the real API
+answers (docs/procountor-client.md).
 
 Conventions:
 
@@ -165,6 +166,9 @@ class Invoice(WireModel):
     vat_status: int | None = None
     original_invoice_number: str | None = Field(default=None, max_length=40)
     order_reference: str | None = None
+    buyer_reference_identifier: str | None = None  # Finvoice buyer reference (finnish environments only)
+    payment_date: dt.date | None = None  # the latest payment's date (read-only)
+    invoice_approval_information: dict[str, Any] | None = None  # circulation: {"verifiers": [...], "acceptors": [...]}
     language: str | None = None
     additional_information: str | None = None
     notes: str | None = None
@@ -319,7 +323,7 @@ class VatInformation(WireModel):
 
 
 class BankAccountInfo(WireModel):
-    """One of the company's own bank accounts (``GET /bankaccounts``; FACTS §8)."""
+    """One of the company's own bank accounts (``GET /bankaccounts``)."""
 
     id: int
     account_number: str | None = None
@@ -365,7 +369,7 @@ class FiscalYear(WireModel):
 
 
 class Product(WireModel):
-    """``GET /products`` item (FACTS §8)."""
+    """``GET /products`` item."""
 
     id: int
     name: str
