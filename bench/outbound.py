@@ -23,6 +23,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -277,6 +278,7 @@ class Stack:
     def close(self) -> None:
         self.procountor.stop()
         self.taimer.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def requests_of_load(log: list[dict[str, Any]], since: str) -> dict[str, Any]:
