@@ -36,6 +36,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, get_current_context, task
 
+from taimer_procountor.airflow.alerts import RunAlertNotifier
 from taimer_procountor.airflow.assets import OUTBOUND_INVOICES
 from taimer_procountor.airflow.dag_defaults import TIMEZONE, default_args
 from taimer_procountor.airflow.pools import PROCOUNTOR_POOL
@@ -83,6 +84,7 @@ def _run_step(where: str, params: dict) -> dict:
     doc_md=__doc__,
     tags=["taimer", "procountor", "inbound"],
     default_args=default_args(execution_timeout=timedelta(minutes=30)),
+    on_failure_callback=RunAlertNotifier(run_failed=True),
     params={
         "date_from": Param(
             None,
@@ -139,13 +141,14 @@ def procountor_to_taimer():
         """Paid statuses and payment events of the invoices we sent -> Taimer."""
         return _run_step("apply_payments", params)
 
-    @task(trigger_rule="all_done", multiple_outputs=False)
+    @task(trigger_rule="all_done", multiple_outputs=False, on_success_callback=RunAlertNotifier())
     def report(params: dict | None = None) -> dict:
         """Summarise the run (XCom: counts and ids), log it as a table, close the ledger's run record. A failed run
         raises ``AirflowFailException`` (not retried) after recording."""
         from airflow.sdk.exceptions import AirflowFailException
 
         from taimer_procountor.airflow.ledger_connection import get_ledger
+        from taimer_procountor.airflow.run_note import publish_run_note
         from taimer_procountor.inbound.report import render_table
         from taimer_procountor.inbound.steps import InboundParams, report_step
         from taimer_procountor.redaction import get_logger
@@ -156,6 +159,7 @@ def procountor_to_taimer():
         summary = report_step(get_ledger(), dag_id, run_id, steps, InboundParams.from_params(params))
         get_logger(__name__).info("\n%s", render_table(summary))
         result = summary.to_json()
+        publish_run_note(summary)  # the run's note in Airflow's UI (docs/ui.md)
         if summary.outcome.value == "failed":
             ti.xcom_push(key="return_value", value=result)
             raise AirflowFailException(summary.headline())

@@ -49,7 +49,7 @@ DEMO_PSEUDONYM_KEY = "demo-sandbox-only-pseudonym-key-0f3c9a7e5b2d4c6a8e1f"
 
 
 def scenario(seed: int = 2026, *, bank_mismatch: bool = True) -> tuple[Any, Any]:
-    """The demo company: ``(TaimerDataset, ProcountorFixture)`` from the seed generator plus person-ID cases.
+    """The demo company: ``(TaimerDataset, ProcountorDataset)`` from the seed generator plus person-ID cases.
 
     - the Taimer company's bank account is not a Procountor account (``bank_mismatch``; seed defect
       ``COMPANY_BANK_ACCOUNT_NOT_IN_PROCOUNTOR``);
@@ -160,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     from sandboxes.taimer.settings import TaimerSandboxSettings
     from taimer_procountor.ledger import connect
     from taimer_procountor.reference.report import render_table
+    from taimer_procountor.summary import FlowSummary
 
     root = Path(__file__).resolve().parents[3]
     var = Path(args.var).resolve()
@@ -200,7 +201,8 @@ def main(argv: list[str] | None = None) -> int:
             report = result.get("xcom", {}).get("report")
             print(f"  DAG run {result.get('run_id')}: {result['state'].upper()} in {result.get('seconds')} s")
             if report:
-                print("  " + render_table(report, explain=attempt == 1).replace("\n", "\n  "))
+                table = render_table(FlowSummary.from_json(report), explain=attempt == 1)
+                print("  " + table.replace("\n", "\n  "))
             rate = result["procountor_rate"]
             print(
                 f"  Procountor requests: {rate['requests']}, at most {rate['max_in_1s']} in any second "

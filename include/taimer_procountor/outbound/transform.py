@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from taimer_procountor.errors.entry import DocumentError
+from taimer_procountor.errors import DocumentError
 from taimer_procountor.identifiers import normalise_iban, normalise_reference
 from taimer_procountor.outbound.attachments import attachments_to_move
 from taimer_procountor.outbound.context import DOMESTIC_VAT_STATUS, CostCenter, OutboundContext
@@ -172,7 +172,7 @@ def row_amounts(row: dict[str, Any], invoice_discount: Decimal = Decimal(0)) -> 
 def gross_total(payload: dict[str, Any]) -> Decimal:
     """The invoice's total with VAT, the way Procountor sums it (``invoiceSumInfo[].invoiceSumTotal``)."""
     discount = Decimal(str(payload.get("discountPercent", 0)))
-    return sum((sum(row_amounts(r, discount)) for r in payload.get("invoiceRows") or []), Decimal(0))
+    return sum((sum(row_amounts(r, discount), Decimal(0)) for r in payload.get("invoiceRows") or []), Decimal(0))
 
 
 # --------------------------------------------------------------------------------------------------- sales invoices

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from taimer_procountor.errors.entry import DocumentError
+from taimer_procountor.errors import DocumentError
 from taimer_procountor.finnish_vat import FINNISH_VAT_VALIDITY, as_percent
 from taimer_procountor.identifiers import is_valid_business_id, is_valid_reference, normalise_iban
 from taimer_procountor.outbound.context import OutboundContext, normalise_operator
@@ -250,7 +250,7 @@ def _business_id(
     a foreign customer's identifier is not ours to judge, unless it is shaped like a Finnish one."""
     if customer is None or not (customer.business_id or "").strip():
         return []
-    value = customer.business_id.strip()
+    value = (customer.business_id or "").strip()
     finnish = (customer.address.country or "FI").upper() == "FI" or bool(_FI_BUSINESS_ID_LIKE.match(value))
     if finnish and not is_valid_business_id(value):
         return [DocumentError("OUTBOUND_BUSINESS_ID_INVALID", "counterParty.identifier", value)]

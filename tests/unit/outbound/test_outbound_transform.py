@@ -249,9 +249,9 @@ def test_dispatch_on_kind_other_kinds_are_not_built_yet(make_invoice, ctx):
 
 
 def test_every_operator_the_procountor_sandbox_takes_is_a_known_operator():
-    from sandboxes.procountor.fixture import default_fixture
+    from sandboxes.procountor.dataset import default_dataset
     from sandboxes.seed.generator import BAD_OPERATOR
     from taimer_procountor.outbound.context import EINVOICE_OPERATORS, normalise_operator
 
-    assert {normalise_operator(o) for o in default_fixture().einvoice_operators} <= EINVOICE_OPERATORS
+    assert {normalise_operator(o) for o in default_dataset().einvoice_operators} <= EINVOICE_OPERATORS
     assert normalise_operator(BAD_OPERATOR) not in EINVOICE_OPERATORS
