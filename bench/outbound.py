@@ -23,6 +23,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -153,9 +154,9 @@ def _bare(spec: Spec, ledger: Any, taimer: Any, step: Any) -> dict[str, Any]:
     ``concurrency`` threads: per invoice POST /invoices, then (with accounting) GET and PUT its ledger receipt, then
     POST /attachments for each attachment. The receipt's PUT body is the GET answer with the accounting set (the
     same ``with_accounting`` the load uses: it needs the receipt Procountor made)."""
-    from taimer_procountor.outbound.attachments import HEAD_BYTES, sniff
+    from taimer_procountor.outbound.attachments import HEAD_BYTES, AttachmentRefusedError, read_attachment, sniff
     from taimer_procountor.outbound.extract import read_document
-    from taimer_procountor.outbound.load import read_attachment, with_accounting
+    from taimer_procountor.outbound.load import with_accounting
     from taimer_procountor.outbound.steps import build_context
     from taimer_procountor.outbound.transform import prepare
     from taimer_procountor.procountor.models import AttachmentMeta, LedgerReceipt
@@ -169,9 +170,11 @@ def _bare(spec: Spec, ledger: Any, taimer: Any, step: Any) -> dict[str, Any]:
             (prepared,) = prepare(document, customer, ctx)
             files = []
             for att in prepared.attachments:
-                content, refusal = read_attachment(taimer, att)
-                if refusal is None:
-                    files.append((att.name, content, sniff(content[:HEAD_BYTES]).mime_type))
+                try:
+                    content = read_attachment(att.name, att.size, taimer.iter_attachment_content(att.id))
+                except AttachmentRefusedError:
+                    continue  # the load refuses it too: neither side sends it
+                files.append((att.name, content, sniff(content[:HEAD_BYTES]).mime_type))
             work.append((prepared, files))
         return work
 
@@ -277,6 +280,7 @@ class Stack:
     def close(self) -> None:
         self.procountor.stop()
         self.taimer.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def requests_of_load(log: list[dict[str, Any]], since: str) -> dict[str, Any]:

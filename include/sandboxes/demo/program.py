@@ -1,5 +1,5 @@
-"""``make demo``: the reference-data sync, then the outbound sales-invoice flow, end to end on one machine, through
-real Airflow.
+"""``make demo``: the reference-data sync, the outbound sales-invoice flow, then the inbound flow, end to end on one
+machine, through real Airflow.
 
     python -m sandboxes.demo [--seed N] [--keep-ledger]
 
@@ -14,10 +14,13 @@ real Airflow.
 5. prints what happened: counts per kind, what landed in Taimer, person matches, the bank-account check, the ledger's
    run records, asset events, and the request rate the Procountor client kept;
 6. the outbound act (``sandboxes.demo.outbound``): a mixed batch of sales invoices (valid ones, every sales defect,
-   attachments of every kind), the reference DAG, then ``taimer_to_procountor`` twice with both reports printed.
+   attachments of every kind), the reference DAG, then ``taimer_to_procountor`` twice with both reports printed;
+7. the inbound act (``sandboxes.demo.inbound``): Procountor simulates received e-invoices, an approval and payments,
+   then ``procountor_to_taimer`` runs twice with its report printed.
 
 Exit status 0 when every DAG run succeeded, the second run of each DAG wrote nothing (Taimer; and for the outbound
-DAG, Procountor), and every valid invoice is in Procountor exactly once; 1 otherwise.
+DAG, Procountor), every valid invoice is in Procountor exactly once and every received one is one bill in Taimer;
+1 otherwise.
 
 Each DAG run happens in a fresh process (``sandboxes.dag_runner``, also used by tests/e2e): Airflow
 reads its configuration at import time, so each run gets its own ``AIRFLOW_HOME``.
@@ -233,13 +236,18 @@ def main(argv: list[str] | None = None) -> int:
         from sandboxes.demo.outbound import run_outbound_act
 
         outbound_ok = run_outbound_act(env, root, log_path, procountor.base_url, taimer.base_url, seed=args.seed)
+
+        from sandboxes.demo.inbound import run_inbound_act
+
+        inbound_ok = run_inbound_act(env, root, log_path, procountor.base_url, taimer.base_url)
     finally:
         taimer.stop()
         procountor.stop()
 
     ok = all(r["state"] == "success" for r in runs) and len(runs) == 2 and runs[1]["taimer_writes"] == 0
     print(f"\n{'OK' if outbound_ok else 'FAILED'}: outbound (see above)")
-    ok = ok and outbound_ok
+    print(f"{'OK' if inbound_ok else 'FAILED'}: inbound (see above)")
+    ok = ok and outbound_ok and inbound_ok
     first_events, second_events = len(runs[0].get("asset_events", [])), len(runs[1].get("asset_events", []))
     print(
         f"\n{'OK' if ok else 'FAILED'}: run 1 {runs[0]['state']} (Taimer writes {runs[0]['taimer_writes']}, "
