@@ -24,7 +24,11 @@ Nightly at **01:30 Europe/Helsinki** (before the outbound sync) and on demand, t
 Malformed Procountor rows are skipped and reported (`REFERENCE_ITEM_INVALID`); they never stop the run.
 Retry delay: env `TAIMER_PROCOUNTOR_RETRY_DELAY_SECONDS` at parse time (default 30).
 
-Connections: `procountor_default`, `taimer_default`, `taimer_procountor_ledger`. See docs/reference-sync.md.
+Alerts: a failed run (the DAG's `on_failure_callback`) or a partial one (the `report` task's `on_success_callback`)
+e-mails its summary when the SMTP connection `taimer_procountor_alerts` exists (docs/production.md).
+
+Connections: `procountor_default`, `taimer_default`, `taimer_procountor_ledger`, optional `taimer_procountor_alerts`.
+See docs/reference-sync.md.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import CronTriggerTimetable, Param, dag, get_current_context, task
 
+from taimer_procountor.airflow.alerts import RunAlertNotifier
 from taimer_procountor.airflow.assets import REFERENCE_SNAPSHOT
 from taimer_procountor.airflow.dag_defaults import TIMEZONE, default_args
 from taimer_procountor.airflow.pools import PROCOUNTOR_POOL
@@ -62,6 +67,7 @@ def _guard(where: str):
     catchup=False,
     max_active_runs=1,
     doc_md=__doc__,
+    on_failure_callback=RunAlertNotifier(run_failed=True),
     tags=["taimer", "procountor", "reference-data"],
     default_args=default_args(execution_timeout=timedelta(minutes=20)),
     params={
@@ -135,7 +141,7 @@ def procountor_reference_sync():
                 pseudonym_key=pseudonym_key(),
             )
 
-    @task(trigger_rule="all_done", multiple_outputs=False)
+    @task(trigger_rule="all_done", multiple_outputs=False, on_success_callback=RunAlertNotifier())
     def report() -> dict:
         """Summarise the run (XCom: counts and ids only), log it as a table, close the ledger's run record.
         Retries like the other tasks: ``finish_run`` replaces the record's status, counts and errors, so a repeat

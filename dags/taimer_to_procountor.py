@@ -28,6 +28,9 @@ night's snapshot) and on demand. Per document kind (the `kinds` param; one mappe
 nothing is written to Taimer or Procountor. Every task is safe to rerun; two runs at once end as one run would.
 Retry delay: env `TAIMER_PROCOUNTOR_RETRY_DELAY_SECONDS` at parse time (default 30).
 
+Alerts: a failed or partial run e-mails its summary when the `taimer_procountor_alerts` connection exists
+(docs/production.md).
+
 Connections: `procountor_default`, `taimer_default`, `taimer_procountor_ledger`. See docs/outbound.md.
 """
 
@@ -39,6 +42,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import CronTriggerTimetable, Param, dag, get_current_context, task
 
+from taimer_procountor.airflow.alerts import RunAlertNotifier
 from taimer_procountor.airflow.assets import OUTBOUND_INVOICES
 from taimer_procountor.airflow.pools import PROCOUNTOR_POOL
 
@@ -73,6 +77,7 @@ def _guard(where: str):
     catchup=False,
     max_active_runs=1,
     doc_md=__doc__,
+    on_failure_callback=RunAlertNotifier(run_failed=True),
     tags=["taimer", "procountor", "outbound", "sales-invoices"],
     default_args={
         "owner": "data-engineering",
@@ -210,7 +215,7 @@ def taimer_to_procountor():
         with _guard(f"reconcile[{kind}]"), ProcountorHook().get_client() as client:
             return reconcile_step(get_ledger(), TaimerHook().get_adapter(), client, kind, doc_ids)
 
-    @task(trigger_rule="all_done", multiple_outputs=False)
+    @task(trigger_rule="all_done", multiple_outputs=False, on_success_callback=RunAlertNotifier())
     def report() -> dict:
         """The run's FlowSummary (XCom: counts, ids and codes), a table in the log, the ledger's run record. A
         failed step makes the run fail here (``AirflowFailException``, not retried); a repeat writes the same."""
