@@ -146,6 +146,7 @@ def procountor_to_taimer():
         from airflow.sdk.exceptions import AirflowFailException
 
         from taimer_procountor.airflow.ledger_connection import get_ledger
+        from taimer_procountor.airflow.run_note import publish_run_note
         from taimer_procountor.inbound.report import render_table
         from taimer_procountor.inbound.steps import InboundParams, report_step
         from taimer_procountor.redaction import get_logger
@@ -156,6 +157,7 @@ def procountor_to_taimer():
         summary = report_step(get_ledger(), dag_id, run_id, steps, InboundParams.from_params(params))
         get_logger(__name__).info("\n%s", render_table(summary))
         result = summary.to_json()
+        publish_run_note(summary)  # the run's note in Airflow's UI (docs/ui.md)
         if summary.outcome.value == "failed":
             ti.xcom_push(key="return_value", value=result)
             raise AirflowFailException(summary.headline())

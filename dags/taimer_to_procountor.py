@@ -222,6 +222,7 @@ def taimer_to_procountor():
         from airflow.sdk.exceptions import AirflowFailException
 
         from taimer_procountor.airflow.ledger_connection import get_ledger
+        from taimer_procountor.airflow.run_note import publish_run_note
         from taimer_procountor.outbound.report import build_summary, render_table
         from taimer_procountor.redaction import get_logger
 
@@ -259,6 +260,7 @@ def taimer_to_procountor():
         ledger.runs.finish_run(
             dag_id, run_id, FLOW, summary.outcome.value, counts=data, errors=[e.to_json() for e in summary.errors]
         )
+        publish_run_note(summary)  # the run's note in Airflow's UI (docs/ui.md)
         if summary.failed_steps:
             ti.xcom_push(key="return_value", value=data)
             raise AirflowFailException(summary.headline())

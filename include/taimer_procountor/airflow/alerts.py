@@ -20,14 +20,13 @@ Imported by DAG files at parse time: nothing heavy at the top.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any, TypeGuard
 from urllib.parse import quote
 
 from airflow.sdk import BaseNotifier
 
 if TYPE_CHECKING:
-    import logging
-
     from taimer_procountor.alert_message import AlertMessage
     from taimer_procountor.summary import FlowSummary
 

@@ -7,7 +7,7 @@
   person-matching rule;
 - ``load.store_snapshot(ledger, fetched)`` saves one snapshot per kind and returns the diff counts;
   ``load.push_kind(ledger, taimer, kind)`` writes one Taimer kind only if something changed;
-- ``report.build_report(...)`` / ``render_table`` / ``asset_extra`` make the run report;
+- ``report.build_summary(...)`` (the run's ``FlowSummary``) / ``render_table`` / ``asset_extra`` make the run report;
 - ``steps.recording_failures`` records why a step failed; ``kinds`` holds the flow's names (cheap to import).
 
 docs/reference-sync.md describes the DAG that wires them.

@@ -160,13 +160,13 @@ def add_routes(
     ledger: Callable[[], Ledger],
     render: Callable[..., HTMLResponse],
     api: Callable[[Callable[[], Any]], JSONResponse],
-    language: Callable[[str | None], str],
+    language: Callable[[Request], str],
 ) -> None:
     """``/inbound`` and ``/api/inbound`` on the app's guarded router."""
 
     @router.get("/inbound", response_class=HTMLResponse)
     def inbound_page(request: Request, lang: str | None = Query(None)) -> HTMLResponse:
-        lang = language(lang)
+        lang = language(request)  # ?lang=, else the kept choice, else the browser's
         return render(request, "inbound.html", lang, page="inbound", page_title=TEXTS[lang]["inbound"],
                       it=TEXTS[lang], inbound=inbound(ledger()))  # fmt: skip
 
