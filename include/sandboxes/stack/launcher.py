@@ -386,7 +386,7 @@ class Stack:
 
 def seed_demo(procountor_url: str, taimer_url: str) -> tuple[Any, Any]:
     """Load the demo company (``sandboxes.demo``'s scenario) into both sandboxes; returns
-    ``(TaimerDataset, ProcountorFixture)``."""
+    ``(TaimerDataset, ProcountorDataset)``."""
     from sandboxes.demo import program as demo
 
     taimer_data, fixture = demo.scenario()
