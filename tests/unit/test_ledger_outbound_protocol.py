@@ -275,3 +275,49 @@ def test_error_details_are_redacted(ledger, sqlite_url):
 def test_content_hash_ignores_key_order():
     assert content_hash({"a": 1, "b": [1, 2]}) == content_hash({"b": [1, 2], "a": 1})
     assert content_hash({"a": 1}) != content_hash({"a": 2})
+
+
+def _sent_doc(ledger, invoice_id=501, receipt_id=9001):
+    doc = _valid_doc(ledger)
+    [c] = ledger.outbound.claim([doc.id], "w1", 60)
+    ledger.outbound.mark_sending(doc.id, c.claim_token)
+    ledger.outbound.record_sent(doc.id, c.claim_token, invoice_id, invoice_number="77", ledger_receipt_id=receipt_id)
+    return doc
+
+
+def test_record_updated_keeps_the_new_ledger_receipt_id(ledger):
+    doc = _sent_doc(ledger)
+    ledger.outbound.upsert_outbound("sales_invoice", "S1", "1001", "h2")
+    assert ledger.outbound.record_updated(doc.id, "h2", version="v2", ledger_receipt_id=9002)
+    row = ledger.outbound.get_outbound(doc.id)
+    assert (row.procountor_ledger_receipt_id, row.procountor_version, row.procountor_invoice_id) == (9002, "v2", 501)
+
+
+def test_unlink_invalidated_forgets_the_invoice_keeps_the_link_and_reopens_attachments(ledger):
+    doc = _sent_doc(ledger)
+    att = ledger.attachments.upsert_attachment(doc.id, "A1", "kuitti.pdf", size=10)
+    claimed = ledger.attachments.claim_attachment(att.id, "w1", 60)
+    ledger.attachments.mark_attachment_uploading(att.id, claimed.claim_token)
+    ledger.attachments.record_attachment_uploaded(att.id, claimed.claim_token, 3001)
+    assert ledger.outbound.unlink_invalidated(doc.id, "h3")
+    row = ledger.outbound.get_outbound(doc.id)
+    assert row.state == DocState.DISCOVERED and row.procountor_invoice_id is None
+    assert row.details["replaced_invoices"] == [501] and row.content_hash == "h3"
+    [a] = ledger.attachments.attachments_of(doc.id)
+    assert a.state == AttachmentState.PENDING and a.procountor_attachment_id is None
+    assert not ledger.outbound.unlink_invalidated(doc.id, "h3")  # nothing in Procountor any more: no-op
+    # sent again: a new id is recorded without a DuplicateInvoiceError, the old one stays linked
+    assert ledger.outbound.mark_validated(doc.id, [], content_hash="h3")
+    [c] = ledger.outbound.claim([doc.id], "w2", 60)
+    ledger.outbound.mark_sending(doc.id, c.claim_token)
+    again = ledger.outbound.record_sent(doc.id, c.claim_token, 502)
+    assert again.procountor_invoice_id == 502 and again.details["replaced_invoices"] == [501]
+
+
+def test_record_sent_remembers_which_run_sent_it_and_a_repeat_keeps_it(ledger):
+    doc = _valid_doc(ledger)
+    [c] = ledger.outbound.claim([doc.id], "w1", 60)
+    ledger.outbound.mark_sending(doc.id, c.claim_token)
+    ledger.outbound.record_sent(doc.id, c.claim_token, 601, sent_by="run-1")
+    ledger.outbound.record_sent(doc.id, None, 601, sent_by="run-2")  # a repeat is a no-op
+    assert ledger.outbound.get_outbound(doc.id).details["sent_by"] == "run-1"

@@ -14,3 +14,10 @@ REFERENCE_SNAPSHOT_URI = "taimer_procountor://reference-snapshot"
 REFERENCE_SNAPSHOT = Asset(
     name="taimer_procountor_reference_snapshot", uri=REFERENCE_SNAPSHOT_URI, group="taimer_procountor"
 )
+
+# ``OUTBOUND_INVOICES``: emitted by ``taimer_to_procountor`` when a run created or updated invoices in Procountor; its
+# event ``extra`` carries the counts per kind (the inbound DAG can schedule on it to pick up statuses sooner).
+OUTBOUND_INVOICES_URI = "taimer_procountor://outbound-invoices"
+OUTBOUND_INVOICES = Asset(
+    name="taimer_procountor_outbound_invoices", uri=OUTBOUND_INVOICES_URI, group="taimer_procountor"
+)

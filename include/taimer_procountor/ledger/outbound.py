@@ -34,6 +34,7 @@ from taimer_procountor.ledger.states import (
     POST_SEND_STATES,
     PRE_SEND_STATES,
     SENDABLE_STATES,
+    AttachmentState,
     DocState,
 )
 from taimer_procountor.redaction import get_logger
@@ -327,13 +328,15 @@ class OutboundRepository(Repository):
         invoice_number: str | None = None,
         ledger_receipt_id: int | None = None,
         version: str | None = None,
+        sent_by: str | None = None,
         now: datetime | None = None,
     ) -> OutboundDocument:
         """The invoice exists in Procountor (POST answered, or a lookup found it): SENT with its ids.
 
         A fact from Procountor is recorded even when the claim was lost meanwhile, so it can never be forgotten;
         clearing the claim then makes the other worker's ``mark_sending`` fail, so it does not post a second one.
-        Repeating with the same id is a no-op; a *different* id raises ``DuplicateInvoiceError``."""
+        Repeating with the same id is a no-op; a *different* id raises ``DuplicateInvoiceError``. ``sent_by``
+        (e.g. the DAG run id) is kept in ``details["sent_by"]``: which run's report counts the invoice as created."""
         now = now_or(now)
         with self.write() as s:
             doc = s.execute(select(D).where(D.id == doc_id).with_for_update()).scalar_one_or_none()
@@ -363,6 +366,8 @@ class OutboundRepository(Repository):
             doc.last_error_detail = None
             doc.claimed_by = doc.claim_token = None
             doc.claim_expires_at = None
+            if sent_by is not None:
+                doc.details = {**(doc.details or {}), "sent_by": sent_by}
             doc.sent_at = now
             doc.updated_at = now
             s.flush()
@@ -494,10 +499,17 @@ class OutboundRepository(Repository):
         return n == 1
 
     def record_updated(
-        self, doc_id: int, content_hash: str, *, version: str | None = None, now: datetime | None = None
+        self,
+        doc_id: int,
+        content_hash: str,
+        *,
+        version: str | None = None,
+        ledger_receipt_id: int | None = None,
+        now: datetime | None = None,
     ) -> bool:
         """The changed content was written to the (still UNFINISHED) Procountor invoice with PUT: the sent hash is
-        now ``content_hash`` and ``changed_after_send`` clears when it matches what Taimer offers."""
+        now ``content_hash`` and ``changed_after_send`` clears when it matches what Taimer offers. A content change
+        re-creates the invoice's ledger receipt under a new id: pass it as ``ledger_receipt_id``."""
         now = now_or(now)
         values: dict[str, Any] = {
             "content_hash": content_hash,
@@ -506,8 +518,51 @@ class OutboundRepository(Repository):
         }
         if version is not None:
             values["procountor_version"] = version
+        if ledger_receipt_id is not None:
+            values["procountor_ledger_receipt_id"] = ledger_receipt_id
         with self.write() as s:
             return conditional_update(s, D, [D.id == doc_id, D.state.in_(POST_SEND_STATES)], values) == 1
+
+    def unlink_invalidated(self, doc_id: int, content_hash: str, *, now: datetime | None = None) -> bool:
+        """The document's Procountor invoice was INVALIDATED there and a person asked for a resend: forget that
+        invoice (its id is kept in ``details["replaced_invoices"]``, the link the write-back reports) and start
+        again from DISCOVERED with ``content_hash``; its attachments go back to PENDING (they belong on the new
+        invoice). Only a document in Procountor is changed; returns whether it was."""
+        now = now_or(now)
+        with self.write() as s:
+            doc = s.execute(select(D).where(D.id == doc_id).with_for_update()).scalar_one_or_none()
+            if doc is None:
+                raise NotFound(f"no outbound document {doc_id}")
+            if doc.state not in POST_SEND_STATES or doc.procountor_invoice_id is None:
+                return False
+            details = dict(doc.details or {})
+            details["replaced_invoices"] = [*details.get("replaced_invoices", []), doc.procountor_invoice_id]
+            doc.details = details
+            doc.procountor_invoice_id = doc.procountor_invoice_number = None
+            doc.procountor_ledger_receipt_id = None
+            doc.procountor_version = None
+            doc.state = DocState.DISCOVERED
+            doc.content_hash = doc.latest_content_hash = content_hash
+            doc.changed_after_send = doc.lookup_required = False
+            doc.validation_errors = []
+            doc.validated_at = None
+            doc.updated_at = now
+            conditional_update(
+                s,
+                A,
+                [A.document_id == doc_id],
+                {
+                    "state": AttachmentState.PENDING,
+                    "procountor_attachment_id": None,
+                    "lookup_required": False,
+                    **no_claim(),
+                    "updated_at": now,
+                },
+            )
+            log.info(
+                "document %s #%s: invoice invalidated in Procountor, unlinked for a resend", doc_id, doc.taimer_number
+            )
+            return True
 
     # --------------------------------------------------------------------------------------------- queries
     def get_outbound(self, doc_id: int) -> OutboundDocument:

@@ -26,14 +26,14 @@ _CODE = re.compile(r"^[A-Z][A-Z0-9_]{2,127}$")
 MAX_DETAIL = 300
 
 
-def describe_failure(exc: BaseException) -> tuple[str, str]:
-    """``(code, detail)`` for the run report: the typed error's own code and redacted text, else the generic code
-    with the exception's type."""
+def describe_failure(exc: BaseException, *, fallback_code: str = STEP_FAILED) -> tuple[str, str]:
+    """``(code, detail)`` for the run report: the typed error's own code and redacted text, else the flow's
+    generic code (``fallback_code``) with the exception's type."""
     code = getattr(exc, "code", None)
     if isinstance(code, str) and _CODE.match(code):
         text = redact(str(exc)).strip() or type(exc).__name__
         return code, text[:MAX_DETAIL]
-    return STEP_FAILED, f"{type(exc).__name__} (the task's log has the traceback)"
+    return fallback_code, f"{type(exc).__name__} (the task's log has the traceback)"
 
 
 @contextmanager
@@ -45,13 +45,14 @@ def recording_failures(
     *,
     try_number: int | None = None,
     flow: str = FLOW,
+    fallback_code: str = STEP_FAILED,
 ) -> Iterator[None]:
     """Run the block; if it raises, record ``describe_failure`` in the run record's ``step_errors`` and re-raise.
     ``ledger`` is a factory, called only on failure (the ledger itself may be what failed: then only a warning)."""
     try:
         yield
     except Exception as exc:
-        code, detail = describe_failure(exc)
+        code, detail = describe_failure(exc, fallback_code=fallback_code)
         try:
             ledger().runs.record_step_error(dag_id, run_id, flow, where, code, detail, try_number=try_number)
         except Exception as record_exc:  # the original error matters more than this one

@@ -1,0 +1,67 @@
+"""The outbound scenario of the demo and the outbound end-to-end tests: both sandboxes seeded with one company whose
+sales invoices are a mixed batch (valid ones, every sales-invoice defect of the seed generator, attachments of every
+allowed kind and the refused ones), optionally with Google Drive on.
+
+    result = outbound_seed(sales_invoices=40)          # a SeedResult: taimer dataset, Procountor fixture, manifest
+    sandboxes.seed.__main__.load(result, taimer_url, procountor_url)   # into running sandboxes
+
+``store_reference_snapshot`` reads the Procountor sandbox's reference data into a ledger the way the reference DAG's
+fetch step does, for tests that start from a synced snapshot without running that DAG first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sandboxes.seed import Defect, SeedConfig, SeedResult, generate
+from sandboxes.seed.defects import DEFECTS, DOCUMENT_DEFECTS, SALES
+
+SALES_DEFECTS: tuple[Defect, ...] = tuple(d for d in DOCUMENT_DEFECTS if SALES in DEFECTS[d].kinds)
+ATTACHMENT_DEFECTS: tuple[Defect, ...] = tuple(d for d in SALES_DEFECTS if DEFECTS[d].attachment)
+
+
+def outbound_seed(
+    *,
+    seed: int = 7,
+    sales_invoices: int = 30,
+    defects: tuple[Defect, ...] | list[Defect] = (),
+    defect_share: float | None = None,
+    attachment_share: float = 0.5,
+    google_drive: bool = False,
+) -> SeedResult:
+    """A company with ``sales_invoices`` sales invoices and nothing else to send. ``defects``: each planted at
+    least once (``defect_share`` defaults to just enough for that)."""
+    defects = list(defects)
+    if google_drive:
+        defects = [d for d in defects if not DEFECTS[d].attachment]
+    share = defect_share if defect_share is not None else (len(defects) / sales_invoices if defects else 0.0)
+    return generate(
+        SeedConfig(
+            seed=seed,
+            customers=8,
+            projects=4,
+            users=4,
+            sales_invoices=sales_invoices,
+            bills=0,
+            inbound_bills=0,
+            expense_reports=0,
+            travel_reports=0,
+            defect_share=min(1.0, share),
+            defects=defects or [],
+            attachment_share=attachment_share,
+            google_drive=google_drive,
+        )
+    )
+
+
+def store_reference_snapshot(ledger: Any, procountor_url: str, credentials: tuple[str, str, str]) -> dict[str, Any]:
+    """Fetch the Procountor sandbox's reference data and store it in ``ledger`` (the reference DAG's fetch step)."""
+    from taimer_procountor.procountor.client import ProcountorClient
+    from taimer_procountor.procountor.settings import ProcountorSettings
+    from taimer_procountor.reference.fetch import fetch_snapshot
+    from taimer_procountor.reference.sync import store_snapshot
+
+    client_id, secret, api_key = credentials
+    settings = ProcountorSettings(f"{procountor_url}/api", client_id, secret, api_key, rate_per_second=50)
+    with ProcountorClient(settings) as client:
+        return store_snapshot(ledger, fetch_snapshot(client))

@@ -1,0 +1,642 @@
+"""Load, exactly once: claim -> (lookup) -> POST -> record, then the ledger receipt, attachments and the write-back.
+
+One ``Loader`` works through the ledger ids one extract step selected, documents in parallel on a small thread
+pool (the Procountor client's rate limiter is shared by every thread, so together they stay within the rate). Each
+document goes through the ledger protocol of docs/ledger.md:
+
+1. **send** (VALID, OUTCOME_UNKNOWN, or a crashed worker's expired claim): claim; when ``lookup_required`` (an
+   earlier POST may have gone through) ``GET /invoices?originalInvoiceNumber=`` first and adopt what is found;
+   commit SENDING; ``POST /invoices`` (never retried blindly); record SENT, OUTCOME_UNKNOWN or FAILED.
+2. **update** (sent, and changed in Taimer since): ``PUT /invoices/{id}`` with the current ``version`` while the
+   invoice is ``UNFINISHED`` (same id; Procountor re-creates the ledger receipt, so the accounting is set again);
+   otherwise an ``OUTBOUND_UPDATE_CONFLICT`` and never a second invoice. A resend asked for (``numbers``) of an
+   invoice ``INVALIDATED`` in Procountor unlinks it and creates a new one, keeping the link in the ledger.
+3. **enrich**: the sales account and cost center on the invoice's ledger receipt (GET + PUT with its version).
+4. **attach**: each attachment at most once: content judged by its first bytes and streamed under a size guard;
+   after an unknown outcome the invoice's attachment list is checked before uploading again.
+5. **write back** to Taimer: Procountor id, number and status, or the errors (invalid and refused documents).
+
+Documents another worker holds (a concurrent run) are waited for, up to ``held_wait`` seconds, then reported as
+``OUTBOUND_SEND_PENDING``; the next run finishes them. Every step is a conditional ledger update, so a rerun, a
+retried task or two runs at once end in the same state.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from taimer_procountor.errors.catalogue import lookup
+from taimer_procountor.errors.entry import DocumentError, FixWhere
+from taimer_procountor.ledger import ClaimLost, DocState, Ledger, LookupRequired
+from taimer_procountor.ledger.models import OutboundAttachment, OutboundDocument
+from taimer_procountor.ledger.states import (
+    ATTACHMENT_DONE,
+    CLAIM_STATES,
+    POST_SEND_STATES,
+    SENDABLE_STATES,
+    AttachmentState,
+)
+from taimer_procountor.outbound.extract import document_hash, read_document
+from taimer_procountor.procountor.client import ProcountorClient
+from taimer_procountor.procountor.errors import ProcountorError, ProcountorOutcomeUnknown
+from taimer_procountor.procountor.models import AttachmentMeta, DimensionItemValue, InvoiceBasicInfo, LedgerReceipt
+from taimer_procountor.redaction import get_logger, redact
+from taimer_procountor.summary import Problem
+from taimer_procountor.taimer.adapter import TaimerAdapter
+from taimer_procountor.taimer.errors import TaimerError
+from taimer_procountor.taimer.models import (
+    Attachment,
+    DocumentKind,
+    IntegrationError,
+    IntegrationUpdate,
+    LinkedProcountorInvoice,
+    SyncState,
+)
+
+if TYPE_CHECKING:
+    from taimer_procountor.outbound.context import OutboundContext
+    from taimer_procountor.outbound.transform import PreparedInvoice, ReceiptAccounting
+
+log = get_logger(__name__)
+
+UNFINISHED = "UNFINISHED"
+INVALIDATED = "INVALIDATED"
+VERSION_CONFLICT = "ERROR_VERSION_CONFLICT"
+MAX_DETAIL = 300
+OPEN_ATTACHMENT = (
+    AttachmentState.PENDING,
+    AttachmentState.CLAIMED,
+    AttachmentState.UPLOADING,
+    AttachmentState.OUTCOME_UNKNOWN,
+)
+_REPLACED = object()  # _update's answer when an invalidated invoice was replaced by a new one
+
+# What happened to one document in this run (the report's columns; ``pending`` is its own column).
+CREATED, UPDATED, UNCHANGED, CONFLICT, FAILED, INVALID, PENDING = (
+    "created",
+    "updated",
+    "unchanged",
+    "conflicts",
+    "failed",
+    "invalid",
+    "pending",
+)
+
+
+@dataclass(frozen=True)
+class LoadSettings:
+    """``worker`` names the claims (run id and try); ``claim_ttl`` must outlast one document's send (timeouts plus
+    the rate-limit wait); ``held_wait``: how long to wait for documents a concurrent run holds."""
+
+    worker: str
+    run_id: str | None = None  # recorded with each invoice this run creates (the report's "created")
+    claim_ttl: float = 300.0
+    concurrency: int = 4
+    held_wait: float = 60.0
+    resend: bool = False  # a person asked for these documents: an INVALIDATED invoice gets a new one
+
+
+@dataclass
+class DocResult:
+    """What the run did with one document: ids and codes only, for the report."""
+
+    doc_id: int
+    taimer_number: str | None
+    outcome: str
+    procountor_id: int | None = None
+    procountor_number: int | None = None
+    status: str | None = None
+    errors: list[Problem] = field(default_factory=list)
+    notices: list[Problem] = field(default_factory=list)
+    attachments: Counter[str] = field(default_factory=Counter)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "doc_id": self.doc_id,
+            "taimer_number": self.taimer_number,
+            "outcome": self.outcome,
+            "procountor_id": self.procountor_id,
+            "procountor_number": self.procountor_number,
+            "status": self.status,
+            "errors": [p.to_json() for p in self.errors],
+            "notices": [p.to_json() for p in self.notices],
+            "attachments": dict(self.attachments),
+        }
+
+
+def problem(code: str, kind: str, number: str | None, *, field: str | None = None, detail: object = None) -> Problem:
+    text = redact(str(detail))[:MAX_DETAIL] if detail not in (None, "") else None
+    return Problem(code, f"{kind}:{number}", field=field, detail=text)
+
+
+def _error_dicts(errors: Iterable[Any]) -> list[dict[str, Any]]:
+    return [{"code": e.code, "field": e.field, "message": e.detail} for e in errors]
+
+
+class Loader:
+    """Sends the documents of one kind. ``prepare`` is ``outbound.transform.prepare`` (a parameter so the loop can
+    be driven with prepared invoices a test builds)."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        taimer: TaimerAdapter,
+        client: ProcountorClient,
+        ctx: OutboundContext,
+        kind: DocumentKind,
+        settings: LoadSettings,
+        *,
+        prepare: Callable[..., Sequence[PreparedInvoice]] | None = None,
+    ) -> None:
+        if prepare is None:
+            from taimer_procountor.outbound.transform import prepare as default_prepare
+
+            prepare = default_prepare
+        self.ledger = ledger
+        self.taimer = taimer
+        self.client = client
+        self.ctx = ctx
+        self.kind = kind
+        self.settings = settings
+        self._prepare = prepare
+        self._local = threading.local()
+
+    # ------------------------------------------------------------------------------------------------- driver
+    def run(self, doc_ids: Sequence[int]) -> list[DocResult]:
+        """Process every document, then again those not finished (an unknown outcome to look up, a retryable
+        refusal, a step after the send that failed, a claim another worker holds) after a short pause, until all
+        are finished or ``held_wait`` has passed since the first pass; what is left is reported and the next run
+        finishes it."""
+        results: dict[int, DocResult] = {}
+        todo = list(dict.fromkeys(doc_ids))
+        deadline: float | None = None  # counted from the end of the first pass over everything
+        with ThreadPoolExecutor(max_workers=max(1, self.settings.concurrency), thread_name_prefix="load") as pool:
+            while todo:
+                for result in pool.map(self.process, todo):
+                    earlier = results.get(result.doc_id)
+                    if earlier is not None and earlier.outcome in (CREATED, UPDATED) and result.outcome == UNCHANGED:
+                        result.outcome = earlier.outcome  # the earlier pass did it; this one finished the rest
+                    results[result.doc_id] = result
+                todo = [i for i in todo if self._unfinished(i)]
+                deadline = deadline or time.monotonic() + self.settings.held_wait
+                if not todo or time.monotonic() >= deadline:
+                    break
+                time.sleep(1.0)
+        return [results[i] for i in dict.fromkeys(doc_ids) if i in results]
+
+    def _unfinished(self, doc_id: int) -> bool:
+        """Still owed something this run can do: a send (claimable, held, outcome unknown) or a step after it."""
+        doc = self.ledger.outbound.get_outbound(doc_id)
+        if doc.state in (*CLAIM_STATES, *SENDABLE_STATES, DocState.SENT, DocState.ENRICHED, DocState.ATTACHED):
+            return True
+        return doc.state == DocState.WRITTEN_BACK and self._attachments_open(doc_id)
+
+    def _attachments_open(self, doc_id: int) -> bool:
+        """An attachment still to upload (a refused one, FAILED, waits for a person, not for a retry)."""
+        return any(a.state in OPEN_ATTACHMENT for a in self.ledger.attachments.attachments_of(doc_id))
+
+    def process(self, doc_id: int) -> DocResult:
+        doc = self.ledger.outbound.get_outbound(doc_id)
+        result = DocResult(doc.id, doc.taimer_number, PENDING)
+        try:
+            self._process(doc, result)
+        except TaimerError as exc:
+            result.outcome = PENDING if result.outcome == PENDING else result.outcome
+            result.errors.append(self._problem(exc.code, doc, detail=exc))
+        except ProcountorError as exc:
+            result.errors.append(self._problem(exc.code, doc, field=exc.field, detail=exc))
+        return result
+
+    def _process(self, doc: OutboundDocument, result: DocResult) -> None:
+        if doc.state in (DocState.INVALID, DocState.FAILED):
+            result.outcome = INVALID if doc.state == DocState.INVALID else FAILED
+            self._write_back_errors(doc)
+            return
+        if doc.state == DocState.DISCOVERED:  # not validated (changed since the validate step): next run
+            result.errors.append(self._problem("OUTBOUND_CHANGED_DURING_RUN", doc))
+            return
+        try:
+            document, customer = read_document(self.taimer, self.kind, doc.source_id)
+        except TaimerError as exc:
+            result.errors.append(self._problem("OUTBOUND_DOCUMENT_UNREADABLE", doc, detail=exc))
+            return
+        current_hash = document_hash(document, customer)
+        prepared = self._prepare(document, customer, self.ctx)[0]
+        if doc.state not in POST_SEND_STATES:
+            if current_hash != doc.content_hash:  # edited after validation: back to DISCOVERED for the next run
+                self.ledger.outbound.upsert_outbound(doc.source_type, doc.source_id, doc.taimer_number, current_hash)
+                result.errors.append(self._problem("OUTBOUND_CHANGED_DURING_RUN", doc))
+                return
+            if not self._send(doc, prepared, result):
+                return
+            doc = self.ledger.outbound.get_outbound(doc.id)
+            if doc.state not in POST_SEND_STATES:
+                return
+        elif result.outcome == PENDING:
+            result.outcome = UNCHANGED
+        self._finish(doc, prepared, current_hash, result)
+
+    # --------------------------------------------------------------------------------------------------- send
+    def _send(self, doc: OutboundDocument, prepared: PreparedInvoice, result: DocResult) -> bool:
+        """Claim and send; True when the document is in Procountor afterwards (created now or found)."""
+        got = self.ledger.outbound.claim([doc.id], self.settings.worker, self.settings.claim_ttl)
+        if not got:
+            now = self.ledger.outbound.get_outbound(doc.id)
+            if now.state in POST_SEND_STATES:  # another worker finished it meanwhile
+                result.outcome = UNCHANGED
+                return True
+            result.errors.append(self._problem("OUTBOUND_SEND_PENDING", doc, detail=f"state {now.state}"))
+            return False
+        claimed = got[0]
+        token = claimed.claim_token
+        assert token is not None
+        number = prepared.original_invoice_number
+        try:
+            if claimed.lookup_required:
+                hit = self._lookup(number)
+                if hit is not None:
+                    self.ledger.outbound.record_sent(
+                        doc.id,
+                        token,
+                        hit.id,
+                        invoice_number=_str(hit.invoice_number),
+                        version=hit.version,
+                        sent_by=self.settings.run_id,
+                    )
+                    log.info("%s #%s: found in Procountor as invoice %s; adopted", self.kind, number, hit.id)
+                    result.outcome, result.status = CREATED, hit.status
+                    return True
+                self.ledger.outbound.record_lookup_absent(doc.id, token)
+            self.ledger.outbound.mark_sending(doc.id, token, ttl=self.settings.claim_ttl)
+        except ProcountorError as exc:  # the lookup failed: the claim goes back, the lookup is still owed
+            self.ledger.outbound.release_claim(doc.id, token)
+            result.errors.append(self._problem("OUTBOUND_SEND_PENDING", doc, detail=exc))
+            return False
+        except (ClaimLost, LookupRequired) as exc:
+            result.errors.append(self._problem("OUTBOUND_SEND_PENDING", doc, detail=exc))
+            return False
+        try:
+            invoice = self.client.invoices.create(prepared.payload)
+        except ProcountorOutcomeUnknown as exc:
+            self.ledger.outbound.record_outcome_unknown(doc.id, token, exc.code, exc)
+            result.errors.append(self._problem("OUTBOUND_SEND_PENDING", doc, detail=exc))
+            return False
+        except ProcountorError as exc:
+            errors = exc.to_document_errors()
+            self.ledger.outbound.record_failure(
+                doc.id, token, exc.code, exc, _error_dicts(errors), retryable=exc.retryable
+            )
+            if exc.retryable:
+                result.errors.append(self._problem("OUTBOUND_SEND_PENDING", doc, detail=exc))
+            else:
+                result.outcome = FAILED
+                result.errors.extend(self._problem(e.code, doc, field=e.field, detail=e.detail) for e in errors)
+                self._write_back_errors(self.ledger.outbound.get_outbound(doc.id))
+            return False
+        if invoice.id is None:
+            self.ledger.outbound.record_outcome_unknown(doc.id, token, "PROCOUNTOR_OUTCOME_UNKNOWN", "no id")
+            return False
+        self.ledger.outbound.record_sent(
+            doc.id,
+            token,
+            invoice.id,
+            invoice_number=_str(invoice.invoice_number),
+            ledger_receipt_id=invoice.ledger_receipt_id,
+            version=invoice.version,
+            sent_by=self.settings.run_id,
+        )
+        result.outcome, result.status = CREATED, invoice.status
+        return True
+
+    def _lookup(self, original_number: str) -> InvoiceBasicInfo | None:
+        """Our invoice in Procountor, if an earlier POST created it: the oldest live one with this number (an
+        invalidated invoice is history; duplicates are reported by the reconciliation)."""
+        hits = [h for h in self.client.invoices.find_by_original_number(original_number) if h.status != INVALIDATED]
+        return min(hits, key=lambda h: h.id) if hits else None
+
+    # ------------------------------------------------------------------------------------------ after the send
+    def _finish(self, doc: OutboundDocument, prepared: PreparedInvoice, current_hash: str, result: DocResult) -> None:
+        invoice_id = doc.procountor_invoice_id
+        assert invoice_id is not None
+        wrote = doc.state != DocState.WRITTEN_BACK
+        receipt_id = doc.procountor_ledger_receipt_id
+        if current_hash != doc.content_hash or self.settings.resend:
+            step = self._update(doc, prepared, current_hash, result)
+            if step is _REPLACED:  # invalidated and resent: the new invoice went through _send and _finish
+                return
+            if step is not None:
+                receipt_id, wrote = step, True
+        enriched = True
+        if doc.state == DocState.SENT or result.outcome == UPDATED:
+            enriched = self._enrich(doc, prepared.receipt_accounting, receipt_id, result)
+        if self._attachments_open(doc.id):
+            self._attach(doc, prepared, result)
+        attached = True
+        if doc.state in (DocState.SENT, DocState.ENRICHED):
+            try:
+                self.ledger.outbound.record_attached(doc.id)
+            except ValueError as exc:  # an attachment is still open (outcome unknown, failed): a later pass
+                attached = False
+                result.errors.append(self._problem("OUTBOUND_SEND_PENDING", doc, field="attachments", detail=exc))
+        doc = self.ledger.outbound.get_outbound(doc.id)
+        result.procountor_id = doc.procountor_invoice_id
+        result.procountor_number = int(doc.procountor_invoice_number) if doc.procountor_invoice_number else None
+        if wrote or result.outcome in (CREATED, UPDATED, CONFLICT):
+            # Taimer learns the Procountor id at once; the ledger moves on only when every step is done, so an
+            # unfinished enrichment or attachment is taken up again by a later pass or run
+            self._write_back(doc, result, record=enriched and attached)
+
+    def _update(self, doc: OutboundDocument, prepared: PreparedInvoice, current_hash: str, result: DocResult) -> Any:
+        """The Taimer document changed after it was sent, or a person asked to resend it. Returns the ledger
+        receipt id to enrich (updated, or a conflict), None when there is nothing to change, or ``_REPLACED`` when
+        an invalidated invoice was replaced by a new one."""
+        invoice_id = doc.procountor_invoice_id
+        assert invoice_id is not None
+        for attempt in (1, 2):
+            invoice = self.client.invoices.get(invoice_id)
+            result.status = invoice.status
+            if invoice.status == INVALIDATED and self.settings.resend:
+                self._resend(doc, prepared, current_hash, invoice_id, result)
+                return _REPLACED
+            if current_hash == doc.content_hash:
+                return None
+            if invoice.status != UNFINISHED:
+                result.outcome = CONFLICT
+                result.errors.append(
+                    self._problem("OUTBOUND_UPDATE_CONFLICT", doc, detail=f"Procountor status {invoice.status}")
+                )
+                return doc.procountor_ledger_receipt_id
+            body = dict(prepared.payload, version=invoice.version)
+            try:
+                updated = self.client.invoices.update(invoice_id, body)
+            except ProcountorError as exc:
+                if exc.procountor_code == VERSION_CONFLICT and attempt == 1:
+                    continue  # someone changed it meanwhile: read it again
+                raise
+            self.ledger.outbound.record_updated(
+                doc.id, current_hash, version=updated.version, ledger_receipt_id=updated.ledger_receipt_id
+            )
+            result.outcome, result.status = UPDATED, updated.status
+            return updated.ledger_receipt_id
+        return None  # pragma: no cover - the loop returns or raises
+
+    def _resend(
+        self, doc: OutboundDocument, prepared: PreparedInvoice, current_hash: str, old_id: int, result: DocResult
+    ) -> None:
+        """Replace an invoice invalidated in Procountor: unlink it, validate the current content, send it anew."""
+        from taimer_procountor.outbound.validate import validate_batch
+
+        if not self.ledger.outbound.unlink_invalidated(doc.id, current_hash):
+            return
+        result.notices.append(self._problem("OUTBOUND_RESENT_AFTER_INVALIDATION", doc, detail=f"replaces {old_id}"))
+        document, customer = read_document(self.taimer, self.kind, doc.source_id)
+        errors = validate_batch([(document, customer, (prepared,))], self.ctx).get(document.id, ())
+        self.ledger.outbound.mark_validated(
+            doc.id, [{"code": e.code, "field": e.field, "message": e.detail} for e in errors], content_hash=current_hash
+        )
+        fresh = self.ledger.outbound.get_outbound(doc.id)
+        if fresh.state != DocState.VALID:
+            result.outcome = INVALID
+            self._write_back_errors(fresh)
+            return
+        result.outcome = PENDING
+        if self._send(fresh, prepared, result):
+            sent = self.ledger.outbound.get_outbound(doc.id)
+            if sent.state in POST_SEND_STATES:
+                self._finish(sent, prepared, current_hash, result)
+
+    def _enrich(
+        self, doc: OutboundDocument, accounting: ReceiptAccounting | None, receipt_id: int | None, result: DocResult
+    ) -> bool:
+        """Sales account and cost center on every ENTRY transaction of the ledger receipt. Each try reads the
+        receipt first and sends only what is missing, with its current version, so repeating after an unknown
+        outcome or a concurrent writer is safe. True when the receipt is as Taimer says."""
+        if accounting is not None and (accounting.sales_account or accounting.cost_center is not None):
+            try:
+                if receipt_id is None:
+                    receipt_id = self.client.invoices.get(int(doc.procountor_invoice_id or 0)).ledger_receipt_id
+                if receipt_id is None:
+                    result.errors.append(self._problem("PROCOUNTOR_NOT_FOUND", doc, field="ledgerReceiptId"))
+                    return False
+                for attempt in range(1, 5):
+                    wanted = with_accounting(self.client.ledger_receipts.get(receipt_id), accounting)
+                    if wanted is None:
+                        break
+                    try:
+                        self.client.ledger_receipts.update(wanted)
+                        break
+                    except ProcountorError as exc:
+                        again = exc.retryable or isinstance(exc, ProcountorOutcomeUnknown)
+                        if attempt < 4 and (again or exc.procountor_code == VERSION_CONFLICT):
+                            continue  # read it again: the PUT may have gone through, or someone else wrote
+                        raise
+            except ProcountorError as exc:
+                result.errors.append(self._problem(exc.code, doc, field=exc.field or "ledgerReceipt", detail=exc))
+                return False
+        self.ledger.outbound.record_enriched(doc.id, ledger_receipt_id=receipt_id)
+        return True
+
+    def _attach(self, doc: OutboundDocument, prepared: PreparedInvoice, result: DocResult) -> None:
+        from taimer_procountor.outbound.attachments import HEAD_BYTES, NOT_MOVED_GOOGLE_DRIVE, sniff
+
+        moving = {a.id: a for a in prepared.attachments}
+        rows = self.ledger.attachments.attachments_of(doc.id)
+        held = _HeldAttachments(self.client, doc.procountor_invoice_id, rows)
+        for row in rows:
+            if row.state in ATTACHMENT_DONE:
+                continue
+            att = moving.get(row.taimer_attachment_id)
+            if att is None:  # Google Drive: the invoice goes without it
+                if self.ledger.attachments.skip_attachment(row.id, NOT_MOVED_GOOGLE_DRIVE):
+                    result.attachments["not_moved"] += 1
+                continue
+            try:
+                content, refusal = read_attachment(self.taimer, att)
+            except TaimerError as exc:
+                result.errors.append(self._problem(exc.code, doc, field="attachments", detail=exc))
+                continue
+            if refusal is not None:
+                if self.ledger.attachments.skip_attachment(row.id, refusal.code, refusal.detail):
+                    result.attachments["refused"] += 1
+                    result.errors.append(self._problem(refusal.code, doc, field="attachments", detail=refusal.detail))
+                continue
+            claimed = self.ledger.attachments.claim_attachment(row.id, self.settings.worker, self.settings.claim_ttl)
+            if claimed is None:  # another worker has it
+                continue
+            token = claimed.claim_token
+            assert token is not None
+            try:
+                if claimed.lookup_required:
+                    found = held.take(att.name)
+                    if found is not None:
+                        self.ledger.attachments.record_attachment_uploaded(row.id, token, found)
+                        continue
+                    self.ledger.attachments.record_attachment_lookup_absent(row.id, token)
+                self.ledger.attachments.mark_attachment_uploading(row.id, token)
+            except (ClaimLost, LookupRequired):
+                continue
+            meta = AttachmentMeta(
+                name=att.name,
+                reference_type="INVOICE",
+                reference_id=doc.procountor_invoice_id,
+                mime_type=sniff(content[:HEAD_BYTES]).mime_type,
+                send_with_invoice=self.kind == DocumentKind.SALES_INVOICE,
+            )
+            try:
+                uploaded = self.client.attachments.upload(meta, content)
+            except ProcountorOutcomeUnknown as exc:
+                self.ledger.attachments.record_attachment_outcome_unknown(row.id, token, exc.code, exc)
+                continue
+            except ProcountorError as exc:
+                self.ledger.attachments.record_attachment_failure(row.id, token, exc.code, exc, retryable=exc.retryable)
+                result.errors.append(self._problem(exc.code, doc, field="attachments", detail=exc))
+                continue
+            if uploaded.id is None:
+                self.ledger.attachments.record_attachment_outcome_unknown(row.id, token, "PROCOUNTOR_OUTCOME_UNKNOWN")
+                continue
+            self.ledger.attachments.record_attachment_uploaded(row.id, token, uploaded.id)
+            result.attachments["moved"] += 1
+
+    # ----------------------------------------------------------------------------------------------- write-back
+    def _write_back(self, doc: OutboundDocument, result: DocResult, *, record: bool = True) -> None:
+        from taimer_procountor.outbound.attachments import NOT_MOVED_GOOGLE_DRIVE
+
+        not_moved = any(
+            a.state == AttachmentState.SKIPPED and a.error_code == NOT_MOVED_GOOGLE_DRIVE
+            for a in self.ledger.attachments.attachments_of(doc.id)
+        )
+        status = result.status or UNFINISHED
+        update = IntegrationUpdate(
+            sync_state=SyncState.TRANSFERRED,
+            procountor_id=doc.procountor_invoice_id,
+            procountor_number=int(doc.procountor_invoice_number) if doc.procountor_invoice_number else None,
+            procountor_status=status,
+            # what a person must act on; a transient problem (a pass still pending) is the run report's alone
+            errors=[
+                IntegrationError(code=p.code, field=p.field, message=p.detail)
+                for p in result.errors
+                if lookup(p.code).fix_where is not FixWhere.TRANSIENT
+            ],
+            linked_invoices=[
+                LinkedProcountorInvoice(procountor_id=int(i), status=INVALIDATED)
+                for i in (doc.details or {}).get("replaced_invoices", [])
+            ]
+            or None,
+        )
+        if not_moved:
+            update.attachments_skipped_reason = "google_drive"
+        try:
+            self.taimer.write_back(self.kind, doc.source_id, update)
+        except TaimerError as exc:
+            result.errors.append(self._problem("OUTBOUND_WRITE_BACK_FAILED", doc, detail=exc))
+            return
+        result.status = status
+        if record:
+            self.ledger.outbound.record_written_back(doc.id)
+
+    def _write_back_errors(self, doc: OutboundDocument) -> None:
+        """An invalid or refused document: its errors go to Taimer once (again only after they changed)."""
+        if doc.written_back_at is not None and doc.written_back_at >= doc.updated_at:
+            return
+        errors = doc.validation_errors if doc.state == DocState.INVALID else doc.errors
+        update = IntegrationUpdate(
+            sync_state=SyncState.FAILED,
+            errors=[
+                IntegrationError(code=e.get("code") or "", field=e.get("field"), message=e.get("message"))
+                for e in errors or []
+            ],
+        )
+        try:
+            self.taimer.write_back(self.kind, doc.source_id, update)
+        except TaimerError as exc:
+            log.warning("write-back of %s #%s's errors failed: %s", self.kind, doc.taimer_number, exc.code)
+            return
+        self.ledger.outbound.record_written_back(doc.id)
+
+    def _problem(self, code: str, doc: OutboundDocument, *, field: str | None = None, detail: object = None) -> Problem:
+        return problem(code, self.kind.value, doc.taimer_number, field=field, detail=detail)
+
+
+class _HeldAttachments:
+    """The attachments Procountor already holds for one invoice, read once and only when a lookup is owed; each
+    match is taken once, and ids the ledger already recorded for other rows are not matched again."""
+
+    def __init__(self, client: ProcountorClient, invoice_id: int | None, rows: Sequence[OutboundAttachment]) -> None:
+        self._client = client
+        self._invoice_id = invoice_id
+        self._known = {r.procountor_attachment_id for r in rows if r.procountor_attachment_id is not None}
+        self._left: list[AttachmentMeta] | None = None
+
+    def take(self, name: str) -> int | None:
+        if self._left is None:
+            invoice = self._client.invoices.get(int(self._invoice_id or 0))
+            self._left = [a for a in invoice.attachments or [] if a.id is not None and a.id not in self._known]
+        for meta in self._left:
+            if meta.name == name:
+                self._left.remove(meta)
+                return meta.id
+        return None
+
+
+def read_attachment(taimer: TaimerAdapter, attachment: Attachment) -> tuple[bytes, DocumentError | None]:
+    """An attachment's bytes as the load sends them, or its refusal: the head is judged on the first chunk (a
+    refused file is not read further), the rest streams through ``SizeGuard`` (10 MB at most in memory)."""
+    from taimer_procountor.outbound.attachments import (
+        HEAD_BYTES,
+        AttachmentRefusedError,
+        SizeGuard,
+        check_attachment_head,
+    )
+
+    chunks = SizeGuard(taimer.iter_attachment_content(attachment.id), attachment.name)
+    content = bytearray()
+    try:
+        for chunk in chunks:
+            if not content:
+                refusal = check_attachment_head(attachment.name, chunk[:HEAD_BYTES], attachment.size)
+                if refusal is not None:
+                    chunks.close()
+                    return b"", refusal
+            content += chunk
+    except AttachmentRefusedError as refused:
+        return b"", refused.error
+    if not content:
+        return b"", check_attachment_head(attachment.name, b"", attachment.size)
+    return bytes(content), None
+
+
+def with_accounting(receipt: LedgerReceipt, accounting: ReceiptAccounting) -> LedgerReceipt | None:
+    """The receipt with the sales account and cost center on its ENTRY transactions, or None when it already has
+    them (nothing to send)."""
+    item = accounting.cost_center
+    changed = False
+    transactions = []
+    for tx in receipt.transactions:
+        if tx.transaction_type != "ENTRY":
+            transactions.append(tx)
+            continue
+        update: dict[str, Any] = {}
+        if accounting.sales_account and tx.account != accounting.sales_account:
+            update["account"] = accounting.sales_account
+        if item is not None and item.dimension_id is not None and item.item_id is not None:
+            value = abs(Decimal(tx.accounting_value))
+            wanted = [DimensionItemValue(dimension_id=item.dimension_id, item_id=item.item_id, value=value)]
+            have = [(v.dimension_id, v.item_id, Decimal(v.value)) for v in tx.dimension_item_values or []]
+            if have != [(item.dimension_id, item.item_id, value)]:
+                update["dimension_item_values"] = wanted
+        if update:
+            changed = True
+            tx = tx.model_copy(update=update)
+        transactions.append(tx)
+    return receipt.model_copy(update={"transactions": transactions}) if changed else None
+
+
+def _str(value: object) -> str | None:
+    return None if value is None else str(value)
