@@ -99,6 +99,7 @@ def build_context(ledger: Ledger, taimer: TaimerAdapter) -> OutboundContext:
         taimer.get_company_settings(),
         taimer_products=list(taimer.iter_products()),
         work_types=list(taimer.iter_work_types()),
+        users=list(taimer.iter_users()),
     )
 
 
