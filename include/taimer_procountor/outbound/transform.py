@@ -652,8 +652,7 @@ def prepare_expense_report(
     and the company-money rows (books only; each receipt is marked paid later on its own payment date). Attachments
     go with the half whose receipts they belong to; those no receipt names go with the first half."""
     out = []
-    parts = invoice_parts(report)
-    for n, part in enumerate(parts):
+    for part in invoice_parts(report):
         notices: list[DocumentError] = []
         indexed = [(i, r) for i, r in enumerate(report.rows) if r.payment_source.value == part]
         rows = [receipt_row(row) for _i, row in indexed]
@@ -666,16 +665,9 @@ def prepare_expense_report(
         )
         original = part_number(report, part)
         payload["originalInvoiceNumber"] = original
-        named = {a for row in report.rows for a in row.attachment_ids}
-        mine = {a for _i, row in indexed for a in row.attachment_ids}
-        chosen = [a for a in report.attachments if a.id in mine or (n == 0 and a.id not in named)]
-        attachments, attachment_notices = attachments_to_move(chosen, ctx.company)
+        attachments, attachment_notices = attachments_to_move(part_attachments(report, part), ctx.company)
         notices.extend(attachment_notices)
-        receipts = (
-            tuple(Receipt(receipt_key(row, i), row.receipt_date, _money(row.amount)) for i, row in indexed)
-            if part == COMPANY
-            else ()
-        )
+        receipts = company_receipts(report) if part == COMPANY else ()
         out.append(
             PreparedInvoice(
                 kind=DocumentKind.EXPENSE_REPORT,
@@ -693,6 +685,27 @@ def prepare_expense_report(
             )
         )
     return tuple(out)
+
+
+def part_attachments(document: TaimerDocument, part: str | None) -> list[Attachment]:
+    """The attachments that go with one part of a document: for an expense report's half, those its receipts
+    name, and those no receipt names with the first half; every attachment otherwise."""
+    attachments = list(getattr(document, "attachments", None) or [])
+    if part is None or not isinstance(document, ExpenseReport):
+        return attachments
+    named = {a for row in document.rows for a in row.attachment_ids}
+    mine = {a for row in document.rows if row.payment_source.value == part for a in row.attachment_ids}
+    first = part == invoice_parts(document)[0]
+    return [a for a in attachments if a.id in mine or (first and a.id not in named)]
+
+
+def company_receipts(report: ExpenseReport) -> tuple[Receipt, ...]:
+    """The company-money receipts of an expense report, in row order, each to be marked paid on its own date."""
+    return tuple(
+        Receipt(receipt_key(row, i), row.receipt_date, _money(row.amount))
+        for i, row in enumerate(report.rows)
+        if row.payment_source is PaymentSource.COMPANY
+    )
 
 
 def prepared_part(prepared: Sequence[PreparedInvoice], part: str | None) -> PreparedInvoice | None:
