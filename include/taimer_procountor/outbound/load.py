@@ -545,7 +545,7 @@ class Loader:
         if not_moved:
             update.attachments_skipped_reason = "google_drive"
         try:
-            self.taimer.write_back(self.kind, doc.source_id, update)
+            self.taimer.write_back(self.kind, split_source_id(doc.source_id)[0], update)
         except TaimerError as exc:
             result.errors.append(self._problem("OUTBOUND_WRITE_BACK_FAILED", doc, detail=exc))
             return
@@ -601,7 +601,7 @@ class Loader:
             ],
         )
         try:
-            self.taimer.write_back(self.kind, doc.source_id, update)
+            self.taimer.write_back(self.kind, split_source_id(doc.source_id)[0], update)
         except TaimerError as exc:
             log.warning("write-back of %s #%s's errors failed: %s", self.kind, doc.taimer_number, exc.code)
             return
