@@ -118,6 +118,7 @@ def events_of(state: dict[str, Any], invoice_id: int) -> list[dict[str, Any]]:
     return [e for e in state["payment_events"] if e["invoiceId"] == invoice_id]
 
 
+@pytest.mark.timeout(900)
 def test_three_kinds_through_the_dag_and_company_receipts_marked_paid_once_each(world: Kinds):
     seed = world.seed
     owner = owner_of(seed)
