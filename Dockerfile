@@ -17,7 +17,10 @@ RUN pip install --no-cache-dir -c constraints.txt -r requirements.txt
 # The project's library and sandboxes, installed as a regular (non-editable) package.
 COPY --chown=airflow:0 pyproject.toml README.md ./
 COPY --chown=airflow:0 include/ ./include/
+# `pip check`: our freeze is installed over the base image's own providers (Celery, Redis, Postgres, FAB), which our
+# requirements do not pin; a version our freeze moves under one of them fails the build here, not at runtime.
 RUN pip install --no-cache-dir --no-deps . \
+ && pip check \
  && python -c "import taimer_procountor, sandboxes" \
  && python -c "import importlib.util as u, sys; sys.exit(None if u.find_spec('airflow.providers.celery') else 'the Celery provider of the base image is gone: CeleryExecutor cannot start')"
 

@@ -14,7 +14,7 @@ export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__UNIT_TEST_MODE := False
 
-.PHONY: venv demo test ui bench bench-full lint format freeze clean
+.PHONY: venv env demo test ui bench bench-full lint format freeze clean
 
 # The venv is (re)built when the pinned files change; the stamp records a finished install.
 $(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
@@ -25,6 +25,10 @@ $(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
 	touch $@
 
 venv: $(VENV)/.installed
+
+# .env for docker-compose.yaml with random secrets (never overwrites an existing .env). See README "Security".
+env:
+	$(PYTHON_BOOT) scripts/make_env.py
 
 demo: venv
 	$(VENV)/bin/python -m sandboxes.demo
@@ -45,11 +49,13 @@ bench: venv
 	$(VENV)/bin/python bench/procountor_client.py --quick
 	$(VENV)/bin/python bench/ledger.py --quick
 	$(VENV)/bin/python bench/seed.py --quick
+	$(VENV)/bin/python bench/outbound.py --quick
 
 bench-full: venv
 	$(VENV)/bin/python bench/procountor_client.py
 	$(VENV)/bin/python bench/ledger.py
 	$(VENV)/bin/python bench/seed.py
+	$(VENV)/bin/python bench/outbound.py
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -4,9 +4,10 @@
 Nightly at **01:30 Europe/Helsinki** (before the outbound sync) and on demand, this DAG:
 
 1. **prepare**: migrates the sync ledger (idempotent) and opens the run record (`flow_run`, flow `reference_sync`).
-2. **fetch_snapshot**: reads from Procountor the company, chart of accounts, the cost-center dimension's items
-   (the dimension named by the `cost_center_dimension` param), products (sales, purchase, travel), persons,
-   VAT percentages and statuses, bank accounts and fiscal years, and stores one snapshot per kind in the ledger.
+2. **fetch_snapshot** (in the `procountor_api` pool, the one request budget of every task that calls Procountor):
+   reads from Procountor the company, chart of accounts, the cost-center dimension's items (the dimension named by
+   the `cost_center_dimension` param), products (sales, purchase, travel), persons, VAT percentages and statuses,
+   bank accounts and fiscal years, and stores one snapshot per kind in the ledger.
 3. **check_bank_accounts**: Taimer's company bank accounts must be active Procountor bank accounts (IBANs compared
    normalised). A mismatch is reported loudly (`REFERENCE_BANK_ACCOUNT_MISMATCH`) and stops nothing.
 4. **push_reference** (one mapped task per Taimer kind: accounts, cost_centers, products, vat_rates, person_ids):
@@ -35,6 +36,7 @@ import pendulum
 from airflow.sdk import CronTriggerTimetable, Param, dag, get_current_context, task
 
 from taimer_procountor.airflow.assets import REFERENCE_SNAPSHOT
+from taimer_procountor.airflow.pools import PROCOUNTOR_POOL
 
 TIMEZONE = "Europe/Helsinki"
 TAIMER_KINDS = ["accounts", "cost_centers", "products", "vat_rates", "person_ids"]  # taimer.models.ReferenceKind
@@ -103,7 +105,7 @@ def procountor_reference_sync():
             row = ledger.runs.start_run(dag_id, run_id, FLOW)
         return {"dag_id": dag_id, "run_id": run_id, "flow": FLOW, "attempts": row.attempts}
 
-    @task(multiple_outputs=False)
+    @task(pool=PROCOUNTOR_POOL, multiple_outputs=False)
     def fetch_snapshot(run: dict, params: dict | None = None) -> dict:
         """Read every reference kind from Procountor and store one snapshot per kind in the ledger."""
         from taimer_procountor.airflow.ledger_connection import get_ledger, pseudonym_key

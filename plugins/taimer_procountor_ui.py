@@ -7,11 +7,16 @@ error catalogue) inside Airflow 3's UI.
 
 Airflow's api-server attaches plugin apps with ``app.mount()``, so its own authentication does **not** reach them.
 This plugin therefore guards every route (except ``/health``) with Airflow's auth: the caller's Airflow JWT (the UI's
-``_token`` cookie, or ``Authorization: Bearer``) must name a user that may read DAG runs (``requires_access_dag("GET",
-DagAccessEntity.RUN)``), checked by the configured auth manager. 401 without a token, 403 without the permission.
+``_token`` cookie, or ``Authorization: Bearer``) must name a user that may read the runs of **every** DAG, asked of the
+configured auth manager as ``is_authorized_dag("GET", DagAccessEntity.RUN, details=None)``. The page shows the whole
+ledger, so the permission is fixed: nothing from the request takes part (Airflow's ``requires_access_dag`` would read
+``?dag_id=`` and let a user allowed one DAG see everything). 401 without a token, 403 without the permission.
 
-The ledger comes from the ``taimer_procountor_ledger`` connection, resolved on each request (never at import). Import
-cost is FastAPI + Jinja2 + the error catalogue: no ledger, no SQLAlchemy ORM, no pandas.
+The ledger comes from the ``taimer_procountor_ledger_readonly`` connection if there is one (docker-compose sets it:
+a role with ``SELECT`` only), else ``taimer_procountor_ledger``; either way it is opened read-only
+(``taimer_procountor.report_ui.readonly``: SQLite ``mode=ro``, PostgreSQL read-only transactions). Resolved on each
+request (never at import). Import cost is FastAPI + Jinja2 + the error catalogue: no ledger, no SQLAlchemy ORM, no
+pandas.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from airflow.plugins_manager import AirflowPlugin
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPBearer
 
 from taimer_procountor.report_ui import LedgerUnavailable, create_app
@@ -29,6 +34,7 @@ if TYPE_CHECKING:
     from taimer_procountor.ledger import Ledger
 
 URL_PREFIX = "/taimer-procountor"
+READONLY_CONN_ID = "taimer_procountor_ledger_readonly"
 URL_ROUTE = "taimer-procountor"
 VIEW_NAME = "Taimer ⇄ Procountor"
 
@@ -38,29 +44,49 @@ _ledgers_lock = threading.Lock()
 
 
 async def require_airflow_dag_run_read(request: Request) -> None:
-    """Airflow's own authentication and authorization for the report: a valid Airflow token whose user may read
-    DAG runs. Uses ``airflow.api_fastapi.core_api.security`` (imported here, on the first request: it pulls in
-    Airflow's models, which the api-server has loaded anyway)."""
+    """Airflow's own authentication and authorization for the report: a valid Airflow token whose user may read the
+    runs of all DAGs (``details=None``; never details taken from the request). Uses
+    ``airflow.api_fastapi.core_api.security`` (imported here, on the first request: it pulls in Airflow's models,
+    which the api-server has loaded anyway)."""
+    from airflow.api_fastapi.app import get_auth_manager
     from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
-    from airflow.api_fastapi.core_api.security import get_user, requires_access_dag
+    from airflow.api_fastapi.core_api.security import get_user
 
     credentials = await _bearer(request)
     user = await get_user(request, None, credentials)
-    requires_access_dag("GET", DagAccessEntity.RUN)(request, user)
+    allowed = get_auth_manager().is_authorized_dag(
+        method="GET", access_entity=DagAccessEntity.RUN, details=None, user=user
+    )
+    if not allowed:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "Forbidden: the report needs read access to all DAG runs")
+
+
+def report_ledger_url():
+    """The URL the page reads: the read-only connection if it exists, else the ledger's own; read-only either way."""
+    from airflow.exceptions import AirflowNotFoundException
+    from airflow.sdk import BaseHook
+
+    from taimer_procountor.airflow.ledger_connection import ledger_url, url_from_connection
+
+    try:
+        return url_from_connection(BaseHook.get_connection(READONLY_CONN_ID))
+    except AirflowNotFoundException:
+        return ledger_url()
 
 
 def ledger_from_connection() -> Ledger:
-    """The ledger the ``taimer_procountor_ledger`` connection names, one ``Ledger`` (engine) per URL. Never
-    migrates and never creates: a SQLite file that does not exist yet is reported, not made."""
+    """The ledger ``report_ledger_url()`` names, opened read-only, one ``Ledger`` (engine) per URL. Never migrates
+    and never creates: a SQLite file that does not exist yet is reported, not made."""
     from pathlib import Path
 
-    from taimer_procountor.airflow.ledger_connection import ledger_url
     from taimer_procountor.ledger import connect
+    from taimer_procountor.report_ui.readonly import read_only_url
 
-    url = ledger_url()
+    url = report_ledger_url()
     file_backed = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
     if file_backed and not Path(url.database).exists():
         raise LedgerUnavailable(f"no ledger file at {url.database} yet: run a sync DAG first")
+    url = read_only_url(url)
     key = url.render_as_string(hide_password=False)
     with _ledgers_lock:
         ledger = _ledgers.get(key)

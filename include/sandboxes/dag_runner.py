@@ -2,8 +2,9 @@
 
 Airflow reads its configuration at import time, so every DAG run that needs its own ``AIRFLOW_HOME`` (the demo, the
 end-to-end tests) gets a child process: ``run_dag_in_subprocess`` starts
-``python -m sandboxes.dag_runner --dag-file ... --result ...``, which migrates Airflow's metadata DB,
-runs the DAG, and writes the run's state, task states, ``return_value`` XComs and asset events to a JSON file.
+``python -m sandboxes.dag_runner --dag-file ... --result ...``, which migrates Airflow's metadata DB, creates the
+``procountor_api`` pool (as compose's ``airflow-init`` does), runs the DAG, and writes the run's state, task states,
+``return_value`` XComs, asset events and pools to a JSON file.
 """
 
 from __future__ import annotations
@@ -77,17 +78,22 @@ def run_dag_in_subprocess(
 
 
 def _child_run_dag(dag_file: Path, conf: dict[str, Any], result_path: Path) -> int:
-    """In the child: migrate Airflow's metadata DB, run the DAG with ``dag.test()``, write a JSON result."""
+    """In the child: migrate Airflow's metadata DB, create the Procountor pool, run the DAG with ``dag.test()``, write a
+    JSON result."""
     started = time.monotonic()
     from airflow.dag_processing.dagbag import DagBag
     from airflow.models.asset import AssetEvent
+    from airflow.models.pool import Pool
     from airflow.models.taskinstance import TaskInstance
     from airflow.models.xcom import XComModel
     from airflow.utils.db import initdb
     from airflow.utils.session import create_session
     from sqlalchemy import select
 
+    from taimer_procountor.airflow.pools import ensure_pool
+
     initdb()
+    ensure_pool()
     bag = DagBag(dag_folder=str(dag_file))
     if bag.import_errors:
         result_path.write_text(json.dumps({"state": "import_error", "errors": bag.import_errors}), encoding="utf-8")
@@ -116,6 +122,7 @@ def _child_run_dag(dag_file: Path, conf: dict[str, Any], result_path: Path) -> i
             for task_id, map_index, value in xcoms
         }
         events = session.scalars(select(AssetEvent).where(AssetEvent.source_run_id == dag_run.run_id)).all()
+        result["pools"] = {p.pool: p.slots for p in session.scalars(select(Pool)).all()}
         result["asset_events"] = [
             {"uri": e.asset.uri if e.asset is not None else None, "extra": e.extra, "source_task_id": e.source_task_id}
             for e in events

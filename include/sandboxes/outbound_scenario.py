@@ -16,6 +16,8 @@ from typing import Any
 from sandboxes.seed import Defect, SeedConfig, SeedResult, generate
 from sandboxes.seed.defects import DEFECTS, DOCUMENT_DEFECTS, SALES
 
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+LOGIN_PATH = "/api/oauth/token"  # getting a token changes nothing: not a write
 SALES_DEFECTS: tuple[Defect, ...] = tuple(d for d in DOCUMENT_DEFECTS if SALES in DEFECTS[d].kinds)
 ATTACHMENT_DEFECTS: tuple[Defect, ...] = tuple(d for d in SALES_DEFECTS if DEFECTS[d].attachment)
 
@@ -65,3 +67,8 @@ def store_reference_snapshot(ledger: Any, procountor_url: str, credentials: tupl
     settings = ProcountorSettings(f"{procountor_url}/api", client_id, secret, api_key, rate_per_second=50)
     with ProcountorClient(settings) as client:
         return store_snapshot(ledger, fetch_snapshot(client))
+
+
+def write_requests(entries: list[dict[str, Any]]) -> list[str]:
+    """``METHOD path`` of every write request in a sandbox's request log (``GET /_control/requests``)."""
+    return [f"{e['method']} {e['path']}" for e in entries if e["method"] in WRITE_METHODS and e["path"] != LOGIN_PATH]

@@ -70,6 +70,32 @@ def _install_socket_guard() -> None:
         setattr(socket, name, resolver(name))
 
 
+# A task calls Procountor when its callable imports the Procountor hook (how every task body gets a client).
+PROCOUNTOR_MARKERS = frozenset({"ProcountorHook", "taimer_procountor.airflow.procountor_hook"})
+
+
+def _names_in(code: Any) -> set[str]:
+    """Every name a code object and the code objects nested in it use (globals, attributes, imports, locals)."""
+    names = set(code.co_names) | set(code.co_varnames)
+    for const in code.co_consts:
+        if hasattr(const, "co_names"):
+            names |= _names_in(const)
+    return names
+
+
+def _task_info(task: Any) -> dict[str, Any]:
+    callable_ = getattr(task, "python_callable", None)
+    if callable_ is None:  # a mapped @task keeps its function in the partial kwargs
+        callable_ = (getattr(task, "partial_kwargs", None) or {}).get("python_callable")
+    code = getattr(callable_, "__code__", None)
+    return {
+        "task_id": task.task_id,
+        "pool": getattr(task, "pool", None),
+        "pool_slots": getattr(task, "pool_slots", None),
+        "calls_procountor": bool(code is not None and _names_in(code) & PROCOUNTOR_MARKERS),
+    }
+
+
 def _describe(dag: Any, catchup_by_default: bool) -> dict[str, Any]:
     default_args = dict(dag.default_args or {})
     timezone = getattr(dag, "timezone", None)
@@ -87,6 +113,7 @@ def _describe(dag: Any, catchup_by_default: bool) -> dict[str, Any]:
         "timezone": getattr(timezone, "name", None) or (str(timezone) if timezone is not None else None),
         "start_date": start_date.isoformat() if start_date is not None else None,
         "task_count": len(dag.tasks),
+        "tasks": [_task_info(task) for task in dag.tasks],
     }
 
 

@@ -25,6 +25,8 @@ from typing import Any
 
 import pytest
 
+from taimer_procountor.airflow.pools import PROCOUNTOR_POOL
+
 ROOT = Path(__file__).resolve().parents[2]
 # TP_INTEGRITY_DAGS_FOLDER lets the same checks run over another folder (e.g. to try them on a draft DAG).
 DAGS_FOLDER = Path(os.environ.get("TP_INTEGRITY_DAGS_FOLDER") or ROOT / "dags").resolve()
@@ -146,6 +148,12 @@ def problems_in(report: dict[str, Any], *, require_dag: bool = True) -> list[str
             problems.append(f"{name}: no start_date")
         if dag["timezone"] != TIMEZONE:
             problems.append(f"{name}: start_date timezone is {dag['timezone']!r}, not {TIMEZONE} (use pendulum)")
+        for task in dag["tasks"]:
+            if task["calls_procountor"] and task["pool"] != PROCOUNTOR_POOL:
+                problems.append(
+                    f"{name}.{task['task_id']}: calls Procountor outside the {PROCOUNTOR_POOL} pool (pool="
+                    f"{task['pool']!r}); set pool=PROCOUNTOR_POOL so every DAG shares one request budget"
+                )
     return problems
 
 
@@ -203,6 +211,22 @@ def test_dag_file_follows_the_project_conventions(file_report, dag_file: Path) -
     assert problems_in(report, require_dag=not dag_file.name.startswith("_")) == []
 
 
+# Tasks known to call Procountor: the check above must find at least these (it is not vacuous).
+KNOWN_PROCOUNTOR_TASKS = {"procountor_reference_sync.fetch_snapshot"}
+
+
+def test_every_task_that_calls_procountor_is_found_and_in_the_pool(file_report) -> None:
+    found = {}
+    for dag_file in DAG_FILES:
+        for dag in file_report(dag_file)["dags"]:
+            for task in dag["tasks"]:
+                if task["calls_procountor"]:
+                    found[f"{dag['dag_id']}.{task['task_id']}"] = task["pool"]
+    print(f"tasks that call Procountor: {found}")
+    assert set(found) >= KNOWN_PROCOUNTOR_TASKS, f"not detected: {KNOWN_PROCOUNTOR_TASKS - set(found)}"
+    assert {name: pool for name, pool in found.items() if pool != PROCOUNTOR_POOL} == {}
+
+
 def test_dag_ids_are_unique_across_files(file_report) -> None:
     assert duplicate_dag_ids(file_report(p) for p in DAG_FILES) == {}
 
@@ -234,6 +258,8 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import BaseHook, Variable, dag, task
 
+from taimer_procountor.airflow.pools import PROCOUNTOR_POOL
+
 PROBE_VALUE = Variable.get("tp_integrity_probe")
 PROCOUNTOR_HOST = BaseHook.get_connection("procountor_default").host
 
@@ -255,7 +281,21 @@ def integrity_selftest_good():
 
         return len(pandas.DataFrame({"a": [1]}))
 
+    @task(pool=PROCOUNTOR_POOL)
+    def company() -> str:
+        from taimer_procountor.airflow.procountor_hook import ProcountorHook
+
+        return ProcountorHook().get_client().company().name
+
+    @task(pool=PROCOUNTOR_POOL, pool_slots=2)
+    def per_kind(kind: str) -> str:
+        from taimer_procountor.airflow.procountor_hook import ProcountorHook
+
+        return f"{kind}: {ProcountorHook().get_client()}"
+
     count()
+    company()
+    per_kind.expand(kind=["a", "b"])
 
 
 integrity_selftest_good()
@@ -283,7 +323,21 @@ def integrity_selftest_bad():
     def noop() -> None:
         return None
 
+    @task
+    def fetch() -> str:
+        from taimer_procountor.airflow.procountor_hook import ProcountorHook
+
+        return ProcountorHook().get_client().company().name
+
+    @task(pool="default_pool")
+    def per_kind(kind: str) -> str:
+        from taimer_procountor.airflow import procountor_hook
+
+        return f"{kind}: {procountor_hook.ProcountorHook().get_client()}"
+
     noop()
+    fetch()
+    per_kind.expand(kind=["a"])
 
 
 integrity_selftest_bad()
@@ -309,6 +363,9 @@ def test_selftest_conforming_dag_passes_every_check(tmp_path: Path) -> None:
     (dag,) = report["dags"]
     assert dag["dag_id"] == "integrity_selftest_good"
     assert dag["timezone"] == TIMEZONE and dag["catchup"] == {"True": False, "False": False}
+    tasks = {t["task_id"]: t for t in dag["tasks"]}
+    assert {t for t, info in tasks.items() if info["calls_procountor"]} == {"company", "per_kind"}
+    assert (tasks["per_kind"]["pool"], tasks["per_kind"]["pool_slots"]) == (PROCOUNTOR_POOL, 2)
     # pandas is imported by the task body only: parsing did not load it.
     assert "pandas" not in report["modules_loaded_by_dag_files"]
 
@@ -340,6 +397,8 @@ def test_selftest_nonconforming_dag_fails_every_check(tmp_path: Path) -> None:
         "integrity_selftest_bad: default_args has no owner of its own",
         "integrity_selftest_bad: catchup is not set explicitly",
         "integrity_selftest_bad: start_date timezone is 'UTC'",
+        "integrity_selftest_bad.fetch: calls Procountor outside the procountor_api pool (pool='default_pool')",
+        "integrity_selftest_bad.per_kind: calls Procountor outside the procountor_api pool",
     ):
         assert expected in problems, f"expected {expected!r} among:\n{problems}"
 

@@ -24,7 +24,7 @@ import requests
 
 from sandboxes import dag_runner as airflow_dag_runner
 from sandboxes.demo import program as demo
-from sandboxes.outbound_scenario import SALES_DEFECTS, outbound_seed, store_reference_snapshot
+from sandboxes.outbound_scenario import SALES_DEFECTS, outbound_seed, store_reference_snapshot, write_requests
 from sandboxes.procountor.app import create_app as procountor_app
 from sandboxes.procountor.settings import ProcountorSandboxSettings
 from sandboxes.runner import RunningServer, serve_in_thread
@@ -34,13 +34,13 @@ from sandboxes.seed.defects import DEFECTS, OUTBOUND_EXPECTED_CODES
 from sandboxes.taimer.app import create_app as taimer_app
 from sandboxes.taimer.settings import TaimerSandboxSettings
 from taimer_procountor.ledger import Ledger, connect, migrate
+from taimer_procountor.procountor.client import ProcountorClient
+from taimer_procountor.procountor.settings import ProcountorSettings
 from taimer_procountor.taimer.models import DocumentKind
 
 ROOT = Path(__file__).resolve().parents[2]
 DAG_FILE = ROOT / "dags" / "taimer_to_procountor.py"
 DAG_ID = "taimer_to_procountor"
-WRITES = {"POST", "PUT", "PATCH", "DELETE"}
-TOKEN_PATH = "/api/oauth/token"
 EXPECTED_CODES = OUTBOUND_EXPECTED_CODES[DocumentKind.SALES_INVOICE]
 # Airflow's own task retries after 1 s; a killed run's claims expire after 8 s
 FAST = {"TAIMER_PROCOUNTOR_RETRY_DELAY_SECONDS": "1", "TAIMER_PROCOUNTOR_CLAIM_TTL_SECONDS": "8"}
@@ -98,12 +98,12 @@ class World:
         return result
 
 
-def start_world(tmp_path: Path, seed: SeedResult, *, rate: int = 20) -> World:
+def start_world(tmp_path: Path, seed: SeedResult, *, rate: int = 20, ledger_url: str | None = None) -> World:
     app = procountor_app(ProcountorSandboxSettings(rate_per_second=rate))
     procountor = serve_in_thread(app)
     taimer = serve_in_thread(taimer_app(TaimerSandboxSettings(api_key=demo.TAIMER_API_KEY, dataset=seed.taimer)))
     load_seed(seed, taimer.base_url, procountor.base_url)
-    ledger_url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    ledger_url = ledger_url or f"sqlite:///{tmp_path / 'ledger.sqlite'}"
     migrate(ledger_url)
     world = World(procountor, taimer, seed, ledger_url, tmp_path, app)
     issue = app.state.sandbox.tokens.issue
@@ -147,7 +147,9 @@ def invoices_by_number(state: dict[str, Any]) -> dict[str, list[dict[str, Any]]]
     return out
 
 
-def assert_exactly_once(world: World, expected_numbers: set[str]) -> dict[str, dict[str, Any]]:
+def assert_exactly_once(
+    world: World, expected_numbers: set[str], *, written_errors: dict[str, set[str]] | None = None
+) -> dict[str, dict[str, Any]]:
     """One Procountor invoice per expected Taimer number, no other; each attachment once; ledger receipt accounting
     set; Taimer's write-back equal to Procountor's state. Returns Procountor's invoice per number."""
     state = world.procountor_state()
@@ -181,7 +183,7 @@ def assert_exactly_once(world: World, expected_numbers: set[str]) -> dict[str, d
         assert integ["sync_state"] == "transferred", number
         # only a refused attachment (its own code) may be written back on an invoice that went
         refused = {EXPECTED_CODES[d] for d in world.seed.manifest.defects_of(doc["id"]) if DEFECTS[d].attachment}
-        assert {e["code"] for e in integ["errors"]} == refused, number
+        assert {e["code"] for e in integ["errors"]} == refused | (written_errors or {}).get(number, set()), number
         held = attachments_by_invoice.get(inv["id"], Counter())
         assert all(n == 1 for n in held.values()), f"{number}: an attachment twice: {held}"
         allowed = (
@@ -189,7 +191,7 @@ def assert_exactly_once(world: World, expected_numbers: set[str]) -> dict[str, d
         )
         assert set(held) <= allowed
         entries = [t for t in receipts[inv["ledgerReceiptId"]]["transactions"] if t["transactionType"] == "ENTRY"]
-        assert entries and all(t["account"] == doc["sales_account"] for t in entries), number
+        assert entries and all(t["account"] == doc["sales_account"] for t in entries), (number, entries)
         if doc.get("cost_center"):
             for t in entries:
                 assert [(v["itemId"], Decimal(str(v["value"]))) for v in t["dimensionItemValues"]] == [
@@ -203,9 +205,7 @@ def valid_numbers(world: World) -> set[str]:
     return {str(d.number) for d in world.seed.taimer.sales_invoices if d.id not in defective}
 
 
-def writes(entries: list[dict[str, Any]]) -> list[str]:
-    """The write requests of a request log (logging in for a token changes nothing and is not one)."""
-    return [f"{e['method']} {e['path']}" for e in entries if e["method"] in WRITES and e["path"] != TOKEN_PATH]
+writes = write_requests
 
 
 # ------------------------------------------------------------------------------------------------------ tests
@@ -418,6 +418,13 @@ def test_every_sales_defect_is_caught_before_sending_and_the_valid_invoices_all_
             assert integ["sync_state"] == "failed" and integ["procountor_id"] is None
             assert {EXPECTED_CODES[d] for d in document_defects} <= {e["code"] for e in integ["errors"]}
 
+    # a rerun writes nothing to either side: the errors are in Taimer already, the valid invoices in Procountor
+    p_before, t_before = len(world.procountor_log()), len(world.taimer_log())
+    again = world.run()
+    assert again["state"] == "success", again
+    assert writes(world.procountor_log()[p_before:]) == [] and writes(world.taimer_log()[t_before:]) == []
+    assert "pending" not in again["xcom"]["report"]["details"]["attachments"]
+
 
 # ------------------------------------------------------------------------------ dry run, concurrency, reruns
 def test_dry_run_writes_nothing_and_concurrent_runs_reruns_and_a_range_end_as_one_run(world_factory) -> None:
@@ -451,3 +458,105 @@ def test_dry_run_writes_nothing_and_concurrent_runs_reruns_and_a_range_end_as_on
     range_counts = ranged["xcom"]["report"]["kinds"][0]["counts"]
     assert range_counts["extracted"] == len(expected) and range_counts["unchanged"] == len(expected)
     assert assert_exactly_once(world, expected) == first_state
+
+
+# ---------------------------------------------------------------------------------------------- edit after send
+def procountor_client(world: World) -> ProcountorClient:
+    client_id, secret, api_key = demo.PROCOUNTOR_CLIENT
+    return ProcountorClient(ProcountorSettings(f"{world.procountor.base_url}/api", client_id, secret, api_key))
+
+
+def edit_rows(world: World, doc_id: str) -> None:
+    """A user edits a sent invoice in Taimer: one more of the first product row, and a note."""
+    doc = next(d for d in world.taimer_state()["sales_invoices"] if d["id"] == doc_id)
+    rows = doc["rows"]
+    row = next(r for r in rows if r["kind"] == "product")
+    row["quantity"] = str(Decimal(str(row["quantity"])) + 1)
+    url = f"{world.taimer.base_url}/_control/documents/sales_invoice/{doc_id}"
+    requests.patch(url, json={"rows": rows, "notes": "Muutettu lähetyksen jälkeen"}, timeout=10).raise_for_status()
+
+
+def test_edit_after_send_updates_unfinished_reports_a_conflict_otherwise_and_resends_an_invalidated_one(
+    world_factory,
+) -> None:
+    world = world_factory(outbound_seed(seed=9, sales_invoices=4, attachment_share=0.5))
+    first = world.run()
+    assert first["state"] == "success", first
+    before = assert_exactly_once(world, valid_numbers(world))
+    docs = sorted(world.seed.taimer.sales_invoices, key=lambda d: d.number)
+    unfinished, approved, invalidated = docs[0], docs[1], docs[2]
+    with procountor_client(world) as client:
+        client.invoices.approve(before[str(approved.number)]["id"])
+        client.invoices.invalidate(before[str(invalidated.number)]["id"])
+    edit_rows(world, unfinished.id)
+    edit_rows(world, approved.id)
+
+    second = world.run()
+    assert second["state"] == "success", second
+    report = second["xcom"]["report"]
+    counts = report["kinds"][0]["counts"]
+    assert counts["updated"] == 1 and counts["conflicts"] == 1 and counts["created"] == 0
+    assert ("OUTBOUND_UPDATE_CONFLICT", f"sales_invoice:{approved.number}") in {
+        (e["code"], e["where"]) for e in report["errors"]
+    }
+    state = world.procountor_state()
+    by_number = invoices_by_number(state)
+    updated = by_number[str(unfinished.number)][0]
+    assert updated["id"] == before[str(unfinished.number)]["id"]  # the same invoice, updated in place
+    assert updated["additionalInformation"] == "Muutettu lähetyksen jälkeen"
+    assert updated["ledgerReceiptId"] != before[str(unfinished.number)]["ledgerReceiptId"]  # re-created, enriched again
+    assert by_number[str(approved.number)][0]["status"] == "NOT_SENT"
+    # the invalidated invoice is history until someone asks for a resend: then a new one, linked to the old
+    assert str(invalidated.number) not in by_number
+    third = world.run({"numbers": [str(invalidated.number)]})
+    assert third["state"] == "success", third
+    assert third["xcom"]["report"]["kinds"][0]["counts"]["created"] == 1
+    after = assert_exactly_once(
+        world, valid_numbers(world), written_errors={str(approved.number): {"OUTBOUND_UPDATE_CONFLICT"}}
+    )
+    old_id = before[str(invalidated.number)]["id"]
+    assert after[str(invalidated.number)]["id"] != old_id
+    links = next(d for d in world.taimer_state()["sales_invoices"] if d["id"] == invalidated.id)["integration"]
+    assert [(link["procountor_id"], link["status"]) for link in links["linked_invoices"]] == [(old_id, "INVALIDATED")]
+    total = sum(
+        1 for inv in world.procountor_state()["invoices"] if inv["originalInvoiceNumber"] == str(invalidated.number)
+    )
+    assert total == 2  # the invalidated one and its replacement, never a third
+
+
+# ------------------------------------------------------------------------------------------------- Google Drive
+def test_with_google_drive_on_invoices_go_without_attachments_and_the_report_says_so(world_factory) -> None:
+    world = world_factory(outbound_seed(seed=4, sales_invoices=4, attachment_share=1.0, google_drive=True))
+    assert world.seed.manifest.attachments_in_google_drive
+    result = world.run()
+    assert result["state"] == "success", result
+    assert_exactly_once(world, valid_numbers(world))
+    assert [a for a in world.procountor_state()["attachments"] if a["referenceType"] == "INVOICE"] == []
+    assert [e for e in world.taimer_log() if "/attachments/" in e["path"]] == []  # not even read from Taimer
+    report = result["xcom"]["report"]
+    seeded = {str(d.number): len(d.attachments) for d in world.seed.taimer.sales_invoices}
+    assert all(seeded.values())
+    not_moved = report["details"]["attachments_not_moved"]
+    assert {k.split(":", 1)[1]: len(v) for k, v in not_moved.items()} == seeded
+    assert report["details"]["attachments"]["not_moved"] == sum(seeded.values())
+    notices = {(n["code"], n["where"]) for n in report["notices"]}
+    assert {("OUTBOUND_ATTACHMENTS_NOT_MOVED_GOOGLE_DRIVE", f"sales_invoice:{n}") for n in seeded} <= notices
+    for doc in world.taimer_state()["sales_invoices"]:
+        assert doc["integration"]["attachments_skipped_reason"] == "google_drive"
+
+
+@pytest.mark.postgres
+def test_two_runs_at_once_on_a_postgresql_ledger_send_each_invoice_once(world_factory, postgres_url) -> None:
+    world = world_factory(outbound_seed(seed=13, sales_invoices=10, attachment_share=0.5), ledger_url=postgres_url)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        a, b = pool.map(lambda home: world.run(home=home), ["airflow-a", "airflow-b"])
+    assert a["state"] == b["state"] == "success", (a, b)
+    created = [r["xcom"]["report"]["kinds"][0]["counts"]["created"] for r in (a, b)]
+    assert sum(created) == 10, created
+    assert_exactly_once(world, valid_numbers(world))
+    ledger = world.ledger()
+    try:
+        runs = ledger.runs.recent(dag_id=DAG_ID, flow="outbound")
+        assert len(runs) == 2 and {r.status for r in runs} == {"success"}
+    finally:
+        ledger.engine.dispose()

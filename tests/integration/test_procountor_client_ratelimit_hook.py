@@ -80,10 +80,12 @@ def test_hook_builds_a_working_client_from_an_env_var_connection(sandbox, contro
         },
     }
     monkeypatch.setenv("AIRFLOW_CONN_PROCOUNTOR_DEFAULT", json.dumps(conn))
+    monkeypatch.setenv("TAIMER_PROCOUNTOR_POOL_SLOTS", "3")
     hook = ProcountorHook()
     client = hook.get_client()
     assert client.settings.rate_per_second == 15 and client.settings.read_timeout == 10
-    assert client.limiter.rate_per_second == 15
+    # The limiter runs at one pool slot's share: 15/s over the procountor_api pool's 3 slots.
+    assert client.limiter.rate_per_second == 5
     assert client.session.auth is None, "no HTTP Basic auth with the client secret on every call"
     assert "api_key" not in {k.lower() for k in client.session.headers}
     company = client.company()

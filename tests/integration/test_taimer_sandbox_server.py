@@ -75,3 +75,57 @@ def test_taimer_sandbox_control_api_and_openapi() -> None:
         reset = requests.post(base + "/_control/reset", timeout=5).json()
         assert reset["counts"]["sales_invoices"] == 3
         assert requests.get(base + "/_control/requests", timeout=5).json() == []
+
+
+def _rows_with(**changes: object) -> list[dict[str, object]]:
+    rows = [row.model_dump(mode="json") for row in demo_dataset().sales_invoices[0].rows]
+    rows[0].update(changes)
+    return rows
+
+
+BAD_PATCHES = {
+    "impossible date": {"invoice_date": "2026-02-30"},
+    "text for a number": {"number": "many"},
+    "NaN for money": {"rows": _rows_with(unit_price=float("nan"))},
+    "infinite money": {"rows": _rows_with(unit_price=1e309)},
+    "huge exponent": {"rows": _rows_with(quantity="1e999999999")},
+    "rows not a list": {"rows": "none"},
+    "integration not an object": {"integration": [1, 2]},
+    "id changed": {"id": "someone-else"},
+}
+
+
+def test_an_invalid_control_patch_answers_400_and_the_sandbox_keeps_serving() -> None:
+    """``PATCH /_control/documents/...`` validates the merged document before storing it: 400 with an error body,
+    nothing stored, the sandbox's API and state still answer normally."""
+    import json
+
+    dataset = demo_dataset()
+    invoice = dataset.sales_invoices[0]
+    headers = {"X-API-Key": "taimer-sandbox-key"}
+    with serve_in_thread(create_app()) as server:
+        base = server.base_url
+        url = f"{base}/_control/documents/sales_invoice/{invoice.id}"
+        before = requests.get(f"{base}/api/v1/sales-invoices/{invoice.id}", headers=headers, timeout=5).json()
+        for case, patch in BAD_PATCHES.items():
+            # allow_nan: NaN and 1e309 (inf) are sent as the bare tokens Python's json writes, as a careless client
+            answer = requests.patch(
+                url,
+                data=json.dumps(patch, allow_nan=True),
+                headers={"Content-Type": "application/json"},
+                timeout=5,
+            )
+            assert answer.status_code == 400, (case, answer.status_code, answer.text)
+            error = answer.json()["error"]
+            assert error["code"] == "INVALID_DOCUMENT" and error["message"], (case, error)
+            state = requests.get(f"{base}/_control/state", timeout=5)
+            assert state.status_code == 200, (case, state.text[:300])
+            listing = requests.get(f"{base}/api/v1/sales-invoices", headers=headers, timeout=5)
+            assert listing.status_code == 200, (case, listing.text[:300])
+            again = requests.get(f"{base}/api/v1/sales-invoices/{invoice.id}", headers=headers, timeout=5).json()
+            assert again == before, f"{case}: the refused patch changed the document"
+        assert error["field"] == "id"
+        unknown = requests.patch(f"{base}/_control/documents/sales_invoice/no-such-id", json={"notes": "x"}, timeout=5)
+        assert unknown.status_code == 404
+        good = requests.patch(url, json={"integration": {"sync_state": "ready"}}, timeout=5)
+        assert good.status_code == 200 and good.json()["integration"]["sync_state"] == "ready"

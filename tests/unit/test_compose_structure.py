@@ -1,10 +1,11 @@
 """Structural checks of docker-compose.yaml, the Dockerfile and .dockerignore.
 
 This machine kind has no Docker engine (and no `docker compose` plugin), so the multi-machine stack cannot be started
-here. These tests read the files the way Compose would (PyYAML with anchors and merge keys, ``${VAR:-default}``
-interpolation with an empty environment) and check what would otherwise only fail on a Docker host: services and
-their wiring, healthchecks, depends_on conditions, images and tags, the Airflow connections (parsed by Airflow
-itself in a subprocess), and that the sandbox commands really serve ``/_control/health``.
+here. These tests read the files the way Compose would (PyYAML with anchors and merge keys, ``${VAR:-default}`` and
+``${VAR:?message}`` interpolation with the environment a fresh ``make env`` writes) and check what would otherwise
+only fail on a Docker host: services and their wiring, healthchecks, depends_on conditions, images and tags, the
+Airflow connections (parsed by Airflow itself in a subprocess), that no secret has a default, what is published
+where, and that the sandbox commands really serve ``/_control/health``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yaml"
 DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
+ENV_EXAMPLE = ROOT / ".env.example"
+MAKE_ENV = ROOT / "scripts" / "make_env.py"
 
 AIRFLOW_SERVICES = {
     "airflow-apiserver",
@@ -68,12 +71,38 @@ CONNECTION_VARS = (
     "AIRFLOW_CONN_TAIMER_PROCOUNTOR_LEDGER",
 )
 
+# A variable whose name says it holds a secret: it must be required (``${X:?message}``), never defaulted.
+SECRET_NAME = re.compile(r"(SECRET|PASSWORD|PASSWD|_KEY$|TOKEN|FERNET)", re.IGNORECASE)
+
 _VAR = re.compile(r"\$\$|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?])(?P<default>[^}]*))?\}")
 
 
+def _load_make_env():
+    spec = importlib.util.spec_from_file_location("make_env", MAKE_ENV)
+    assert spec and spec.loader, f"{MAKE_ENV} is missing"
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def parse_dotenv(text: str) -> dict[str, str]:
+    """``NAME=value`` lines of a .env file (comments and blank lines skipped), as Compose reads them."""
+    out = {}
+    for line in text.splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, _, value = line.partition("=")
+            out[name.strip()] = value
+    return out
+
+
+# The environment a fresh `make env` writes: the compose file is interpolated with it, as on a real host.
+DOTENV = parse_dotenv(_load_make_env().render(ENV_EXAMPLE.read_text(encoding="utf-8"), uid=1000))
+
+
 def interpolate(value: str, env: dict[str, str] | None = None) -> str:
-    """Compose-style interpolation: ``$$`` -> ``$``, ``${X}``, ``${X:-d}``, ``${X-d}`` (env defaults to empty)."""
-    env = env or {}
+    """Compose-style interpolation: ``$$`` -> ``$``, ``${X}``, ``${X:-d}``, ``${X-d}``, ``${X:?msg}`` (a missing or,
+    with ``:?``, empty required variable raises ``KeyError``). ``env`` defaults to what ``make env`` writes."""
+    env = DOTENV if env is None else env
 
     def sub(match: re.Match[str]) -> str:
         if match.group(0) == "$$":
@@ -84,7 +113,7 @@ def interpolate(value: str, env: dict[str, str] | None = None) -> str:
         if op == "-":
             return env.get(name, default)
         if op in (":?", "?"):
-            if name not in env:
+            if name not in env or (op == ":?" and not env[name]):
                 raise KeyError(f"${{{name}}} is required: {default}")
             return env[name]
         return env.get(name, "")
@@ -161,8 +190,8 @@ def test_airflow_services_share_the_common_environment_and_run_celery(
     assert common_env["AIRFLOW__CORE__LOAD_EXAMPLES"] == "false"
     assert common_env["AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK"] == "true"
 
-    pg = _env(services["postgres"])
-    db_url = urlsplit(common_env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
+    pg = {k: interpolate(v) for k, v in _env(services["postgres"]).items()}
+    db_url = urlsplit(interpolate(common_env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]))
     assert db_url.scheme == "postgresql+psycopg2"
     assert (db_url.hostname, db_url.username, db_url.password, db_url.path.lstrip("/")) == (
         "postgres",
@@ -170,8 +199,9 @@ def test_airflow_services_share_the_common_environment_and_run_celery(
         pg["POSTGRES_PASSWORD"],
         pg["POSTGRES_DB"],
     )
-    assert common_env["AIRFLOW__CELERY__RESULT_BACKEND"].startswith("db+postgresql://")
-    assert urlsplit(common_env["AIRFLOW__CELERY__RESULT_BACKEND"]).hostname == "postgres"
+    backend = urlsplit(interpolate(common_env["AIRFLOW__CELERY__RESULT_BACKEND"]))
+    assert backend.scheme == "db+postgresql"
+    assert (backend.hostname, backend.username, backend.password) == ("postgres", "airflow", pg["POSTGRES_PASSWORD"])
     assert urlsplit(common_env["AIRFLOW__CELERY__BROKER_URL"]).hostname == "redis"
     execution_api = urlsplit(common_env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"])
     assert (execution_api.hostname, execution_api.port, execution_api.path) == (
@@ -289,8 +319,15 @@ def test_connections_point_at_the_sandboxes_and_the_ledger(compose: dict[str, An
     host = urlsplit(procountor["host"])
     assert (host.scheme, host.hostname, host.port, host.path) == ("http", "procountor-sandbox", 8700, "/api")
     assert host.port == _command_port(services["procountor-sandbox"])
-    assert (procountor["login"], procountor["password"]) == ("sandbox-client", "sandbox-secret")
-    assert procountor["extra"]["api_key"] == "sandbox-api-key"
+    # The connections carry the same credentials the sandbox services are started with (both from .env).
+    sandbox_env = {k: interpolate(v) for k, v in _env(services["procountor-sandbox"]).items()}
+    assert procountor["login"] == "sandbox-client"
+    assert (
+        procountor["password"]
+        == sandbox_env["PROCOUNTOR_SANDBOX_CLIENT_SECRET"]
+        == DOTENV["PROCOUNTOR_SANDBOX_CLIENT_SECRET"]
+    )
+    assert procountor["extra"]["api_key"] == sandbox_env["PROCOUNTOR_SANDBOX_API_KEY"] != ""
     assert procountor["extra"]["rate_per_second"] == 20
 
     taimer = conns["AIRFLOW_CONN_TAIMER_DEFAULT"]
@@ -298,12 +335,12 @@ def test_connections_point_at_the_sandboxes_and_the_ledger(compose: dict[str, An
     host = urlsplit(taimer["host"])
     assert (host.scheme, host.hostname, host.port, host.path) == ("http", "taimer-sandbox", 8701, "/api/v1")
     assert host.port == _command_port(services["taimer-sandbox"])
-    assert taimer["password"] == "taimer-sandbox-key"
+    assert taimer["password"] == interpolate(_env(services["taimer-sandbox"])["TAIMER_SANDBOX_API_KEY"]) != ""
 
     from sqlalchemy.engine import make_url
 
     ledger = conns["AIRFLOW_CONN_TAIMER_PROCOUNTOR_LEDGER"]
-    db = _env(services["ledger-db"])
+    db = {k: interpolate(v) for k, v in _env(services["ledger-db"]).items()}
     url = make_url(ledger["extra"]["sqlalchemy_url"])
     assert url.get_backend_name() == "postgresql" and url.get_driver_name() == "psycopg2"
     assert (url.host, url.port, url.username, url.password, url.database) == (
@@ -322,6 +359,24 @@ def test_connections_point_at_the_sandboxes_and_the_ledger(compose: dict[str, An
         url.database,
     )
     assert url.database != _env(services["postgres"])["POSTGRES_DB"], "the ledger must not live in Airflow's DB"
+    assert ledger["extra"]["pseudonym_key"] == DOTENV["TAIMER_PROCOUNTOR_PSEUDONYM_KEY"] != ""
+
+    # The api-server alone gets the report page's read-only connection, as the role ledger-db's init script makes.
+    readonly_raw = interpolate(_env(services["airflow-apiserver"])["AIRFLOW_CONN_TAIMER_PROCOUNTOR_LEDGER_READONLY"])
+    readonly = json.loads(readonly_raw)
+    ro_url = make_url(readonly["extra"]["sqlalchemy_url"])
+    assert (ro_url.host, ro_url.port, ro_url.database) == ("ledger-db", 5432, db["POSTGRES_DB"])
+    assert (ro_url.username, ro_url.password) == ("ledger_ui", db["LEDGER_UI_DB_PASSWORD"])
+    assert (readonly["login"], readonly["password"]) == (ro_url.username, ro_url.password)
+    assert ro_url.password != url.password
+    for name in sorted(AIRFLOW_SERVICES - {"airflow-apiserver"}):
+        assert "AIRFLOW_CONN_TAIMER_PROCOUNTOR_LEDGER_READONLY" not in _env(services[name]), name
+    init = ROOT / "docker" / "ledger-db" / "init-readonly-role.sh"
+    mounts = {v.split(":")[0]: v.split(":")[1] for v in services["ledger-db"]["volumes"] if v.startswith("./")}
+    assert mounts["./docker/ledger-db/init-readonly-role.sh"].startswith("/docker-entrypoint-initdb.d/")
+    assert init.exists() and os.access(init, os.X_OK), "the init script must be executable for the postgres image"
+    assert "ro_role=ledger_ui" in init.read_text(encoding="utf-8")
+    assert mounts["./docker/ledger-db/readonly-role.sql"] in init.read_text(encoding="utf-8")
 
 
 _AIRFLOW_CONNECTION_PROBE = """
@@ -371,16 +426,19 @@ def test_airflow_itself_reads_the_connections(compose: dict[str, Any], tmp_path:
     got = json.loads(lines[-1].removeprefix("RESULT "))
     assert got["procountor_default"]["base_url"] == "http://procountor-sandbox:8700/api"
     assert got["procountor_default"]["login"] == "sandbox-client"
-    assert got["procountor_default"]["password"] == "sandbox-secret"
-    assert got["procountor_default"]["extra"]["api_key"] == "sandbox-api-key"
+    assert got["procountor_default"]["password"] == DOTENV["PROCOUNTOR_SANDBOX_CLIENT_SECRET"]
+    assert got["procountor_default"]["extra"]["api_key"] == DOTENV["PROCOUNTOR_SANDBOX_API_KEY"]
     assert got["procountor_default"]["extra"]["rate_per_second"] == 20
     assert got["taimer_default"]["base_url"] == "http://taimer-sandbox:8701/api/v1"
-    assert got["taimer_default"]["password"] == "taimer-sandbox-key"
+    assert got["taimer_default"]["password"] == DOTENV["TAIMER_SANDBOX_API_KEY"]
     ledger = got["taimer_procountor_ledger"]
     assert (ledger["host"], ledger["port"], ledger["schema"]) == ("ledger-db", 5432, "taimer_procountor_ledger")
     assert ledger["extra"]["sqlalchemy_url"].startswith("postgresql+psycopg2://ledger:")
     if "engine_url" in ledger:
-        assert ledger["engine_url"] == "postgresql+psycopg2://ledger:ledger@ledger-db:5432/taimer_procountor_ledger"
+        password = DOTENV["LEDGER_DB_PASSWORD"]
+        assert (
+            ledger["engine_url"] == f"postgresql+psycopg2://ledger:{password}@ledger-db:5432/taimer_procountor_ledger"
+        )
 
 
 @pytest.mark.parametrize("name", sorted(SANDBOXES))
@@ -389,8 +447,10 @@ def test_sandbox_service_command_ports_and_healthcheck_agree(services: dict[str,
     service = services[name]
     assert service["command"] == ["python", "-m", module, "--host", "0.0.0.0", "--port", str(port)]  # noqa: S104 - container bind
     assert _command_port(service) not in RESERVED_PORTS
-    published = {int(p.split(":")[0]): int(p.split(":")[1]) for p in service["ports"]}
-    assert published == {port: port}
+    # For tests and demos only: on the compose network under their service name, never published on the host.
+    assert "ports" not in service, f"{name} publishes ports: its control API would be on the network"
+    assert [int(p) for p in service["expose"]] == [port]
+    assert service["profiles"] == ["sandbox"], f"{name} must only start with --profile sandbox"
     health_url = urlsplit(service["healthcheck"]["test"][-1])
     assert (health_url.port, health_url.path) == (port, "/_control/health")
     assert service["entrypoint"] == ["/usr/bin/dumb-init", "--"], "the sandbox must not go through Airflow's entrypoint"
@@ -401,7 +461,7 @@ def test_no_two_services_publish_the_same_host_port(services: dict[str, Any]) ->
     seen: dict[int, str] = {}
     for name, service in services.items():
         for mapping in service.get("ports", []):
-            host_port = int(str(mapping).split(":")[0])
+            host_port = int(interpolate(str(mapping)).split(":")[-2])
             assert host_port not in seen, f"{name} and {seen[host_port]} both publish {host_port}"
             seen[host_port] = name
     assert seen[8080] == "airflow-apiserver"
@@ -450,14 +510,13 @@ def test_fernet_key_placeholder_is_not_a_real_key(compose: dict[str, Any], servi
 
     raw = _env(compose["x-airflow-common"])["AIRFLOW__CORE__FERNET_KEY"]
     assert raw.startswith("${"), "the Fernet key must come from the environment / .env, not from this file"
-    default = interpolate(raw)
-    if default:
-        with pytest.raises(ValueError):
-            Fernet(default.encode())
-    # No environment value anywhere in the file is a usable Fernet key (a committed real key would pass this call).
+    with pytest.raises(KeyError):
+        interpolate(raw, {})  # required: no default key to fall back on
+    Fernet(interpolate(raw).encode())  # what `make env` writes is a key Airflow accepts
+    # No literal value anywhere in the file is a usable Fernet key (a committed real key would pass this call).
     for name, service in services.items():
         for key, value in _env(service).items():
-            candidate = interpolate(value).strip()
+            candidate = _VAR.sub("", value).strip()
             if len(candidate) != 44:
                 continue
             try:
@@ -521,3 +580,151 @@ def test_dockerignore_keeps_secrets_and_local_state_out_but_not_the_build_inputs
     for needed in ("requirements.txt", "constraints.txt", "pyproject.toml", "README.md", "include"):
         assert needed not in patterns and f"{needed}/" not in patterns, f".dockerignore hides {needed}"
         assert (ROOT / needed).exists(), f"the Dockerfile copies {needed}, which does not exist"
+
+
+def _airflow_calls_in_init(services: dict[str, Any], env: dict[str, str]) -> list[list[str]]:
+    """Every ``/entrypoint airflow ...`` call of airflow-init's script, as bash itself expands its arguments with the
+    container environment ``env`` (compose's ``$$`` already turned into ``$``)."""
+    script = interpolate(services["airflow-init"]["command"][1])
+    lines = script.replace("\\\n", " ").splitlines()
+    calls = [line.strip().removeprefix("/entrypoint airflow ") for line in lines if "/entrypoint airflow " in line]
+    out = []
+    for call in calls:
+        proc = subprocess.run(
+            ["bash", "-c", f"printf '%s\\0' {call}"], env=env, capture_output=True, text=True, check=True, timeout=10
+        )
+        out.append(proc.stdout.split("\0")[:-1])
+    return out
+
+
+@pytest.mark.parametrize("slots_env", ["", "5"])
+def test_airflow_init_creates_the_procountor_pool_of_the_configured_size(
+    compose: dict[str, Any], services: dict[str, Any], slots_env: str
+) -> None:
+    """airflow-init runs ``airflow pools set procountor_api <slots> <description>``, read here by Airflow's own CLI
+    parser; the slots come from TAIMER_PROCOUNTOR_POOL_SLOTS in the common environment, the same variable the tasks
+    divide the rate by (``pools.pool_slots``), and default to ``PROCOUNTOR_POOL_SLOTS``."""
+    from airflow.cli.cli_parser import get_parser
+
+    from taimer_procountor.airflow.pools import (
+        POOL_SLOTS_ENV,
+        PROCOUNTOR_POOL,
+        PROCOUNTOR_POOL_DESCRIPTION,
+        PROCOUNTOR_POOL_SLOTS,
+        pool_slots,
+    )
+
+    host_env = {POOL_SLOTS_ENV: slots_env} if slots_env else {}
+    raw = yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))["x-airflow-common"]["environment"]
+    container_env = {"PATH": os.environ["PATH"], POOL_SLOTS_ENV: interpolate(str(raw[POOL_SLOTS_ENV]), host_env)}
+    pool_calls = [c for c in _airflow_calls_in_init(services, container_env) if c[:2] == ["pools", "set"]]
+    assert len(pool_calls) == 1, pool_calls
+    args = get_parser().parse_args(pool_calls[0])
+    assert args.pool == PROCOUNTOR_POOL
+    assert int(args.slots) == pool_slots(container_env) == (int(slots_env) if slots_env else PROCOUNTOR_POOL_SLOTS)
+    assert args.description == PROCOUNTOR_POOL_DESCRIPTION
+    # Every Airflow service (the workers that run the tasks above all) sees the same size.
+    for name in AIRFLOW_SERVICES:
+        assert POOL_SLOTS_ENV in _env(services[name]), f"{name} lacks {POOL_SLOTS_ENV}"
+
+
+def _secret_values_in(text: str) -> list[tuple[str, str]]:
+    """(where, raw value) of every secret-looking setting in the compose text: environment keys named like a secret,
+    and the ``password`` / ``api_key`` / ``pseudonym_key`` fields and URL passwords inside connection JSON."""
+    found = []
+    for match in re.finditer(r"^\s*(?P<key>[A-Za-z_][A-Za-z0-9_]*):[ \t]*(?P<value>\S.*)$", text, flags=re.MULTILINE):
+        key, value = match.group("key"), match.group("value").strip()
+        if SECRET_NAME.search(key) and not value.startswith(("&", "*", ">")) and not key.endswith("_FILE"):
+            found.append((key, value.strip("'\"")))
+    for match in re.finditer(r'"(?P<key>password|api_key|pseudonym_key)":\s*"(?P<value>[^"]*)"', text):
+        found.append((match.group("key"), match.group("value")))
+    for match in re.finditer(r"://[A-Za-z0-9_]+:(?P<value>[^@\s]*)@", text):
+        found.append(("URL password", match.group("value")))
+    return found
+
+
+def test_no_secret_in_the_compose_file_has_a_default() -> None:
+    """Every secret comes from .env as ``${VAR:?message}``: no literal value, no ``:-`` fallback (a published JWT
+    secret lets anyone who reads the repository sign an admin token)."""
+    text = COMPOSE_FILE.read_text(encoding="utf-8")
+    values = _secret_values_in(text)
+    assert len(values) >= 12, f"the scan found too few secrets to be looking at the right things: {values}"
+    for where, value in values:
+        match = _VAR.fullmatch(value)
+        assert match and match.group("op") == ":?", f"{where} = {value!r} is not a required ${{VAR:?message}}"
+        assert match.group("default").strip(), f"{where}: say in the message how to set it (make env)"
+        assert SECRET_NAME.search(match.group("name")), f"{where} comes from {match.group('name')}, not a secret name"
+    # And no variable named like a secret is read with a default anywhere in the file (comments included).
+    for match in _VAR.finditer(text):
+        if match.group("name") and SECRET_NAME.search(match.group("name")):
+            assert match.group("op") == ":?", f"${{{match.group('name')}}} has a default or none is required"
+
+
+def test_every_required_variable_is_in_env_example_empty_and_make_env_fills_it() -> None:
+    lines = COMPOSE_FILE.read_text(encoding="utf-8").splitlines()
+    text = "\n".join(line for line in lines if not line.lstrip().startswith("#"))
+    required = {m.group("name") for m in _VAR.finditer(text) if m.group("op") == ":?"}
+    example = parse_dotenv(ENV_EXAMPLE.read_text(encoding="utf-8"))
+    assert required <= set(example), f".env.example lacks {sorted(required - set(example))}"
+    for name in required:
+        assert example[name] == "", f".env.example must not carry a usable value for {name}"
+        with pytest.raises(KeyError):
+            interpolate(f"${{{name}:?x}}", example)  # compose refuses the untouched example
+        assert len(DOTENV[name]) >= 32, f"make env wrote a short {name}"
+    second = parse_dotenv(_load_make_env().render(ENV_EXAMPLE.read_text(encoding="utf-8"), uid=1000))
+    assert all(second[name] != DOTENV[name] for name in required), "make env must draw new random values each time"
+    assert len(set(DOTENV[name] for name in required)) == len(required), "two secrets got the same value"
+    assert DOTENV["AIRFLOW_UID"] == "1000" and DOTENV["AIRFLOW_BIND"] == "127.0.0.1"
+
+
+def test_make_env_writes_a_private_file_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    out = tmp_path / ".env"
+    run = [sys.executable, str(MAKE_ENV), "--example", str(ENV_EXAMPLE), "--output", str(out)]
+    first = subprocess.run(run, capture_output=True, text=True, timeout=60, check=False)
+    assert first.returncode == 0, first.stderr
+    written = out.read_text(encoding="utf-8")
+    assert (out.stat().st_mode & 0o777) == 0o600
+    assert parse_dotenv(written)["AIRFLOW__API_AUTH__JWT_SECRET"]
+    second = subprocess.run(run, capture_output=True, text=True, timeout=60, check=False)
+    assert second.returncode != 0 and "not overwritten" in second.stderr
+    assert out.read_text(encoding="utf-8") == written
+    assert re.search(r"^env:\n\t.*scripts/make_env\.py", (ROOT / "Makefile").read_text(encoding="utf-8"), re.M)
+
+
+def test_only_the_api_server_is_published_and_on_loopback(services: dict[str, Any]) -> None:
+    published = {name: s["ports"] for name, s in services.items() if s.get("ports")}
+    assert set(published) <= {"airflow-apiserver", "flower"}, published
+    assert services["airflow-apiserver"]["ports"] == ["${AIRFLOW_BIND:-127.0.0.1}:8080:8080"]
+    for name, mappings in published.items():
+        for mapping in mappings:
+            for env in ({}, DOTENV):
+                host_ip = interpolate(str(mapping), env).rsplit(":", 2)[0]
+                assert host_ip == "127.0.0.1", f"{name} publishes {mapping} on {host_ip!r}, not loopback"
+    assert services["flower"]["profiles"] == ["flower"]
+
+
+def test_the_worker_waits_for_the_sandboxes_only_when_their_profile_runs(services: dict[str, Any]) -> None:
+    depends = services["airflow-worker"]["depends_on"]
+    for name in SANDBOXES:
+        assert depends[name].get("required") is False, f"the worker must start without the {name} profile"
+    for name, dep in depends.items():
+        if name not in SANDBOXES:
+            assert dep.get("required", True) is True, name
+
+
+def test_dockerfile_runs_pip_check_after_installing_and_our_venv_passes_it() -> None:
+    """The image installs our freeze over the base image's providers; ``pip check`` after the last install catches
+    a broken requirement at build time. The same check on our own venv (built from the same freeze) passes."""
+    text = DOCKERFILE.read_text(encoding="utf-8").replace("\\\n", " ")
+    runs = [line.strip() for line in text.splitlines() if line.strip().upper().startswith("RUN ")]
+    installs = [i for i, run in enumerate(runs) if "pip install" in run]
+    checks = [i for i, run in enumerate(runs) if re.search(r"(^RUN|&&)\s*pip check(\s|$)", run)]
+    assert checks, "the Dockerfile never runs `pip check`"
+    last_install = runs[installs[-1]]
+    assert installs[-1] in checks and last_install.index("pip check") > last_install.rindex("pip install"), (
+        "`pip check` must run after the last pip install"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "check"], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert proc.returncode == 0, f"pip check fails in our venv:\n{proc.stdout}{proc.stderr}"

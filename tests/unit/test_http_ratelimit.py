@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import socket
 from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
 
 import pytest
 import requests
 from fastapi import FastAPI
 
 from sandboxes.runner import serve_in_thread
-from taimer_procountor.http import HttpTransport, RateLimiter, Timeouts
+from taimer_procountor.http import HttpTransport, RateLimiter, RetryPolicy, Timeouts, UnreachableError
 
 
 class FakeClock:
@@ -35,16 +37,46 @@ def max_in_any_window(stamps: list[float], window: float = 1.0) -> int:
     return best
 
 
-def test_sliding_window_never_exceeds_rate_with_fake_clock():
+def held_at(t: float, permits: list[tuple[float, float]], margin: float, window: float = 1.0) -> int:
+    """How many requests hold a place at ``t``: granted by then, and not yet one window past the latest moment they
+    can have reached the server (their answer, or ``margin`` after the grant, whichever is first)."""
+    return sum(1 for granted, released in permits if granted <= t < min(released, granted + margin) + window)
+
+
+def test_grants_are_evenly_spaced_and_never_exceed_rate_with_fake_clock():
     clock = FakeClock()
-    limiter = RateLimiter(5, safety_margin=0.0, clock=clock, sleep=clock.sleep)
+    # Rate 4: the spacing (0.25 s) is exact in binary, so the window arithmetic below has no rounding to forgive.
+    limiter = RateLimiter(4, safety_margin=0.0, clock=clock, sleep=clock.sleep)
     grants = []
     for _ in range(23):
-        limiter.acquire()
-        grants.append(clock.now)
-    assert max_in_any_window(grants) == 5
-    assert grants[:5] == [0.0] * 5  # a burst up to capacity is allowed at once
-    assert grants[5] == pytest.approx(1.0)
+        with limiter.acquire():
+            grants.append(clock.now)
+    assert max_in_any_window(grants) == 4
+    # No burst: one grant every window / capacity seconds, the fifth exactly one window after the first.
+    assert limiter.interval == 0.25
+    assert grants == [0.25 * i for i in range(23)]
+
+
+def test_a_place_frees_one_window_after_the_answer():
+    clock = FakeClock()
+    limiter = RateLimiter(2, safety_margin=0.1, clock=clock, sleep=clock.sleep)
+    grants = []
+    for latency in (0.01, 0.01, 0.01):
+        with limiter.acquire():
+            grants.append(clock.now)
+            clock.now += latency  # the request takes this long to be answered
+    # The first two are spaced 0.5 s apart; the third waits for the first's answer (0.01) plus one window.
+    assert grants == pytest.approx([0.0, 0.5, 1.01])
+
+
+def test_an_unanswered_request_holds_its_place_until_the_margin_ends():
+    clock = FakeClock()
+    limiter = RateLimiter(2, safety_margin=0.1, clock=clock, sleep=clock.sleep)
+    slow = limiter.acquire()  # never answered: assumed to have reached the server by 0.1 s
+    limiter.acquire().release()  # at 0.5, answered at once
+    limiter.acquire()
+    assert slow.released_at is None
+    assert clock.now == pytest.approx(1.1)
 
 
 def test_fractional_rate_below_one_spaces_requests():
@@ -71,12 +103,15 @@ def test_invalid_rates_are_refused():
     for bad in (0, -1):
         with pytest.raises(ValueError):
             RateLimiter(bad)
+    for margin in (-0.1, 1.0):
+        with pytest.raises(ValueError, match="safety_margin"):
+            RateLimiter(20, safety_margin=margin)
 
 
-def test_eight_threads_over_real_http_are_granted_at_most_the_configured_rate():
-    """The limiter's guarantee, measured where it is exact: grant times taken under its lock while 8 threads send
-    real requests. (What a server sees also depends on scheduling between grant and arrival; the Procountor client's
-    integration test measures that against a sandbox in its own process.)"""
+def test_eight_threads_over_real_http_hold_at_most_the_configured_places():
+    """The limiter's guarantee, measured where it is exact: grant and release times taken under its lock while 8
+    threads send real requests (what the server itself counts is measured by the Procountor client's integration
+    test and by bench/procountor_client.py, against a sandbox in its own process)."""
     app = FastAPI()
     served: list[int] = []
 
@@ -92,14 +127,36 @@ def test_eight_threads_over_real_http_are_granted_at_most_the_configured_rate():
     rate = 10
     total = 36
     grants: list[float] = []
-    limiter = RateLimiter(rate, on_grant=grants.append)
+    permits: list[tuple[float, float]] = []
+    limiter = RateLimiter(rate, on_grant=grants.append, on_release=lambda g, r: permits.append((g, r)))
     with serve_in_thread(app) as server, requests.Session() as session:
         transport = HttpTransport(session, server.base_url, limiter=limiter, timeouts=Timeouts(2, 5))
         with ThreadPoolExecutor(max_workers=8) as pool:
             statuses = list(pool.map(lambda _: transport.send("GET", "/work").status_code, range(total)))
     assert statuses == [200] * total and len(served) == total
     assert len(grants) == total  # one grant per request, none skipped
+    assert sorted(g for g, _ in permits) == grants  # and every permit was released by the transport
+    assert all(released >= granted for granted, released in permits)
     worst = max_in_any_window(grants, 1.0)
     print(f"most grants in any 1 s window: {worst} (limit {rate})")
     assert worst <= rate
-    assert max_in_any_window(grants, limiter.window) <= rate  # the widened window holds too
+    # At every grant, at most `rate` requests hold a place (the one just granted included).
+    assert max(held_at(g, permits, limiter.safety_margin) for g in grants) <= rate
+    gaps = [b - a for a, b in pairwise(grants)]
+    assert min(gaps) >= limiter.interval - 1e-9, "grants closer than window / capacity: a burst"
+
+
+def test_a_failed_request_releases_its_permit():
+    """A refused connection still releases the permit: the place frees one window after the failure."""
+    released: list[tuple[float, float]] = []
+    limiter = RateLimiter(5, on_release=lambda g, r: released.append((g, r)))
+    with socket.socket() as sock:  # a free port with nothing listening on it
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with requests.Session() as session:
+        transport = HttpTransport(
+            session, f"http://127.0.0.1:{port}", limiter=limiter, timeouts=Timeouts(0.5, 0.5), retry=RetryPolicy.never()
+        )
+        with pytest.raises(UnreachableError):
+            transport.send("POST", "/nothing-listens-here", json={})
+    assert len(released) == 1

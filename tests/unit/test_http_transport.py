@@ -246,6 +246,8 @@ def test_parse_retry_after_reads_seconds_and_http_dates():
     assert parse_retry_after("soon") is None
     now = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
     assert parse_retry_after("Thu, 01 Jan 2026 12:00:05 GMT", now=now) == 5.0
+    for unusable in ("nan", "NaN", "inf", "-inf", "1e999"):  # floats, but no wait one can sleep
+        assert parse_retry_after(unusable) is None, unusable
 
 
 def test_errors_and_logs_redact_registered_secrets(server, transport, caplog):

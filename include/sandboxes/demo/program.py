@@ -1,4 +1,5 @@
-"""``make demo``: the reference-data sync end to end on one machine, through real Airflow.
+"""``make demo``: the reference-data sync, then the outbound sales-invoice flow, end to end on one machine, through
+real Airflow.
 
     python -m sandboxes.demo [--seed N] [--keep-ledger]
 
@@ -11,9 +12,12 @@
 4. runs the ``procountor_reference_sync`` DAG twice through Airflow (``dag.test()`` on Airflow's SQLite metadata DB,
    migrated first) in a child process whose output goes to ``var/demo/airflow.log``;
 5. prints what happened: counts per kind, what landed in Taimer, person matches, the bank-account check, the ledger's
-   run records, asset events, and the request rate the Procountor client kept.
+   run records, asset events, and the request rate the Procountor client kept;
+6. the outbound act (``sandboxes.demo.outbound``): a mixed batch of sales invoices (valid ones, every sales defect,
+   attachments of every kind), the reference DAG, then ``taimer_to_procountor`` twice with both reports printed.
 
-Exit status 0 when both DAG runs succeeded and the second wrote nothing to Taimer, 1 otherwise.
+Exit status 0 when every DAG run succeeded, the second run of each DAG wrote nothing (Taimer; and for the outbound
+DAG, Procountor), and every valid invoice is in Procountor exactly once; 1 otherwise.
 
 Each DAG run happens in a fresh process (``sandboxes.dag_runner``, also used by tests/e2e): Airflow
 reads its configuration at import time, so each run gets its own ``AIRFLOW_HOME``.
@@ -223,11 +227,17 @@ def main(argv: list[str] | None = None) -> int:
                 f"{row.duration_seconds:.1f}s  errors={[e.get('code') for e in (row.errors or [])]}"
             )
         ledger.engine.dispose()
+
+        from sandboxes.demo.outbound import run_outbound_act
+
+        outbound_ok = run_outbound_act(env, root, log_path, procountor.base_url, taimer.base_url, seed=args.seed)
     finally:
         taimer.stop()
         procountor.stop()
 
     ok = all(r["state"] == "success" for r in runs) and len(runs) == 2 and runs[1]["taimer_writes"] == 0
+    print(f"\n{'OK' if outbound_ok else 'FAILED'}: outbound (see above)")
+    ok = ok and outbound_ok
     first_events, second_events = len(runs[0].get("asset_events", [])), len(runs[1].get("asset_events", []))
     print(
         f"\n{'OK' if ok else 'FAILED'}: run 1 {runs[0]['state']} (Taimer writes {runs[0]['taimer_writes']}, "

@@ -7,12 +7,13 @@ never see half-applied changes. Reads return JSON-ready dicts or deep copies, ne
 from __future__ import annotations
 
 import bisect
+import json
 import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from taimer_procountor.taimer.adapter import REFERENCE_ITEM_MODELS
 from taimer_procountor.taimer.models import (
@@ -51,6 +52,23 @@ class SandboxError(Exception):
         self.code = code
         self.message = message
         self.field = field
+
+
+def _valid_edit(model: type[BaseModel], data: dict[str, Any]) -> Any:
+    """``data`` as ``model`` if it is a document the API can serve and a client read back, else a 400 naming the
+    first failing field (never its value)."""
+    try:
+        new = model.model_validate(data)
+        wire = json.dumps(new.model_dump(mode="json"), allow_nan=False)
+        model.model_validate_json(wire)
+    except ValidationError as exc:
+        errors = exc.errors(include_input=False, include_url=False)
+        where = ".".join(str(p) for p in errors[0]["loc"]) if errors else None
+        what = ", ".join(sorted({f"{'.'.join(str(p) for p in e['loc'])} ({e['type']})" for e in errors}))
+        raise SandboxError(400, "INVALID_DOCUMENT", f"the edited document is invalid: {what}", where) from None
+    except ValueError as exc:
+        raise SandboxError(400, "INVALID_DOCUMENT", f"the edited document cannot be served: {exc}") from None
+    return new
 
 
 def utcnow() -> datetime:
@@ -217,15 +235,19 @@ class TaimerStore:
             return doc.integration.model_dump(mode="json")
 
     def edit_document(self, kind: DocumentKind, doc_id: str, fields: dict[str, Any]) -> dict[str, Any]:
-        """A user edits the document in Taimer (control API): merge top-level fields, bump ``updated_at``."""
+        """A user edits the document in Taimer (control API): merge top-level fields, bump ``updated_at``.
+
+        The merged document is validated, and must survive a JSON round trip through the API's own model (the
+        models bound amounts: no ``NaN``, ``Infinity`` or ``1e999999999``), before anything is stored: an invalid
+        edit raises ``SandboxError(400, "INVALID_DOCUMENT")`` and leaves the state as it was."""
         with self._lock:
             doc = self._doc(kind, doc_id)
-            data = doc.model_dump()
+            data = doc.model_dump(mode="json")
             data.update(fields)
-            data["updated_at"] = utcnow()
-            new = type(doc).model_validate(data)
+            data["updated_at"] = utcnow().isoformat()
+            new = _valid_edit(type(doc), data)
             if new.id != doc_id:
-                raise SandboxError(422, "TAIMER_VALIDATION", "the id cannot change", "id")
+                raise SandboxError(400, "INVALID_DOCUMENT", "the id cannot change", "id")
             if kind is DocumentKind.BILL:
                 self._replace_bill(doc, new)
             else:

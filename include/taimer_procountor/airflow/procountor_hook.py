@@ -9,6 +9,9 @@ two things undone that ``HttpHook`` would otherwise do wrongly for Procountor: i
 Basic auth on every request (Procountor wants a bearer token, and the client secret must not travel with every
 call) and it would copy every extra key into the request headers (the API key among them).
 
+The client's limiter runs at the task's share of the connection's ``rate_per_second`` (the ``procountor_api``
+pool divides it between the tasks that may run at once: ``airflow/pools.py``).
+
 The client secret, the API key (and later each access token) are handed to Airflow's secrets masker as well as to
 ``taimer_procountor.redaction``, so they are masked in task logs.
 """
@@ -20,6 +23,7 @@ from typing import Any
 import requests
 from airflow.providers.http.hooks.http import HttpHook
 
+from taimer_procountor.airflow.pools import current_task_slots, pool_slots, task_rate
 from taimer_procountor.http import RateLimiter
 from taimer_procountor.procountor import ProcountorClient, ProcountorSettings
 from taimer_procountor.redaction import get_logger, register_secrets
@@ -89,11 +93,26 @@ class ProcountorHook(HttpHook):
         return session
 
     def get_client(self) -> ProcountorClient:
-        """A ready client (one per hook; its token and limiter are shared by every caller of this hook)."""
+        """A ready client (one per hook; its token and limiter are shared by every caller of this hook). Its limiter
+        runs at this task's share of the connection's rate: ``rate_per_second`` times the task's slots in the
+        ``procountor_api`` pool over the pool's size (``airflow/pools.py``), so the tasks that run at once share one
+        budget."""
         if self._client is None:
             settings = self.get_settings()
+            limiter = self._limiter
+            if limiter is None:
+                task_slots = current_task_slots()
+                rate = task_rate(settings.rate_per_second, task_slots=task_slots)
+                limiter = RateLimiter(rate)
+                log.info(
+                    "Procountor rate for this task: %g/s (%d of %d pool slots at %g/s)",
+                    rate,
+                    task_slots,
+                    pool_slots(),
+                    settings.rate_per_second,
+                )
             self._client = ProcountorClient(
-                settings, session=self.get_conn(), limiter=self._limiter, on_secret=mask_in_airflow
+                settings, session=self.get_conn(), limiter=limiter, on_secret=mask_in_airflow
             )
             log.info("Procountor client ready for %s (%s)", settings.base_url, self.procountor_conn_id)
         return self._client

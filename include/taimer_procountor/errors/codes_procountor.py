@@ -230,4 +230,25 @@ PROCOUNTOR_CODES: tuple[ErrorEntry, ...] = (
         FixWhere.TRANSIENT,
         retryable=True,
     ),
+    ErrorEntry(
+        "PROCOUNTOR_MALFORMED_ANSWER",
+        "Procountorin vastaus ei ollut rajapinnan mukainen (esim. puuttuva tai väärän tyyppinen kenttä, ei JSONia), "
+        "joten sitä ei käytetty.",
+        "Procountor's answer did not match its API (e.g. a missing or mistyped field, not JSON), so it was not used.",
+        "Virheessä on kentät, jotka eivät kelvanneet. Jos toistuu, ilmoita Procountorin tukeen ja integraation "
+        "ylläpidolle.",
+        "The error names the fields that did not fit. If it persists, report it to Procountor's support and the "
+        "integration's maintainers.",
+        FixWhere.PROCOUNTOR,
+    ),
+    ErrorEntry(
+        "PROCOUNTOR_PAGING_RUNAWAY",
+        "Procountorin hakutulos ei päättynyt: sama sivu toistui tai sivuja oli enemmän kuin sallittu enimmäismäärä.",
+        "Procountor's search did not end: a page repeated, or there were more pages than the allowed maximum.",
+        "Ilmoita Procountorin tukeen ja integraation ylläpidolle. Jos tulos on oikeasti näin pitkä, nosta sivujen "
+        "enimmäismäärää (max_pages).",
+        "Report it to Procountor's support and the integration's maintainers. If the result is really that long, "
+        "raise the maximum number of pages (max_pages).",
+        FixWhere.PROCOUNTOR,
+    ),
 )

@@ -71,4 +71,26 @@ TAIMER_CODES: tuple[ErrorEntry, ...] = (
         FixWhere.TRANSIENT,
         retryable=True,
     ),
+    ErrorEntry(
+        "TAIMER_MALFORMED_ANSWER",
+        "Taimerin vastaus ei ollut sovitun muotoinen (esim. puuttuva tai väärän tyyppinen kenttä, mahdoton päivämäärä, "
+        "ei JSONia), joten sitä ei käytetty.",
+        "Taimer's answer did not have the agreed shape (e.g. a missing or mistyped field, an impossible date, not "
+        "JSON), so it was not used.",
+        "Virheessä on kentät, jotka eivät kelvanneet. Korjaa tieto Taimerissa tai ilmoita Taimer-rajapinnan "
+        "ylläpidolle.",
+        "The error names the fields that did not fit. Correct the data in Taimer or report it to the maintainers of "
+        "the Taimer interface.",
+        FixWhere.TAIMER,
+    ),
+    ErrorEntry(
+        "TAIMER_PAGING_RUNAWAY",
+        "Taimerin listaus ei päättynyt: sama sivu toistui tai sivuja oli enemmän kuin sallittu enimmäismäärä.",
+        "Taimer's listing did not end: a page cursor repeated, or there were more pages than the allowed maximum.",
+        "Ilmoita Taimer-rajapinnan ylläpidolle (sivutus palauttaa saman kursorin). Jos listaus on oikeasti näin "
+        "pitkä, nosta sivujen enimmäismäärää (max_pages).",
+        "Report it to the maintainers of the Taimer interface (paging returns the same cursor). If the listing is "
+        "really that long, raise the maximum number of pages (max_pages).",
+        FixWhere.TAIMER,
+    ),
 )

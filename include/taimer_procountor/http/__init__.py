@@ -20,8 +20,10 @@ Public API::
     response = transport.send("PUT", "/invoices/1", json=body, idempotent=True)    # retried: caller says safe
     response = transport.send("POST", "/invoices", json=body)                      # never retried after sending
 
-- ``RateLimiter(rate_per_second, safety_margin=0.1)``: ``acquire()`` blocks so that in any one-second window at most
-  ``floor(rate)`` requests start, across all threads; ``pause_for(seconds)`` stops every thread (``Retry-After``).
+- ``RateLimiter(rate_per_second, safety_margin=0.1)``: ``acquire()`` blocks until one more request fits, across all
+  threads, and returns a ``Permit`` that ``HttpTransport`` releases when the answer is in; the server then counts
+  at most ``floor(rate)`` arrivals in any one-second window. Grants are evenly spaced. ``pause_for(seconds)``
+  stops every thread (``Retry-After``).
 - ``Timeouts(connect, read)``: explicit timeouts; ``HttpTransport`` passes them on every request.
 - ``RetryPolicy``: tenacity-based; exponential backoff with jitter and a cap; honours ``Retry-After`` (also pausing
   the shared limiter). Safe calls (GET/HEAD/OPTIONS, or ``idempotent=True``) are retried on connection errors,
@@ -36,7 +38,7 @@ Public API::
 """
 
 from taimer_procountor.http.errors import HttpStatusError, OutcomeUnknownError, TransportError, UnreachableError
-from taimer_procountor.http.ratelimit import RateLimiter
+from taimer_procountor.http.ratelimit import Permit, RateLimiter
 from taimer_procountor.http.retry import RetryPolicy, is_retryable_status, parse_retry_after
 from taimer_procountor.http.transport import SAFE_METHODS, HttpTransport, Timeouts, request_was_sent
 
@@ -45,6 +47,7 @@ __all__ = [
     "HttpStatusError",
     "HttpTransport",
     "OutcomeUnknownError",
+    "Permit",
     "RateLimiter",
     "RetryPolicy",
     "Timeouts",

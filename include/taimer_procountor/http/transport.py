@@ -149,8 +149,9 @@ class HttpTransport:
         def attempt() -> requests.Response:
             nonlocal attempts
             attempts += 1
-            if self.limiter is not None:
-                self.limiter.acquire()
+            # The permit is released as soon as the answer's headers (or an error) are in: by then the server has
+            # counted the request, so the limiter knows its place in the server's window (http/ratelimit.py).
+            permit = self.limiter.acquire() if self.limiter is not None else None
             started = time.monotonic()
             try:
                 response = self.session.request(
@@ -180,6 +181,9 @@ class HttpTransport:
                 raise UnreachableError(
                     f"{method} {url}: {kind} ({redact(exc)})", method=method, url=url, attempts=attempts
                 ) from exc
+            finally:
+                if permit is not None:
+                    permit.release()
             elapsed = time.monotonic() - started
             status = response.status_code
             self.log.debug("%s %s -> %d in %.3f s (attempt %d)", method, url, status, elapsed, attempts)

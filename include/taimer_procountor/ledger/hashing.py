@@ -42,11 +42,12 @@ def to_json(value: Any) -> Any:
 
 
 def redact_json(value: Any) -> Any:
-    """``value`` (JSON-like) with every string passed through ``redact``: error texts may quote a request."""
+    """``value`` (JSON-like) with every string value passed through ``redact``: error texts may quote a request.
+    Keys are names we chose (field names, counter names), never secrets, and stay as they are."""
     if isinstance(value, str):
         return redact(value)
     if isinstance(value, dict):
-        return {redact(str(k)): redact_json(v) for k, v in value.items()}
+        return {str(k): redact_json(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [redact_json(v) for v in value]
     if value is None or isinstance(value, bool | int | float):

@@ -214,6 +214,11 @@ class Loader:
             result.errors.append(self._problem(exc.code, doc, detail=exc))
         except ProcountorError as exc:
             result.errors.append(self._problem(exc.code, doc, field=exc.field, detail=exc))
+        except (ClaimLost, LookupRequired) as exc:
+            result.errors.append(self._problem("OUTBOUND_SEND_PENDING", doc, detail=exc))
+        except Exception as exc:  # one broken document never stops the others; its claim expires, the ledger holds
+            log.exception("%s #%s: unexpected %s", self.kind, doc.taimer_number, type(exc).__name__)
+            result.errors.append(self._problem("OUTBOUND_STEP_FAILED", doc, detail=type(exc).__name__))
         return result
 
     def _process(self, doc: OutboundDocument, result: DocResult) -> None:
@@ -590,7 +595,8 @@ class Loader:
 
     def _write_back_errors(self, doc: OutboundDocument) -> None:
         """An invalid or refused document: its errors go to Taimer once (again only after they changed)."""
-        if doc.written_back_at is not None and doc.written_back_at >= doc.updated_at:
+        raised_at = doc.validated_at if doc.state == DocState.INVALID else doc.last_attempt_at
+        if doc.written_back_at is not None and (raised_at is None or doc.written_back_at >= raised_at):
             return
         errors = doc.validation_errors if doc.state == DocState.INVALID else doc.errors
         update = IntegrationUpdate(

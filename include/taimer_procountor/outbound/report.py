@@ -105,6 +105,8 @@ def build_summary(
                 pass  # nothing was meant to be sent
             else:
                 counts["pending"] += 1
+            if doc.state not in POST_SEND_STATES:
+                continue  # attachments of an invoice not in Procountor wait with it
             for att in ledger.attachments.attachments_of(doc.id):
                 if att.state == AttachmentState.UPLOADED:
                     if started_at is not None and att.uploaded_at is not None and att.uploaded_at >= started_at:

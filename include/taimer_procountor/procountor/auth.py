@@ -11,17 +11,21 @@ starting their own.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
 
 from taimer_procountor.http import HttpTransport, TransportError
-from taimer_procountor.procountor.errors import ProcountorError, ProcountorUnauthorized, from_transport
+from taimer_procountor.http.answers import MalformedAnswer, decode_json, validate_answer
+from taimer_procountor.procountor.errors import ProcountorMalformedAnswer, ProcountorUnauthorized, from_transport
 from taimer_procountor.procountor.models import TokenResponse
 from taimer_procountor.procountor.settings import ProcountorSettings
 from taimer_procountor.redaction import get_logger, register_secret
 
 log = get_logger(__name__)
+# What a bearer token can be sent as in a header: printable ASCII without spaces.
+_TOKEN = re.compile(r"[\x21-\x7e]{1,4096}")
 
 TOKEN_PATH = "oauth/token"  # noqa: S105 - a URL path, not a password
 
@@ -97,11 +101,17 @@ class TokenManager:
                 ) from exc
             raise err from exc
         try:
-            answer = TokenResponse.model_validate(response.json())
-        except ValueError as exc:
-            raise ProcountorError(
-                "Procountor's token answer was not understood", status=response.status_code, path="/" + TOKEN_PATH
-            ) from exc
+            answer = validate_answer(TokenResponse, decode_json(response.content))
+            if answer.expires_in <= 0 or not _TOKEN.fullmatch(answer.access_token):
+                raise MalformedAnswer("the token answer has no printable token or no positive lifetime")
+        except MalformedAnswer as exc:
+            # Not chained: the pydantic error would quote the answer, which holds the token.
+            raise ProcountorMalformedAnswer(
+                f"Procountor's token answer was not understood: {exc}",
+                fields=exc.fields,
+                status=response.status_code,
+                path="/" + TOKEN_PATH,
+            ) from None
         register_secret(answer.access_token)
         if self._on_token is not None:
             self._on_token(answer.access_token)

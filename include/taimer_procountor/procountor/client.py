@@ -21,6 +21,11 @@ Call safety (what is retried on connection errors, 429 and 5xx):
 - a 401 is answered by one re-login and one resend of the same call, whatever the method: a 401 means the server
   did not act on it.
 
+Answers are read defensively (``taimer_procountor.http.answers``): a 2xx body that is not bounded JSON, a value of
+the wrong shape or one that does not fit its model raises ``ProcountorMalformedAnswer`` naming the fields, never the
+values; a paged search that repeats a page, makes no keyset progress or runs past ``max_pages`` raises
+``ProcountorPagingRunaway``.
+
 The client is thread-safe as far as its own state goes (token, limiter); it shares one ``requests.Session``.
 """
 
@@ -29,8 +34,10 @@ from __future__ import annotations
 import dataclasses
 import email.parser
 import email.policy
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -39,11 +46,21 @@ import requests
 from pydantic import BaseModel, ValidationError
 
 from taimer_procountor.http import HttpStatusError, HttpTransport, RateLimiter, RetryPolicy, Timeouts, TransportError
+from taimer_procountor.http.answers import (
+    MalformedAnswer,
+    decode_json,
+    expect_list,
+    expect_object,
+    field_errors,
+    validate_answer,
+)
 from taimer_procountor.procountor.auth import TokenManager
 from taimer_procountor.procountor.errors import (
     ProcountorError,
     ProcountorForbidden,
+    ProcountorMalformedAnswer,
     ProcountorOutcomeUnknown,
+    ProcountorPagingRunaway,
     from_transport,
 )
 from taimer_procountor.procountor.models import (
@@ -78,6 +95,8 @@ M = TypeVar("M", bound=BaseModel)
 
 MAX_PAGE_SIZE = 200
 MAX_ATTACHMENT_BYTES = 10_000_000
+# A paged search longer than this many pages is taken for a runaway (at 200 a page: two million rows).
+DEFAULT_MAX_PAGES = 10_000
 
 
 @dataclass(frozen=True)
@@ -93,11 +112,16 @@ class InvalidRow:
 
     @classmethod
     def from_error(
-        cls, path: str, raw: Any, exc: ValidationError, *, id_field: str = "id", parent_id: Any = None
+        cls,
+        path: str,
+        raw: Any,
+        exc: ValidationError,
+        *,
+        id_field: str = "id",
+        parent_id: Any = None,
+        model: type[BaseModel] | None = None,
     ) -> InvalidRow:
-        fields = tuple(
-            sorted({f"{'.'.join(str(p) for p in e.get('loc', ())) or '(row)'} ({e.get('type')})" for e in exc.errors()})
-        )
+        fields = field_errors(exc, model, whole="(row)")
         return cls(path, _scalar_id(raw, id_field), fields, None if parent_id is None else str(parent_id))
 
     def describe(self) -> str:
@@ -117,16 +141,37 @@ def _scalar_id(raw: Any, id_field: str) -> str | None:
 def _validate_rows(
     model: type[M], rows: Iterable[Any], path: str, on_invalid: OnInvalid | None, *, id_field: str = "id"
 ) -> Iterator[M]:
-    """Validate each row on its own. Without ``on_invalid`` a bad row raises (pydantic's ``ValidationError``), as
-    it always did; with it, the bad row is reported to ``on_invalid`` and skipped, and the others go on."""
-    for raw in rows:
+    """Validate each row on its own. Without ``on_invalid`` a bad row raises ``ProcountorMalformedAnswer``; with it,
+    the bad row is reported to ``on_invalid`` and skipped, and the others go on. ``rows`` must be a list."""
+    with _reading(path):
+        rows = expect_list(rows, "the list of rows")
+    for position, raw in enumerate(rows):
         if on_invalid is None:
-            yield model.model_validate(raw)
+            with _reading(f"{path} row {position}"):
+                row = validate_answer(model, raw)
+            yield row
             continue
         try:
-            yield model.model_validate(raw)
+            row = model.model_validate(raw)
         except ValidationError as exc:
-            on_invalid(InvalidRow.from_error(path, raw, exc, id_field=id_field))
+            on_invalid(InvalidRow.from_error(path, raw, exc, id_field=id_field, model=model))
+            continue
+        yield row
+
+
+@contextmanager
+def _reading(where: str) -> Iterator[None]:
+    """Turn a ``MalformedAnswer`` raised inside into ``ProcountorMalformedAnswer`` located at ``where`` (the
+    pydantic error it may come from is not chained: its text quotes the answer)."""
+    try:
+        yield
+    except MalformedAnswer as exc:
+        raise ProcountorMalformedAnswer(f"{where}: {exc}", fields=exc.fields, path=where) from None
+
+
+def _model(model: type[M], data: Any, where: str) -> M:
+    with _reading(where):
+        return validate_answer(model, data)
 
 
 def _param(value: Any) -> Any:
@@ -155,7 +200,7 @@ class ProcountorClient:
     shared ``RateLimiter`` (one per process and API client: parallel clients must share it to stay under the
     rate). ``on_secret`` is called with the client secret, the API key and every access token (the hook passes
     Airflow's ``mask_secret``). ``token_clock`` (seconds, monotonic) replaces the token cache's clock, e.g. in
-    tests that let a token age without sleeping."""
+    tests that let a token age without sleeping. ``max_pages`` bounds every paged search."""
 
     def __init__(
         self,
@@ -166,8 +211,10 @@ class ProcountorClient:
         retry: RetryPolicy | None = None,
         on_secret: Callable[[str], object] | None = None,
         token_clock: Callable[[], float] | None = None,
+        max_pages: int = DEFAULT_MAX_PAGES,
     ) -> None:
         self.settings = settings
+        self.max_pages = max_pages
         if on_secret is not None:  # e.g. Airflow's mask_secret: told about every secret the client holds
             on_secret(settings.client_secret)
             on_secret(settings.api_key)
@@ -263,6 +310,7 @@ class ProcountorClient:
         base = {k: v for k, v in (params or {}).items() if v is not None}
         page = 0
         previous_id: int | None = None
+        previous_digest: str | None = None
         while True:
             query = dict(base, size=size)
             if keyset:
@@ -272,47 +320,64 @@ class ProcountorClient:
             else:
                 query["page"] = page
             body = self.get_json(path, query)
-            results = body.get("results") or [] if isinstance(body, dict) else []
-            meta = body.get("meta") or {} if isinstance(body, dict) else {}
-            count = int(meta.get("resultCount", len(results)))
+            with _reading(f"GET {path} page {page}"):
+                body = expect_object(body, "the search result")
+                results = expect_list(body.get("results") or [], "results")
+                meta = expect_object(body.get("meta") or {}, "meta")
+                count = meta.get("resultCount", len(results))
+                if isinstance(count, bool) or not isinstance(count, int):
+                    raise MalformedAnswer("meta.resultCount is not an integer")
             log.debug("%s page %s: %d results", path, previous_id if keyset else page, count)
             yield from _validate_rows(model, results, path, on_invalid)
             if not results or count < size:
                 return
             if keyset:
-                last = results[-1].get("id")
-                if last is None or last == previous_id:
-                    raise ProcountorError(f"GET {path}: keyset paging made no progress", path=path)
-                previous_id = int(last)
+                last = results[-1].get("id") if isinstance(results[-1], Mapping) else None
+                if isinstance(last, bool) or not isinstance(last, int) or last == previous_id:
+                    raise ProcountorPagingRunaway(
+                        f"GET {path}: keyset paging made no progress (the last row has no new integer id)", path=path
+                    )
+                previous_id = last
+            else:
+                # A server that ignores ``page`` answers the same full page forever: stop at the first repeat.
+                digest = hashlib.sha256(json.dumps(results, sort_keys=True, default=str).encode()).hexdigest()
+                if digest == previous_digest:
+                    raise ProcountorPagingRunaway(f"GET {path}: page {page} repeats the page before it", path=path)
+                previous_digest = digest
             page += 1
+            if page >= self.max_pages:
+                raise ProcountorPagingRunaway(
+                    f"GET {path}: more than {self.max_pages} pages (max_pages); stopped as a runaway search", path=path
+                )
 
     # --- reference data ----------------------------------------------------------------------------------------
 
     def company(self) -> Company:
-        return Company.model_validate(self.get_json("/company"))
+        return _model(Company, self.get_json("/company"), "GET /company")
 
     # The list calls below take ``on_invalid``: with it, a row that does not fit its model is reported there (an
     # ``InvalidRow``: path, id, failing field names) and skipped, so one malformed row never stops the rest.
     # Without it they raise on the first bad row, as before.
 
     def chart_of_accounts(self, *, on_invalid: OnInvalid | None = None) -> list[LedgerAccount]:
-        body = self.get_json("/coa")
-        rows = body.get("ledgerAccounts", [])
+        with _reading("GET /coa"):
+            rows = expect_object(self.get_json("/coa"), "the chart of accounts").get("ledgerAccounts", [])
         return list(_validate_rows(LedgerAccount, rows, "/coa", on_invalid, id_field="ledgerAccountCode"))
 
     def dimensions(self, *, on_invalid: OnInvalid | None = None) -> list[Dimension]:
         """``GET /dimensions``. With ``on_invalid`` each dimension and each of its items is validated on its own: a
         bad item is reported (``parent_id`` = its dimension) and left out of an otherwise good dimension."""
-        body = self.get_json("/dimensions")
+        with _reading("GET /dimensions"):
+            body = expect_list(self.get_json("/dimensions"), "the dimensions")
         if on_invalid is None:
-            return [Dimension.model_validate(d) for d in body]
+            return list(_validate_rows(Dimension, body, "/dimensions", None))
         out: list[Dimension] = []
         for raw in body:
             head = {k: v for k, v in raw.items() if k != "items"} if isinstance(raw, Mapping) else raw
             try:
                 dim = Dimension.model_validate(head)
             except ValidationError as exc:
-                on_invalid(InvalidRow.from_error("/dimensions", raw, exc))
+                on_invalid(InvalidRow.from_error("/dimensions", raw, exc, model=Dimension))
                 continue
             items = raw.get("items") or []
             items = items if isinstance(items, list) else []
@@ -320,7 +385,9 @@ class ProcountorClient:
                 try:
                     dim.items.append(DimensionItem.model_validate(item))
                 except ValidationError as exc:
-                    on_invalid(InvalidRow.from_error("/dimensions/items", item, exc, parent_id=dim.id))
+                    on_invalid(
+                        InvalidRow.from_error("/dimensions/items", item, exc, parent_id=dim.id, model=DimensionItem)
+                    )
             out.append(dim)
         return out
 
@@ -345,22 +412,28 @@ class ProcountorClient:
         return self.paged("/persons", Person, params, on_invalid=on_invalid)
 
     def person(self, person_id: int) -> Person:
-        return Person.model_validate(self.get_json(f"/persons/{int(person_id)}"))
+        path = f"/persons/{int(person_id)}"
+        return _model(Person, self.get_json(path), f"GET {path}")
 
     def vats_default(self, *, on_invalid: OnInvalid | None = None) -> VatInformation:
         """``GET /vats/default``. With ``on_invalid`` each percentage and each VAT status is validated on its own."""
         body = self.get_json("/vats/default")
         if on_invalid is None or not isinstance(body, Mapping):
-            return VatInformation.model_validate(body)
+            return _model(VatInformation, body, "GET /vats/default")
         countries = []
-        for country in body.get("vatInformation") or []:
+        with _reading("GET /vats/default"):
+            vat_information = expect_list(body.get("vatInformation") or [], "vatInformation")
+        for country in vat_information:
             if not isinstance(country, Mapping):
                 continue
             rows = country.get("percentages") or []
             percentages = list(
                 _validate_rows(VatPercentInfo, rows, "/vats/default/percentages", on_invalid, id_field="vatPercent")
             )
-            countries.append(VatCountryInfo(country=str(country.get("country") or "") or None, percentages=percentages))
+            name = country.get("country")
+            countries.append(
+                VatCountryInfo(country=name if isinstance(name, str) and name else None, percentages=percentages)
+            )
         statuses = _validate_rows(
             VatStatusInfo, body.get("vatStatuses") or [], "/vats/default/statuses", on_invalid, id_field="vatStatus"
         )
@@ -370,8 +443,8 @@ class ProcountorClient:
         return self.paged("/bankaccounts", BankAccountInfo, {}, on_invalid=on_invalid)
 
     def fiscal_years(self, *, on_invalid: OnInvalid | None = None) -> list[FiscalYear]:
-        body = self.get_json("/fiscalyears")
-        rows = body.get("fiscalYears", [])
+        with _reading("GET /fiscalyears"):
+            rows = expect_object(self.get_json("/fiscalyears"), "the fiscal years").get("fiscalYears", [])
         return list(_validate_rows(FiscalYear, rows, "/fiscalyears", on_invalid))
 
 
@@ -509,7 +582,8 @@ class InvoicesApi:
         ]
 
     def get(self, invoice_id: int) -> Invoice:
-        return Invoice.model_validate(self._c.get_json(f"/invoices/{int(invoice_id)}"))
+        path = f"/invoices/{int(invoice_id)}"
+        return _model(Invoice, self._c.get_json(path), f"GET {path}")
 
     def create(self, invoice: Invoice | Mapping[str, Any]) -> Invoice:
         """``POST /invoices``. Never retried after sending: a timeout, dropped connection or 5xx raises
@@ -517,7 +591,7 @@ class InvoicesApi:
         body = to_wire(invoice) if isinstance(invoice, BaseModel) else dict(invoice)
         body.pop("id", None)
         response = self._c.request("POST", "/invoices", json_body=body, idempotent=False)
-        return Invoice.model_validate(_json(response, "/invoices"))
+        return _model(Invoice, _json(response, "/invoices"), "POST /invoices")
 
     def update(self, invoice_id: int, invoice: Invoice | Mapping[str, Any]) -> Invoice:
         """``PUT /invoices/{id}`` with the invoice's current ``version`` (required; a stale one answers 400)."""
@@ -525,7 +599,8 @@ class InvoicesApi:
         if not body.get("version"):
             raise ValueError("updating an invoice needs its current version (read it with get())")
         path = f"/invoices/{int(invoice_id)}"
-        return Invoice.model_validate(_json(self._c.request("PUT", path, json_body=body, idempotent=False), path))
+        response = self._c.request("PUT", path, json_body=body, idempotent=False)
+        return _model(Invoice, _json(response, path), f"PUT {path}")
 
     def _action(self, invoice_id: int, action: str, comment: str | None = None, **query: Any) -> ActionResult:
         """Send one status action, exactly once in effect.
@@ -598,8 +673,9 @@ class InvoicesApi:
             log.warning("could not read invoice %s back after %s failed: %s", invoice_id, action, exc)
             raise cause from exc
         current = current if isinstance(current, dict) else {}
-        transition, known = transition_for(current.get("type"), action)
-        return current.get("status"), transition, known
+        invoice_type, status = current.get("type"), current.get("status")
+        transition, known = transition_for(invoice_type if isinstance(invoice_type, str) else None, action)
+        return (status if isinstance(status, str) else None), transition, known
 
     @staticmethod
     def _forbidden(
@@ -638,15 +714,17 @@ class InvoicesApi:
         return self._action(invoice_id, "reject", comment)
 
     def payment_events(self, invoice_id: int) -> list[PaymentEvent]:
-        body = self._c.get_json(f"/invoices/{int(invoice_id)}/paymentevents")
-        return [PaymentEvent.model_validate(p) for p in body.get("results", [])]
+        path = f"/invoices/{int(invoice_id)}/paymentevents"
+        with _reading(f"GET {path}"):
+            rows = expect_object(self._c.get_json(path), "the payment events").get("results", [])
+        return list(_validate_rows(PaymentEvent, rows, path, None))
 
     def mark_paid(self, invoice_id: int, body: MarkInvoiceAsPaid | Mapping[str, Any]) -> PaymentEvent:
         """``PUT /invoices/{id}/paymentevents/markpaid``: adds a payment event, so never retried after sending."""
         path = f"/invoices/{int(invoice_id)}/paymentevents/markpaid"
         payload = to_wire(body) if isinstance(body, BaseModel) else dict(body)
         response = self._c.request("PUT", path, json_body=payload, idempotent=False)
-        return PaymentEvent.model_validate(_json(response, path) if response.content else {})
+        return _model(PaymentEvent, _json(response, path) if response.content else {}, f"PUT {path}")
 
 
 class AttachmentsApi:
@@ -669,7 +747,7 @@ class AttachmentsApi:
             "file": (meta_model.name, bytes(content), mime),
         }
         response = self._c.request("POST", "/attachments", files=files, idempotent=False)
-        return AttachmentMeta.model_validate(_json(response, "/attachments"))
+        return _model(AttachmentMeta, _json(response, "/attachments"), "POST /attachments")
 
     def get(self, attachment_id: int) -> tuple[AttachmentMeta, bytes]:
         """``GET /attachments/{id}``: decodes the multipart/mixed answer into the metadata and the file bytes."""
@@ -677,7 +755,7 @@ class AttachmentsApi:
         response = self._c.request("GET", path, accept="multipart/mixed, application/json")
         ctype = response.headers.get("Content-Type", "")
         if ctype.startswith("application/json"):
-            return AttachmentMeta.model_validate(_json(response, path)), b""
+            return _model(AttachmentMeta, _json(response, path), f"GET {path}"), b""
         raw = b"Content-Type: " + ctype.encode("latin-1") + b"\r\nMIME-Version: 1.0\r\n\r\n" + response.content
         message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(raw)
         if not message.is_multipart():
@@ -687,7 +765,8 @@ class AttachmentsApi:
         for part in message.iter_parts():
             payload = part.get_payload(decode=True) or b""
             if part.get_content_type() == "application/json" and meta is None:
-                meta = AttachmentMeta.model_validate(json.loads(payload.decode("utf-8")))
+                with _reading(f"GET {path} metadata part"):
+                    meta = validate_answer(AttachmentMeta, decode_json(payload))
             else:
                 content = payload
         if meta is None:
@@ -702,7 +781,8 @@ class LedgerReceiptsApi:
         self._c = client
 
     def get(self, receipt_id: int) -> LedgerReceipt:
-        return LedgerReceipt.model_validate(self._c.get_json(f"/ledgerreceipts/{int(receipt_id)}"))
+        path = f"/ledgerreceipts/{int(receipt_id)}"
+        return _model(LedgerReceipt, self._c.get_json(path), f"GET {path}")
 
     def update(self, receipt: LedgerReceipt, *, create_reconciliation: bool | None = None) -> LedgerReceipt:
         """``PUT /ledgerreceipts/{id}`` with the full receipt and its current ``version``."""
@@ -716,7 +796,7 @@ class LedgerReceiptsApi:
             json_body=receipt.to_wire(),
             idempotent=False,
         )
-        return LedgerReceipt.model_validate(_json(response, path))
+        return _model(LedgerReceipt, _json(response, path), f"PUT {path}")
 
     def set_dimensions(
         self, receipt_id: int, transaction_id: int, values: Iterable[DimensionItemValue | Mapping[str, Any]]
@@ -733,18 +813,20 @@ def _info_message(response: requests.Response) -> str | None:
     """The ``message`` of an action's 200 ``InfoMessage``; None when the body is empty or not one (the action has
     taken effect either way, so an odd body is no reason to fail)."""
     try:
-        return InfoMessage.model_validate(response.json()).message if response.content else None
-    except ValueError:
+        return validate_answer(InfoMessage, decode_json(response.content)).message if response.content else None
+    except MalformedAnswer:
         return None
 
 
 def _json(response: requests.Response, path: str) -> Any:
+    """The answer's JSON, bounded (``taimer_procountor.http.answers``); ``ProcountorMalformedAnswer`` otherwise."""
     try:
-        return response.json()
-    except ValueError as exc:
-        raise ProcountorError(
-            f"{response.request.method if response.request else '?'} {path}: the answer was not JSON "
-            f"(Content-Type {response.headers.get('Content-Type')!r})",
+        return decode_json(response.content)
+    except MalformedAnswer as exc:
+        method = response.request.method if response.request else "?"
+        raise ProcountorMalformedAnswer(
+            f"{method} {path}: {exc} (Content-Type {response.headers.get('Content-Type')!r})",
             status=response.status_code,
+            method=method,
             path=path,
-        ) from exc
+        ) from None

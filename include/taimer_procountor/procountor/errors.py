@@ -10,6 +10,10 @@
 - ``ProcountorUnreachable`` (``PROCOUNTOR_UNREACHABLE``): refused, DNS, timeout (safe call, or nothing was sent).
 - ``ProcountorOutcomeUnknown`` (``PROCOUNTOR_OUTCOME_UNKNOWN``): an unsafe call (POST /invoices, POST /attachments,
   versioned PUT, markpaid) was sent and then timed out, dropped or got a 5xx.
+- ``ProcountorMalformedAnswer`` (``PROCOUNTOR_MALFORMED_ANSWER``): a 2xx answer that is not JSON, or not the API's
+  shape; names the failing fields, never values.
+- ``ProcountorPagingRunaway`` (``PROCOUNTOR_PAGING_RUNAWAY``): a paged search that repeats a page or exceeds
+  ``max_pages``.
 
 Every error carries ``status`` (HTTP status or None), ``field`` and ``procountor_code`` (of the first error item),
 ``errors`` (all items), ``method`` and ``path``; ``retryable`` comes from the catalogue entry. Texts are redacted.
@@ -19,13 +23,13 @@ Every error carries ``status`` (HTTP status or None), ``field`` and ``procountor
 from __future__ import annotations
 
 import html
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from taimer_procountor.errors import DocumentError, lookup
 from taimer_procountor.http import HttpStatusError, OutcomeUnknownError, TransportError, UnreachableError
+from taimer_procountor.http.answers import MalformedAnswer, decode_json
 from taimer_procountor.redaction import redact
 
 _CODE_RE = re.compile(r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$")
@@ -136,6 +140,24 @@ class ProcountorOutcomeUnknown(ProcountorError):
     default_code = "PROCOUNTOR_OUTCOME_UNKNOWN"
 
 
+class ProcountorMalformedAnswer(ProcountorError):
+    """Procountor answered something that does not match its API (not JSON, a wrong type, an unbounded number or
+    string...). The text names fields, never values (``taimer_procountor.http.answers``)."""
+
+    default_code = "PROCOUNTOR_MALFORMED_ANSWER"
+
+    def __init__(self, message: str, *, fields: tuple[str, ...] = (), **kwargs: Any) -> None:
+        self.fields = fields
+        super().__init__(message, **kwargs)
+
+
+class ProcountorPagingRunaway(ProcountorError):
+    """A paged search that does not end: a page repeated, keyset paging made no progress, or more pages than the
+    client's ``max_pages``."""
+
+    default_code = "PROCOUNTOR_PAGING_RUNAWAY"
+
+
 # --- parsing error bodies ---------------------------------------------------------------------------------------
 
 _TITLE_RE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
@@ -151,23 +173,27 @@ def parse_error_body(body: str | None, status: int | None) -> tuple[list[Procoun
         return [], "(empty body)"
     if text[:1] in "{[":
         try:
-            data = json.loads(text)
-        except ValueError:
+            data = decode_json(text)
+        except MalformedAnswer:
             data = None
         if isinstance(data, dict):
             items: list[ProcountorErrorItem] = []
-            for raw in data.get("errors") or []:
+            for raw in _list_or_empty(data.get("errors")):
                 if isinstance(raw, dict):
                     items.append(
                         ProcountorErrorItem(
-                            raw.get("status", status),
-                            raw.get("field"),
-                            None if raw.get("message") is None else str(raw.get("message")),
+                            _int_or(raw.get("status"), status),
+                            _text_or_none(raw.get("field")),
+                            _text_or_none(raw.get("message")),
                         )
                     )
-            for raw in data.get("constraintViolations") or []:
+            for raw in _list_or_empty(data.get("constraintViolations")):
                 if isinstance(raw, dict):
-                    items.append(ProcountorErrorItem(status, raw.get("field"), raw.get("errorCode")))
+                    items.append(
+                        ProcountorErrorItem(
+                            status, _text_or_none(raw.get("field")), _text_or_none(raw.get("errorCode"))
+                        )
+                    )
             if "error" in data and not items:
                 msg = str(data.get("error_description") or data.get("error"))
                 items.append(ProcountorErrorItem(status, None, msg))
@@ -182,6 +208,18 @@ def parse_error_body(body: str | None, status: int | None) -> tuple[list[Procoun
         return [ProcountorErrorItem(status, None, summary)], summary
     summary = " ".join(text.split())[:300]
     return [ProcountorErrorItem(status, None, summary)], summary
+
+
+def _list_or_empty(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _text_or_none(value: Any) -> str | None:
+    return None if value is None or isinstance(value, dict | list) else str(value)
+
+
+def _int_or(value: Any, default: int | None) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
 def from_transport(exc: TransportError, path: str) -> ProcountorError:

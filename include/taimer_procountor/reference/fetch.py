@@ -18,8 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
-
+from taimer_procountor.procountor.client import InvalidRow
+from taimer_procountor.procountor.errors import ProcountorMalformedAnswer
 from taimer_procountor.redaction import get_logger
 from taimer_procountor.reference.kinds import DEFAULT_COST_CENTER_DIMENSION, SNAPSHOT_KINDS
 from taimer_procountor.reference.persons import IDENTIFIER_FIELD, identifier_hmac
@@ -103,9 +103,9 @@ def fetch_snapshot(
 
     try:
         items["company"] = [client.company().to_wire()]
-    except ValidationError as exc:
+    except ProcountorMalformedAnswer as exc:
         items["company"] = []
-        fields = ", ".join(sorted({".".join(map(str, e["loc"])) for e in exc.errors()}))
+        fields = ", ".join(exc.fields) or "not an object"
         problems.append(problem(ITEM_INVALID, "company", f"company: invalid fields: {fields}", effect=SKIP_KIND))
     done("company")
     items["ledger_accounts"] = [a.to_wire() for a in client.chart_of_accounts(on_invalid=invalid("ledger_accounts"))]
@@ -138,8 +138,8 @@ def fetch_snapshot(
         if person_details and basic.id is not None:
             try:
                 person = client.person(basic.id)
-            except ValidationError as exc:
-                invalid("persons")(_invalid_row(f"/persons/{basic.id}", basic.id, exc))
+            except ProcountorMalformedAnswer as exc:
+                invalid("persons")(InvalidRow(f"/persons/{basic.id}", str(basic.id), exc.fields))
                 continue
         persons.append(_person_row(basic, person, pseudonym_key))
     items["persons"] = persons
@@ -167,12 +167,6 @@ def fetch_snapshot(
     if missing:  # internal consistency of this module
         raise RuntimeError(f"fetch_snapshot read no {sorted(missing)}")
     return FetchedSnapshot(items=items, problems=problems, cost_center_dimension_id=dimension_id, notices=notices)
-
-
-def _invalid_row(path: str, item_id: Any, exc: ValidationError) -> Any:
-    from taimer_procountor.procountor.client import InvalidRow
-
-    return InvalidRow.from_error(path, {"id": item_id}, exc)
 
 
 def _cost_centers(

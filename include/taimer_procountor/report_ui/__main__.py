@@ -1,8 +1,8 @@
 """Serve the report UI without Airflow: ``python -m taimer_procountor.report_ui --ledger-url URL --port N``.
 
 The ledger URL defaults to ``$TAIMER_PROCOUNTOR_LEDGER_URL``, else the same SQLite default as the ledger's own
-command line. No authentication: it binds to 127.0.0.1 unless told otherwise; put it behind something that
-authenticates before exposing it anywhere else.
+command line; it is opened read-only (``taimer_procountor.report_ui.readonly``). No authentication: it binds to
+127.0.0.1 unless told otherwise; put it behind something that authenticates before exposing it anywhere else.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from taimer_procountor.ledger import connect
     from taimer_procountor.redaction import register_secret
+    from taimer_procountor.report_ui.readonly import read_only_url
 
     url = make_url(args.ledger_url or _default_url())
     register_secret(url.password if isinstance(url.password, str) else None)
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
             raise LedgerUnavailable(f"no ledger file at {url.database} yet (run a sync DAG first)")
         if not ledgers:
-            ledgers.append(connect(url))
+            ledgers.append(connect(read_only_url(url)))
         return ledgers[0]
 
     print(f"report UI on http://{args.host}:{args.port}/ over {url!r}", file=sys.stderr)

@@ -13,6 +13,7 @@ Routes (relative to wherever the app is mounted):
   ``?limit=N`` runs (default 50).
 - ``GET /catalogue`` the whole error catalogue; ``?code=...`` narrows it to matching codes.
 - ``GET /api/runs``, ``/api/reference``, ``/api/outbound``, ``/api/catalogue``: the same as JSON.
+- ``GET /outbound``, ``/api/outbound/report``: the latest outbound runs' reports (``report_ui.outbound``).
 - ``GET /health``: ``{"status": "ok"}`` without touching the ledger (and without the auth dependencies).
 """
 
@@ -238,5 +239,8 @@ def create_app(
 
         return api(lambda: {"entries": data.catalogue(code)})
 
+    from taimer_procountor.report_ui import outbound
+
+    outbound.add_routes(guarded, ledger, api)
     app.include_router(guarded)
     return app

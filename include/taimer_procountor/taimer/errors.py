@@ -75,3 +75,16 @@ class TaimerOutcomeUnknownError(TaimerError):
 
     code = "TAIMER_OUTCOME_UNKNOWN"
     retryable = True
+
+
+class TaimerMalformedAnswerError(TaimerError):
+    """Taimer answered something that is not the contract's shape (not JSON, a wrong type, an impossible date, an
+    unbounded number or string...). The text names fields, never values (``taimer_procountor.http.answers``)."""
+
+    code = "TAIMER_MALFORMED_ANSWER"
+
+
+class TaimerPagingError(TaimerError):
+    """A listing that does not end: a ``next_cursor`` seen before, or more pages than the adapter's ``max_pages``."""
+
+    code = "TAIMER_PAGING_RUNAWAY"

@@ -18,8 +18,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Money = Decimal
-Percent = Annotated[Decimal, Field(ge=0, le=100)]
+# Amounts and quantities are bounded: at most 24 digits in all (an exponent counts as digits), so that an answer
+# such as "1e999999999" is refused when read instead of failing far later; NaN and Infinity are refused too.
+Quantity = Annotated[Decimal, Field(max_digits=24, allow_inf_nan=False)]
+Money = Quantity
+Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=24)]
 
 
 class TaimerModel(BaseModel):
@@ -314,7 +317,7 @@ class SalesInvoiceRow(TaimerModel):
     description_lines: list[str] = Field(default_factory=list)
     product_id: str | None = None
     work_type_id: str | None = None
-    quantity: Decimal = Decimal("0")
+    quantity: Quantity = Decimal("0")
     unit: str = "PIECE"
     unit_price: Money = Decimal("0")
     vat_percent: Percent = Decimal("0")
@@ -359,7 +362,7 @@ class BillRow(TaimerModel):
     id: str | None = None
     name: str = ""
     description: str | None = None
-    quantity: Decimal = Decimal("1")
+    quantity: Quantity = Decimal("1")
     unit: str = "PIECE"
     unit_price: Money = Decimal("0")
     vat_percent: Percent = Decimal("0")
@@ -460,7 +463,7 @@ class MileageRow(TaimerModel):
     date: date
     description: str = ""
     vehicle: str = "car"
-    kilometres: Decimal
+    kilometres: Quantity
     rate_per_km: Money
     procountor_product_id: int | None = None
 
@@ -469,7 +472,7 @@ class PerDiemRow(TaimerModel):
     id: str | None = None
     date: date
     kind: PerDiemKind = PerDiemKind.FULL
-    quantity: Decimal = Decimal("1")  # days
+    quantity: Quantity = Decimal("1")  # days
     rate: Money
     country: str = "FI"
     procountor_product_id: int | None = None
@@ -522,13 +525,13 @@ class ReferenceProduct(TaimerModel):
     type: str = "SALES"  # SALES / PURCHASE / TRAVEL
     unit: str | None = None
     price: Money | None = None
-    vat_percent: Decimal | None = None
+    vat_percent: Quantity | None = None
     account: str | None = None
     active: bool = True
 
 
 class VatRate(TaimerModel):
-    percent: Decimal
+    percent: Quantity
     kind: VatRateKind
     valid_from: date | None = None
     valid_to: date | None = None

@@ -7,11 +7,14 @@ limiter, explicit timeouts, retries only for safe calls, redacted errors. It imp
 Which calls are retried: every GET; ``upsert_bill`` and the reference ``PUT``s (idempotent by design: same input,
 same end state). ``write_back`` is a ``PATCH`` and is not retried after it was sent: a 5xx, timeout or dropped
 connection raises ``TaimerOutcomeUnknownError`` and the ledger decides whether to write again.
+
+Every answer is read defensively (``taimer_procountor.http.answers``): a body that is not bounded JSON, a value of
+the wrong shape or one that does not fit its model raises ``TaimerMalformedAnswerError`` naming the fields, never the
+values; a listing whose ``next_cursor`` repeats, or that runs past ``max_pages`` pages, raises ``TaimerPagingError``.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -30,6 +33,7 @@ from taimer_procountor.http import (
     TransportError,
     UnreachableError,
 )
+from taimer_procountor.http.answers import MalformedAnswer, decode_json, expect_list, expect_object, validate_answer
 from taimer_procountor.redaction import get_logger, redact, register_secret
 from taimer_procountor.taimer.adapter import REFERENCE_ITEM_MODELS, ReferenceItem
 from taimer_procountor.taimer.contract import (
@@ -42,8 +46,10 @@ from taimer_procountor.taimer.errors import (
     TaimerAttachmentUnavailableError,
     TaimerAuthError,
     TaimerError,
+    TaimerMalformedAnswerError,
     TaimerNotFoundError,
     TaimerOutcomeUnknownError,
+    TaimerPagingError,
     TaimerRateLimitedError,
     TaimerServerError,
     TaimerUnreachableError,
@@ -75,13 +81,16 @@ log = get_logger(__name__)
 M = TypeVar("M", bound=BaseModel)
 
 DEFAULT_RATE_PER_SECOND = 10.0
+# A listing longer than this many pages is taken for a runaway (at the default page size: a million items).
+DEFAULT_MAX_PAGES = 10_000
+MAX_CURSOR_LENGTH = 1024
 
 
 class TaimerRestAdapter:
     """The REST implementation of ``TaimerAdapter``.
 
     ``base_url`` is the API root including ``/api/v1`` (e.g. ``http://127.0.0.1:8701/api/v1``). ``api_key`` is sent
-    in ``X-API-Key`` on every call and registered as a secret at once.
+    in ``X-API-Key`` on every call and registered as a secret at once. ``max_pages`` bounds every listing.
     """
 
     def __init__(
@@ -95,6 +104,7 @@ class TaimerRestAdapter:
         timeouts: Timeouts | None = None,
         retry: RetryPolicy | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
+        max_pages: int = DEFAULT_MAX_PAGES,
     ) -> None:
         if not api_key:
             raise TaimerAuthError("no Taimer API key configured (connection password is empty)")
@@ -106,6 +116,7 @@ class TaimerRestAdapter:
             session, base_url, limiter=limiter, timeouts=timeouts or Timeouts(), retry=retry, logger=log
         )
         self.page_size = page_size
+        self.max_pages = max_pages
 
     def __repr__(self) -> str:
         return f"TaimerRestAdapter(base_url={self.transport.base_url!r})"
@@ -120,39 +131,66 @@ class TaimerRestAdapter:
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self._send(method, path, **kwargs)
         try:
-            return response.json()
-        except ValueError as exc:
-            raise TaimerServerError(
-                f"{method} {path}: answer is not JSON ({response.headers.get('Content-Type')})",
-                status=response.status_code,
-            ) from exc
+            return decode_json(response.content)
+        except MalformedAnswer as exc:
+            raise _malformed(method, path, exc, status=response.status_code) from None
+
+    def _model(self, model: type[M], data: Any, where: str) -> M:
+        """``data`` validated as ``model``; ``TaimerMalformedAnswerError`` naming the fields if it does not fit."""
+        try:
+            return validate_answer(model, data)
+        except MalformedAnswer as exc:
+            raise _malformed(None, where, exc) from None
 
     def _pages(self, path: str, params: dict[str, Any] | None = None, page_size: int | None = None) -> Iterator[Any]:
-        """Yield the raw items of every page of a keyset-paged listing, fetching one page at a time."""
+        """Yield the raw items of every page of a keyset-paged listing, fetching one page at a time. Stops with
+        ``TaimerPagingError`` on a cursor seen before or after ``max_pages`` pages."""
         cursor: str | None = None
+        seen: set[str] = set()
+        pages = 0
         while True:
             query: dict[str, Any] = {**(params or {}), "limit": page_size or self.page_size}
             if cursor:
                 query["cursor"] = cursor
             body = self._json("GET", path, params=query)
-            yield from body.get("items", [])
-            cursor = body.get("next_cursor")
+            pages += 1
+            try:
+                page = expect_object(body, "the page")
+                items = expect_list(page.get("items", []), "items")
+                cursor = page.get("next_cursor")
+                if cursor is not None and (not isinstance(cursor, str) or len(cursor) > MAX_CURSOR_LENGTH):
+                    raise MalformedAnswer(f"next_cursor is not a string of at most {MAX_CURSOR_LENGTH} characters")
+            except MalformedAnswer as exc:
+                raise _malformed("GET", path, exc) from None
+            yield from items
             if not cursor:
                 return
+            if cursor in seen:
+                raise TaimerPagingError(
+                    f"GET {path}: page {pages} gave a next_cursor already seen; the listing would never end",
+                    field="next_cursor",
+                )
+            if pages >= self.max_pages:
+                raise TaimerPagingError(
+                    f"GET {path}: more than {self.max_pages} pages (max_pages); stopped as a runaway listing",
+                    field="next_cursor",
+                )
+            seen.add(cursor)
 
     def _iter_models(self, path: str, model: type[M], **kwargs: Any) -> Iterator[M]:
-        for item in self._pages(path, **kwargs):
-            yield model.model_validate(item)
+        for position, item in enumerate(self._pages(path, **kwargs)):
+            yield self._model(model, item, f"GET {path} item {position}")
 
     # ----------------------------------------------------------------------------------------------- registers
     def get_company_settings(self) -> CompanySettings:
-        return CompanySettings.model_validate(self._json("GET", "/company"))
+        return self._model(CompanySettings, self._json("GET", "/company"), "GET /company")
 
     def iter_users(self) -> Iterator[User]:
         return self._iter_models("/users", User)
 
     def get_customer(self, customer_id: str) -> Customer:
-        return Customer.model_validate(self._json("GET", f"/customers/{_seg(customer_id)}"))
+        path = f"/customers/{_seg(customer_id)}"
+        return self._model(Customer, self._json("GET", path), f"GET {path}")
 
     def iter_projects(self) -> Iterator[Project]:
         return self._iter_models("/projects", Project)
@@ -177,8 +215,8 @@ class TaimerRestAdapter:
         return self._iter_models(f"/{KIND_PATHS[kind]}", DocumentSummary, params=params, page_size=page_size)
 
     def get_document(self, kind: DocumentKind, document_id: str) -> TaimerDocument:
-        body = self._json("GET", f"/{KIND_PATHS[kind]}/{_seg(document_id)}")
-        return DOCUMENT_MODELS[kind].model_validate(body)  # type: ignore[return-value]
+        path = f"/{KIND_PATHS[kind]}/{_seg(document_id)}"
+        return self._model(DOCUMENT_MODELS[kind], self._json("GET", path), f"GET {path}")  # type: ignore[return-value]
 
     def iter_attachment_content(self, attachment_id: str, *, chunk_size: int = 65536) -> Iterator[bytes]:
         """Streamed: at most ``chunk_size`` bytes are held at a time, however large the attachment. Getting the
@@ -202,13 +240,13 @@ class TaimerRestAdapter:
     def write_back(self, kind: DocumentKind, document_id: str, update: IntegrationUpdate) -> IntegrationStatus:
         body = update.model_dump(mode="json", exclude_unset=True)
         path = f"/{KIND_PATHS[kind]}/{_seg(document_id)}/integration"
-        return IntegrationStatus.model_validate(self._json("PATCH", path, json=body, idempotent=False))
+        return self._model(IntegrationStatus, self._json("PATCH", path, json=body, idempotent=False), f"PATCH {path}")
 
     # ----------------------------------------------------------------------------------------------- inbound
     def upsert_bill(self, bill: BillUpsert) -> BillUpsertResult:
         path = f"/bills/by-procountor-id/{bill.procountor_id}"
         body = self._json("PUT", path, json=bill.model_dump(mode="json"), idempotent=True)
-        return BillUpsertResult.model_validate(body)
+        return self._model(BillUpsertResult, body, f"PUT {path}")
 
     def iter_approvals_to_push(self) -> Iterator[ApprovalToPush]:
         return self._iter_models("/bills/approvals-to-push", ApprovalToPush)
@@ -224,8 +262,9 @@ class TaimerRestAdapter:
                     field=f"items[{pos}]",
                 )
             payload.append(item.model_dump(mode="json"))
-        body = self._json("PUT", f"/reference/{REFERENCE_PATHS[kind]}", json={"items": payload}, idempotent=True)
-        return ReferenceWriteResult.model_validate(body)
+        path = f"/reference/{REFERENCE_PATHS[kind]}"
+        body = self._json("PUT", path, json={"items": payload}, idempotent=True)
+        return self._model(ReferenceWriteResult, body, f"PUT {path}")
 
 
 def _seg(value: str) -> str:
@@ -233,16 +272,23 @@ def _seg(value: str) -> str:
     return quote(str(value), safe="")
 
 
+def _malformed(method: str | None, path: str, exc: MalformedAnswer, *, status: int | None = None) -> TaimerError:
+    where = f"{method} {path}" if method else path
+    return TaimerMalformedAnswerError(f"{where}: {exc}", status=status)
+
+
 def _error_detail(exc: TransportError) -> tuple[str | None, str | None, str | None]:
-    """(code, message, field) from a ``{"error": {...}}`` body, if the body is one."""
+    """(code, message, field) from a ``{"error": {...}}`` body, if the body is one (texts only)."""
     try:
-        data = json.loads(exc.body or "")
-    except ValueError:
+        data = decode_json(exc.body or "")
+    except MalformedAnswer:
         return None, None, None
     error = data.get("error") if isinstance(data, dict) else None
     if not isinstance(error, dict):
         return None, None, None
-    return error.get("code"), error.get("message"), error.get("field")
+    return tuple(
+        v if isinstance(v, str) else None for v in (error.get("code"), error.get("message"), error.get("field"))
+    )  # type: ignore[return-value]
 
 
 def _translate(exc: TransportError) -> TaimerError:
