@@ -30,13 +30,15 @@ from sandboxes.outbound_scenario import store_reference_snapshot
 from sandboxes.procountor.app import create_app as procountor_app
 from sandboxes.procountor.settings import ProcountorSandboxSettings
 from sandboxes.runner import RunningServer, serve_in_thread
-from sandboxes.seed import SeedResult
+from sandboxes.seed import SeedConfig, SeedResult, generate
 from sandboxes.seed.__main__ import load as load_seed
+from sandboxes.seed.defects import DEFECTS, OUTBOUND_EXPECTED_CODES
 from sandboxes.taimer.app import create_app as taimer_app
 from sandboxes.taimer.settings import TaimerSandboxSettings
 from taimer_procountor.ledger import connect, migrate
 from taimer_procountor.procountor.client import ProcountorClient
 from taimer_procountor.procountor.settings import ProcountorSettings
+from taimer_procountor.taimer.models import DocumentKind
 
 pytestmark = pytest.mark.slow
 
@@ -88,9 +90,7 @@ class Kinds:
         return ProcountorClient(ProcountorSettings(f"{self.procountor.base_url}/api", client_id, secret, api_key))
 
 
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[Kinds]:
-    seed = kinds_seed()
+def start(tmp_path: Path, seed: SeedResult) -> Kinds:
     procountor = serve_in_thread(procountor_app(ProcountorSandboxSettings(rate_per_second=20)))
     taimer = serve_in_thread(taimer_app(TaimerSandboxSettings(api_key=demo.TAIMER_API_KEY, dataset=seed.taimer)))
     load_seed(seed, taimer.base_url, procountor.base_url)
@@ -101,9 +101,26 @@ def world(tmp_path: Path) -> Iterator[Kinds]:
         store_reference_snapshot(ledger, procountor.base_url, demo.PROCOUNTOR_CLIENT)
     finally:
         ledger.engine.dispose()
-    yield Kinds(procountor, taimer, seed, ledger_url, tmp_path)
-    taimer.stop()
-    procountor.stop()
+    return Kinds(procountor, taimer, seed, ledger_url, tmp_path)
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[Kinds]:
+    started = start(tmp_path, kinds_seed())
+    yield started
+    started.taimer.stop()
+    started.procountor.stop()
+
+
+@pytest.fixture
+def defect_world(tmp_path: Path) -> Iterator[Kinds]:
+    config = SeedConfig(seed=5, customers=2, projects=2, users=4, sales_invoices=0, bills=12, inbound_bills=0,
+                        expense_reports=12, travel_reports=12, defect_share=0.6, attachment_share=0.3)  # fmt: skip
+    seed = generate(config)
+    started = start(tmp_path, seed)
+    yield started
+    started.taimer.stop()
+    started.procountor.stop()
 
 
 def by_number(state: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -205,3 +222,58 @@ def test_three_kinds_through_the_dag_and_company_receipts_marked_paid_once_each(
     assert not [e for e in world.log()[before:] if MARKPAID in e["path"]]
     assert [e for e in world.log() if e["status"] == 400] == []
     assert all(len(v) == 1 for v in by_number(state).values())
+
+
+def test_every_seeded_defect_of_the_three_kinds_is_caught_before_sending(defect_world: Kinds):
+    """One DAG run over a seeded batch of bills, travel and expense reports with defects: each defect is caught with
+    its own code (attachment defects while the bytes stream, the invoice still going), every valid document is in
+    Procountor once per invoice, and Procountor never answered 400."""
+    seed = defect_world.seed
+    result = defect_world.run(1)
+    assert result["state"] == "success"
+    invoices = by_number(defect_world.state())
+    assert all(len(v) == 1 for v in invoices.values())
+    ledger = connect(defect_world.ledger_url)
+    try:
+        caught: set[tuple[str, str]] = set()
+        for kind, documents in (
+            (DocumentKind.BILL, seed.taimer.bills),
+            (DocumentKind.TRAVEL_REPORT, seed.taimer.travel_reports),
+            (DocumentKind.EXPENSE_REPORT, seed.taimer.expense_reports),
+        ):
+            expected = OUTBOUND_EXPECTED_CODES[kind]
+            rows = {}
+            for doc in ledger.outbound.outbound_documents(source_type=kind.value):
+                rows.setdefault(doc.source_id.split("#")[0], []).append(doc)
+            for document in documents:
+                defects = seed.manifest.defects_of(document.id)
+                docs = rows[document.id]
+                held = {expected[d] for d in defects if not DEFECTS[d].attachment}
+                if held:
+                    for doc in docs:
+                        assert doc.state == "invalid", (document.id, defects, doc.state)
+                        assert {e["code"] for e in doc.validation_errors} == held, (document.id, doc.validation_errors)
+                        assert doc.taimer_number not in invoices
+                    caught |= {(kind.value, code) for code in held}
+                    continue
+                for doc in docs:
+                    assert doc.state == "written_back", (document.id, doc.state, doc.errors)
+                    assert doc.taimer_number in invoices, (document.id, doc.taimer_number)
+                refused = {
+                    a.error_code for doc in docs for a in ledger.attachments.attachments_of(doc.id)
+                    if a.state == "skipped"
+                }  # fmt: skip
+                assert refused == {expected[d] for d in defects if DEFECTS[d].attachment}, (document.id, defects)
+                caught |= {(kind.value, code) for code in refused}
+        planted = {
+            (kind.value, OUTBOUND_EXPECTED_CODES[kind][d])
+            for kind, documents in ((DocumentKind.BILL, seed.taimer.bills),
+                                    (DocumentKind.TRAVEL_REPORT, seed.taimer.travel_reports),
+                                    (DocumentKind.EXPENSE_REPORT, seed.taimer.expense_reports))
+            for document in documents for d in seed.manifest.defects_of(document.id)
+        }  # fmt: skip
+        assert caught == planted
+        assert len(planted) >= 15  # most defects of the three kinds (the library test plants every one)
+    finally:
+        ledger.engine.dispose()
+    assert [e for e in defect_world.log() if e["status"] == 400] == []
