@@ -170,6 +170,8 @@ def test_three_kinds_through_the_dag_and_company_receipts_marked_paid_once_each(
 
     summary = first["xcom"]["report"]
     errors = {(e["code"], e["where"]): e for e in summary["errors"]}
+    # nothing else went wrong: no reconcile difference (both halves' write-back agrees with Procountor), no failure
+    assert {code for code, _where in errors} == {code for _o, _t, code, _n in PERSON_CASES.values()}, sorted(errors)
     for number, (_owner, _transferrer, code, named_user) in PERSON_CASES.items():
         hits = [e for (c, where), e in errors.items() if c == code and where.startswith(f"expense_report:{number}")]
         assert hits, (number, code, sorted(errors))
@@ -203,6 +205,7 @@ def test_three_kinds_through_the_dag_and_company_receipts_marked_paid_once_each(
                 and "versionStartDate" in (e.get("query") or "")]  # fmt: skip
     assert searches, "claims that moved on are found by a version-date search"
     assert not [e for e in run2 if e["method"] == "GET" and e["path"] == f"/api/invoices/{own['id']}/paymentevents"]
+    assert second["xcom"]["report"]["outcome"] != "failed"
     entry = second["xcom"]["report"]["details"]["company_money"]["reports"][f"expense_report:{COMPANY}"]
     assert entry["waiting"] == 0
     assert sorted(r["payment_date"] for r in entry["receipts"]) == sorted(

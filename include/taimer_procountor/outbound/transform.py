@@ -47,6 +47,7 @@ from taimer_procountor.taimer.models import (
     RowKind,
     SalesInvoice,
     SalesInvoiceRow,
+    Supplier,
     TaimerDocument,
     TravelReport,
     User,
@@ -258,7 +259,8 @@ def sales_row(
     )
 
 
-def counterparty_address(customer: Customer | None, path: str, notices: list[DocumentError]) -> Address:
+def counterparty_address(customer: Customer | Supplier | None, path: str, notices: list[DocumentError]) -> Address:
+    """A customer's (or a bill's supplier's) name and address, fitted to Procountor's lengths."""
     if customer is None:
         return Address(name="")  # validation refuses the invoice (OUTBOUND_CUSTOMER_MISSING)
     addr = customer.address
@@ -381,19 +383,8 @@ def prepare_sales_invoice(
 
 def supplier_counterparty(bill: Bill, notices: list[DocumentError]) -> CounterParty:
     """The supplier as counterparty: name and address, business ID (checked by validation)."""
-    supplier = bill.supplier
-    path = "counterParty.counterPartyAddress"
-    country = COUNTRIES.get((supplier.address.country or "").strip().upper())
-    if supplier.address.country and country is None:
-        notices.append(DocumentError(COUNTRY_NOT_MAPPED, f"{path}.country", supplier.address.country))
-    address = Address(
-        name=fit_field(supplier.name, "name", f"{path}.name", notices) or "",
-        street=fit_field(supplier.address.street, "street", f"{path}.street", notices),
-        zip=fit_field(supplier.address.postal_code, "zip", f"{path}.zip", notices),
-        city=fit_field(supplier.address.city, "city", f"{path}.city", notices),
-        country=country,
-    )
-    return CounterParty(counter_party_address=address, identifier=stripped(supplier.business_id))
+    address = counterparty_address(bill.supplier, "counterParty.counterPartyAddress", notices)
+    return CounterParty(counter_party_address=address, identifier=stripped(bill.supplier.business_id))
 
 
 def bill_payment_info(bill: Bill) -> PaymentInfo:
@@ -573,35 +564,25 @@ def prepare_travel_report(
     notices: list[DocumentError] = []
     rows: list[InvoiceRow] = []
     dates: list[date | None] = []
-    for pd_row in report.per_diem_rows:
-        product = ctx.travel_products.get(pd_row.procountor_product_id or -1)
+    allowances = [(r, PER_DIEM_NAME, r.quantity, "DAY", r.rate, None) for r in report.per_diem_rows] + [
+        (r, MILEAGE_NAME, r.kilometres, "KILOMETER", r.rate_per_km, stripped(r.description))
+        for r in report.mileage_rows
+    ]
+    for allowance, default_name, quantity, unit, price, comment in allowances:
+        product = ctx.travel_products.get(allowance.procountor_product_id or -1)
         rows.append(
             InvoiceRow(
-                product=(product.name if product and product.name else PER_DIEM_NAME),
-                product_id=pd_row.procountor_product_id,
-                quantity=pd_row.quantity,
-                unit="DAY",
-                unit_price=pd_row.rate,
+                product=(product.name if product and product.name else default_name),
+                product_id=allowance.procountor_product_id,
+                quantity=quantity,
+                unit=unit,
+                unit_price=price,
                 discount_percent=Decimal(0),
                 vat_percent=Decimal(0),
+                comment=fit_field(comment, "comment", f"invoiceRows[{len(rows)}].comment", notices),
             )
         )
-        dates.append(pd_row.date)
-    for km in report.mileage_rows:
-        product = ctx.travel_products.get(km.procountor_product_id or -1)
-        rows.append(
-            InvoiceRow(
-                product=(product.name if product and product.name else MILEAGE_NAME),
-                product_id=km.procountor_product_id,
-                quantity=km.kilometres,
-                unit="KILOMETER",
-                unit_price=km.rate_per_km,
-                discount_percent=Decimal(0),
-                vat_percent=Decimal(0),
-                comment=fit_field(stripped(km.description), "comment", f"invoiceRows[{len(rows)}].comment", notices),
-            )
-        )
-        dates.append(km.date)
+        dates.append(allowance.date)
     for row in report.rows:
         rows.append(receipt_row(row))
         dates.append(row.receipt_date)
