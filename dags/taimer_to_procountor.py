@@ -16,11 +16,11 @@ night's snapshot) and on demand. Per document kind (the `kinds` param; one mappe
    record; an edited document updates its `UNFINISHED` invoice (`PUT` with `version`) or is reported as a
    conflict; then the ledger receipt's sales account and cost center, each attachment once, and the write-back
    to Taimer (Procountor id, number, status, or the errors).
-5. **reconcile** (pool `procountor_api`): exactly one Procountor invoice per Taimer number, the same gross total,
-   Taimer's write-back equal to Procountor's state; every difference is an error with its own code.
-6. **mark_paid** (pool `procountor_api`; when `expense_report` is among the kinds): company-money expense claims
+5. **mark_paid** (pool `procountor_api`; when `expense_report` is among the kinds): company-money expense claims
    that someone moved on in Procountor (found by one version-date search) get one payment event per receipt,
    dated on the receipt's payment date, each exactly once; the own-money half is never marked.
+6. **reconcile** (pool `procountor_api`): exactly one Procountor invoice per Taimer number, the same gross total,
+   Taimer's write-back equal to Procountor's state; every difference is an error with its own code.
 7. **report**: counts per kind (extracted / invalid / created / updated / unchanged / conflicts / failed /
    pending), the Taimer ↔ Procountor number map, attachments moved / refused / not moved, every error and notice
    with its code: the task's return value (XCom), a table with Finnish and English texts in its log, the ledger's
@@ -303,9 +303,9 @@ def taimer_to_procountor():
     extracted = extract.partial(run=run).expand(kind=kinds)
     validated = validate.partial(run=run).expand(extracted=extracted)
     loaded = load.partial(run=run).expand(validated=validated)
-    reconciled = reconcile.partial(run=run).expand(loaded=loaded)
     paid = mark_paid(run)
-    reconciled >> paid
+    reconciled = reconcile.partial(run=run).expand(loaded=loaded)
+    loaded >> paid >> reconciled  # marking changes a claim's status in Taimer too: reconcile after it
     summary = report()
     [run, extracted, validated, loaded, reconciled, paid] >> summary
     publish(summary)

@@ -205,7 +205,13 @@ def test_three_kinds_through_the_dag_and_company_receipts_marked_paid_once_each(
                 and "versionStartDate" in (e.get("query") or "")]  # fmt: skip
     assert searches, "claims that moved on are found by a version-date search"
     assert not [e for e in run2 if e["method"] == "GET" and e["path"] == f"/api/invoices/{own['id']}/paymentevents"]
-    assert second["xcom"]["report"]["outcome"] != "failed"
+    second_report = second["xcom"]["report"]
+    assert second_report["outcome"] != "failed"
+    counts = {row["kind"]: row["counts"] for row in second_report["kinds"]}
+    assert counts["bill"]["updated"] == counts["bill"]["created"] == 0  # Taimer's own write-back is no edit
+    assert not [e for e in second_report["errors"] if e["code"].startswith("OUTBOUND_RECONCILE")], second_report[
+        "errors"
+    ]
     entry = second["xcom"]["report"]["details"]["company_money"]["reports"][f"expense_report:{COMPANY}"]
     assert entry["waiting"] == 0
     assert sorted(r["payment_date"] for r in entry["receipts"]) == sorted(
@@ -247,7 +253,7 @@ def test_every_seeded_defect_of_the_three_kinds_is_caught_before_sending(defect_
             expected = OUTBOUND_EXPECTED_CODES[kind]
             rows = {}
             for doc in ledger.outbound.outbound_documents(source_type=kind.value):
-                rows.setdefault(doc.source_id.split("#")[0], []).append(doc)
+                rows.setdefault(doc.source_id.split(":")[0], []).append(doc)
             for document in documents:
                 defects = seed.manifest.defects_of(document.id)
                 docs = rows[document.id]

@@ -20,7 +20,7 @@ def ledger(sqlite_url):
 
 
 def _sent_claim(ledger) -> int:
-    doc = ledger.outbound.upsert_outbound("expense_report", "exp-1#company", "77-Y", "h1").document
+    doc = ledger.outbound.upsert_outbound("expense_report", "exp-1:company", "77-Y", "h1").document
     ledger.outbound.mark_validated(doc.id, [], content_hash="h1")
     (claimed,) = ledger.outbound.claim([doc.id], "w", 60)
     ledger.outbound.mark_sending(doc.id, claimed.claim_token, ttl=60)

@@ -16,7 +16,7 @@ as DISCOVERED, unsent ones whose content changed go back to DISCOVERED, sent one
 Taimer or Procountor here. The step returns ledger ids and counts (XCom), never document contents.
 
 An expense report becomes one ledger row per half (own money, company money; ``transform.invoice_parts``), so each
-half is sent exactly once on its own: the row's ``source_id`` is the Taimer id plus ``#own``/``#company``
+half is sent exactly once on its own: the row's ``source_id`` is the Taimer id plus ``:own``/``:company``
 (``ledger_source_id``), its number the half's ``originalInvoiceNumber``, and the company half's receipts are
 recorded for ``markpaid``.
 """
@@ -48,7 +48,7 @@ log = get_logger(__name__)
 # Taimer's clock and ours may differ a little; a change listing re-reads this much before the last run's start.
 CHANGED_OVERLAP = timedelta(minutes=10)
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-PART_SEPARATOR = "#"  # between a Taimer id and the part of the document a ledger row is (expense halves)
+PART_SEPARATOR = ":"  # between a Taimer id and the part of the document a ledger row is (expense halves)
 
 
 def ledger_source_id(document_id: str, part: str | None) -> str:
@@ -135,10 +135,27 @@ def document_number(document: TaimerDocument) -> str:
     return str(getattr(document, "number", None) or document.id)
 
 
+# Fields of a Taimer document that are not sent: the integration's own status, timestamps, and a bill's inbound
+# identity and routing, which Taimer sets itself when we write back (a bill's procountor_id among them).
+NOT_SENT_FIELDS = frozenset(
+    {
+        "integration",
+        "updated_at",
+        "procountor_id",
+        "procountor_status",
+        "approval_state",
+        "approved_by_user_id",
+        "approved_at",
+        "recipient_user_id",
+        "routing_reason",
+    }
+)
+
+
 def document_hash(document: TaimerDocument, customer: Customer | None) -> str:
     """Hash of what is sent: the document without its integration fields and timestamps, plus its customer (a
     changed customer address changes the invoice)."""
-    body = document.model_dump(mode="json", exclude={"integration", "updated_at"})
+    body = document.model_dump(mode="json", exclude=NOT_SENT_FIELDS)
     return content_hash({"document": body, "customer": customer.model_dump(mode="json") if customer else None})
 
 
