@@ -14,7 +14,7 @@ export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__UNIT_TEST_MODE := False
 
-.PHONY: venv env demo test ui bench bench-full lint format freeze clean
+.PHONY: venv env demo test ui bench bench-full lint format freeze clean stack stack-stop stack-status
 
 # The venv is (re)built when the pinned files change; the stamp records a finished install.
 $(VENV)/.installed: requirements.txt constraints.txt pyproject.toml
@@ -71,3 +71,14 @@ freeze: venv
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
+
+# The production topology natively (CeleryExecutor on PostgreSQL and Redis, two workers, both sandboxes):
+# docs/production.md. Ports and databases: TP_STACK_* variables (e.g. `TP_STACK_API_PORT=28090 make stack`).
+stack: venv
+	$(VENV)/bin/python -m sandboxes.stack start
+
+stack-stop: venv
+	$(VENV)/bin/python -m sandboxes.stack stop
+
+stack-status: venv
+	$(VENV)/bin/python -m sandboxes.stack status

@@ -14,9 +14,11 @@ Nightly at **01:30 Europe/Helsinki** (before the outbound sync) and on demand, t
    writes a kind to Taimer only when something in it changed since the last push. Person IDs are matched to
    Taimer users by personal identifier, then by e-mail (case-insensitive), never by name; ambiguous matches are
    refused and reported.
-5. **report**: the run summary: its return value (XCom tab: counts and ids only), a table in its log, and the
-   ledger's run record. A failed step shows its real error code (recorded by the step before it re-raised). The
-   run fails here if a step failed after its retries.
+5. **report**: the run summary (`FlowSummary`): the run's **note** (its headline, the root cause of a failure, a
+   link to the Taimer ⇄ Procountor page), its return value (XCom tab: counts and ids only), a table in its log, and
+   the ledger's run record. A failed step shows its real error code (recorded by the step before it re-raised);
+   steps that never ran because of it show as "did not run". The run fails here if a step failed after its
+   retries; a partial run (something needs a person) stays green, marked by its note.
 6. **publish**: emits the `taimer_procountor://reference-snapshot` asset event (summary in the event's extra)
    when Procountor's reference data differs from what the last event announced (kept in the ledger, so a retried
    or failed run never loses a change); skipped otherwise. Taimer-only writes (`full_push`) publish nothing.
@@ -24,24 +26,26 @@ Nightly at **01:30 Europe/Helsinki** (before the outbound sync) and on demand, t
 Malformed Procountor rows are skipped and reported (`REFERENCE_ITEM_INVALID`); they never stop the run.
 Retry delay: env `TAIMER_PROCOUNTOR_RETRY_DELAY_SECONDS` at parse time (default 30).
 
-Connections: `procountor_default`, `taimer_default`, `taimer_procountor_ledger`. See docs/reference-sync.md.
+Alerts: a failed run (the DAG's `on_failure_callback`) or a partial one (the `report` task's `on_success_callback`)
+e-mails its summary when the SMTP connection `taimer_procountor_alerts` exists (docs/production.md).
+
+Connections: `procountor_default`, `taimer_default`, `taimer_procountor_ledger`, optional `taimer_procountor_alerts`.
+See docs/reference-sync.md.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 import pendulum
 from airflow.sdk import CronTriggerTimetable, Param, dag, get_current_context, task
 
+from taimer_procountor.airflow.alerts import RunAlertNotifier
 from taimer_procountor.airflow.assets import REFERENCE_SNAPSHOT
+from taimer_procountor.airflow.dag_defaults import TIMEZONE, default_args
 from taimer_procountor.airflow.pools import PROCOUNTOR_POOL
 
-TIMEZONE = "Europe/Helsinki"
 TAIMER_KINDS = ["accounts", "cost_centers", "products", "vat_rates", "person_ids"]  # taimer.models.ReferenceKind
-# First retry delay (then exponential, 5 min at most). Tests set it low to exercise Airflow's own retries quickly.
-RETRY_DELAY_SECONDS = float(os.environ.get("TAIMER_PROCOUNTOR_RETRY_DELAY_SECONDS") or 30)
 
 
 def _run_ids() -> tuple[str, str]:
@@ -66,15 +70,9 @@ def _guard(where: str):
     catchup=False,
     max_active_runs=1,
     doc_md=__doc__,
+    on_failure_callback=RunAlertNotifier(run_failed=True),
     tags=["taimer", "procountor", "reference-data"],
-    default_args={
-        "owner": "data-engineering",
-        "retries": 2,
-        "retry_delay": timedelta(seconds=RETRY_DELAY_SECONDS),
-        "retry_exponential_backoff": True,
-        "max_retry_delay": timedelta(minutes=5),
-        "execution_timeout": timedelta(minutes=20),
-    },
+    default_args=default_args(execution_timeout=timedelta(minutes=20)),
     params={
         "cost_center_dimension": Param(
             "Kustannuspaikka",
@@ -146,41 +144,54 @@ def procountor_reference_sync():
                 pseudonym_key=pseudonym_key(),
             )
 
-    @task(trigger_rule="all_done", multiple_outputs=False)
+    @task(trigger_rule="all_done", multiple_outputs=False, on_success_callback=RunAlertNotifier())
     def report() -> dict:
-        """Summarise the run (XCom: counts and ids only), log it as a table, close the ledger's run record.
-        Retries like the other tasks: ``finish_run`` replaces the record's status, counts and errors, so a repeat
-        leaves the same record; a failed run raises ``AirflowFailException``, which is not retried."""
+        """Summarise the run as a ``FlowSummary`` (XCom: counts and ids only), log it as a table, close the ledger's
+        run record with it and publish the run's note. Retries like the other tasks: ``finish_run`` replaces the
+        record's status, counts and errors, so a repeat leaves the same record; a failed run raises
+        ``AirflowFailException``, which is not retried. A partial run ends green: the note and the WARNING headline
+        mark it (docs/ui.md says why)."""
         from airflow.sdk.exceptions import AirflowFailException
 
         from taimer_procountor.airflow.ledger_connection import get_ledger
+        from taimer_procountor.airflow.run_note import publish_run_note
+        from taimer_procountor.airflow.task_states import step_states
         from taimer_procountor.redaction import get_logger
         from taimer_procountor.reference import FLOW, SNAPSHOT_KINDS
-        from taimer_procountor.reference.report import build_report, ledger_counts, render_table
+        from taimer_procountor.reference.report import build_summary, push_step, render_table
+        from taimer_procountor.summary import Outcome
 
         context = get_current_context()
         ti = context["ti"]
         dag_id, run_id = _run_ids()
         ledger = get_ledger()
         pushes = ti.xcom_pull(task_ids="push_reference", map_indexes=list(range(len(TAIMER_KINDS)))) or []
-        summary = build_report(
+        summary = build_summary(
             dag_id=dag_id,
             run_id=run_id,
             fetch=ti.xcom_pull(task_ids="fetch_snapshot"),
             bank=ti.xcom_pull(task_ids="check_bank_accounts"),
             pushes=[p for p in pushes if isinstance(p, dict)],
-            failed_steps=[] if ti.xcom_pull(task_ids="prepare") else ["prepare"],
+            prepared=bool(ti.xcom_pull(task_ids="prepare")),
+            step_states=step_states(dag_id, run_id, mapped={"push_reference": [push_step(k) for k in TAIMER_KINDS]}),
             step_errors=ledger.runs.step_errors(dag_id, run_id, FLOW),
             unpublished=ledger.reference.unpublished_reference_kinds(SNAPSHOT_KINDS),
         )
         get_logger(__name__).info("\n%s", render_table(summary))
         ledger.runs.finish_run(
-            dag_id, run_id, FLOW, summary["status"], counts=ledger_counts(summary), errors=summary["errors"]
+            dag_id,
+            run_id,
+            FLOW,
+            summary.outcome.value,
+            counts=summary.to_json(),
+            errors=[*(f.to_json() for f in summary.failed_steps), *(e.to_json() for e in summary.errors)],
         )
-        if summary["status"] == "failed":
-            ti.xcom_push(key="return_value", value=summary)
-            raise AirflowFailException(f"reference sync failed: {[e['code'] for e in summary['errors']]}")
-        return summary
+        publish_run_note(summary)
+        if summary.outcome is Outcome.FAILED:
+            ti.xcom_push(key="return_value", value=summary.to_json())
+            first = summary.failed_steps[0]
+            raise AirflowFailException(f"reference sync failed: {first.task_id} ({first.code})")
+        return summary.to_json()
 
     @task(outlets=[REFERENCE_SNAPSHOT], multiple_outputs=False)
     def publish(summary: dict) -> dict:
@@ -191,13 +202,15 @@ def procountor_reference_sync():
 
         from taimer_procountor.airflow.ledger_connection import get_ledger
         from taimer_procountor.reference.report import asset_extra
+        from taimer_procountor.summary import FlowSummary
 
-        if not summary["snapshot_changed"]:
+        run = FlowSummary.from_json(summary)
+        if not run.details.get("snapshot_changed"):
             raise AirflowSkipException("Procountor's reference data is as the last asset event announced it")
         with _guard("publish"):
-            extra = asset_extra(summary)
+            extra = asset_extra(run)
             get_current_context()["outlet_events"][REFERENCE_SNAPSHOT].extra = extra
-            get_ledger().reference.mark_reference_published(summary["unpublished"], run_id=summary["run_id"])
+            get_ledger().reference.mark_reference_published(run.details["unpublished"], run_id=run.run_id)
         return extra
 
     run = prepare()

@@ -31,6 +31,9 @@ night's snapshot) and on demand. Per document kind (the `kinds` param; one mappe
 nothing is written to Taimer or Procountor. Every task is safe to rerun; two runs at once end as one run would.
 Retry delay: env `TAIMER_PROCOUNTOR_RETRY_DELAY_SECONDS` at parse time (default 30).
 
+Alerts: a failed or partial run e-mails its summary when the `taimer_procountor_alerts` connection exists
+(docs/production.md).
+
 Connections: `procountor_default`, `taimer_default`, `taimer_procountor_ledger`. See docs/outbound.md.
 """
 
@@ -42,6 +45,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import CronTriggerTimetable, Param, dag, get_current_context, task
 
+from taimer_procountor.airflow.alerts import RunAlertNotifier
 from taimer_procountor.airflow.assets import OUTBOUND_INVOICES
 from taimer_procountor.airflow.pools import PROCOUNTOR_POOL
 
@@ -76,6 +80,7 @@ def _guard(where: str):
     catchup=False,
     max_active_runs=1,
     doc_md=__doc__,
+    on_failure_callback=RunAlertNotifier(run_failed=True),
     tags=["taimer", "procountor", "outbound", "sales-invoices", "purchase-invoices", "travel-expense"],
     default_args={
         "owner": "data-engineering",
@@ -226,13 +231,14 @@ def taimer_to_procountor():
         with _guard("mark_paid"), ProcountorHook().get_client() as client:
             return mark_paid_step(get_ledger(), TaimerHook().get_adapter(), client)
 
-    @task(trigger_rule="all_done", multiple_outputs=False)
+    @task(trigger_rule="all_done", multiple_outputs=False, on_success_callback=RunAlertNotifier())
     def report() -> dict:
         """The run's FlowSummary (XCom: counts, ids and codes), a table in the log, the ledger's run record. A
         failed step makes the run fail here (``AirflowFailException``, not retried); a repeat writes the same."""
         from airflow.sdk.exceptions import AirflowFailException
 
         from taimer_procountor.airflow.ledger_connection import get_ledger
+        from taimer_procountor.airflow.run_note import publish_run_note
         from taimer_procountor.outbound.report import build_summary, render_table
         from taimer_procountor.redaction import get_logger
 
@@ -275,6 +281,7 @@ def taimer_to_procountor():
         ledger.runs.finish_run(
             dag_id, run_id, FLOW, summary.outcome.value, counts=data, errors=[e.to_json() for e in summary.errors]
         )
+        publish_run_note(summary)  # the run's note in Airflow's UI (docs/ui.md)
         if summary.failed_steps:
             ti.xcom_push(key="return_value", value=data)
             raise AirflowFailException(summary.headline())

@@ -12,6 +12,12 @@ configured auth manager as ``is_authorized_dag("GET", DagAccessEntity.RUN, detai
 ledger, so the permission is fixed: nothing from the request takes part (Airflow's ``requires_access_dag`` would read
 ``?dag_id=`` and let a user allowed one DAG see everything). 401 without a token, 403 without the permission.
 
+A page request refused for want of a token is sent to Airflow's login page (the JSON API keeps answering 401). Each
+run on the page links to its DAG run and task logs in Airflow's UI, under ``[api] base_url``'s path.
+
+``listeners`` adds the run-note listener: when a DAG run ends, the note its report task published becomes the run's
+note in Airflow's UI (``taimer_procountor.airflow.run_note``).
+
 The ledger comes from the ``taimer_procountor_ledger_readonly`` connection if there is one (docker-compose sets it:
 a role with ``SELECT`` only), else ``taimer_procountor_ledger``; either way it is opened read-only
 (``taimer_procountor.report_ui.readonly``: SQLite ``mode=ro``, PostgreSQL read-only transactions). Resolved on each
@@ -24,6 +30,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
+from airflow.listeners import hookimpl
 from airflow.plugins_manager import AirflowPlugin
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPBearer
@@ -95,7 +102,44 @@ def ledger_from_connection() -> Ledger:
         return ledger
 
 
-app = create_app(ledger_from_connection, dependencies=[Depends(require_airflow_dag_run_read)])
+def airflow_root_path() -> str:
+    """The path Airflow's UI is served under (``[api] base_url``'s path; "" at the root)."""
+    from taimer_procountor.airflow.run_note import airflow_root_path as root_path
+
+    return root_path()
+
+
+def airflow_login_url(request: Request) -> str:
+    """Airflow's login page (the configured auth manager's), coming back to the page asked for."""
+    from airflow.api_fastapi.app import get_auth_manager
+
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return get_auth_manager().get_url_login(next_url=here)
+
+
+class RunNoteListener:
+    """Sets the note a report task published as its DAG run's note when the run ends (runs where the run's state
+    is decided: the scheduler, or the ``dag.test()`` process). Imports the library only when a run ends."""
+
+    @hookimpl
+    def on_dag_run_success(self, dag_run, msg: str) -> None:
+        from taimer_procountor.airflow.run_note import copy_note_to_run
+
+        copy_note_to_run(dag_run)
+
+    @hookimpl
+    def on_dag_run_failed(self, dag_run, msg: str) -> None:
+        from taimer_procountor.airflow.run_note import copy_note_to_run
+
+        copy_note_to_run(dag_run)
+
+
+app = create_app(
+    ledger_from_connection,
+    dependencies=[Depends(require_airflow_dag_run_read)],
+    airflow_root=airflow_root_path,
+    login_url=airflow_login_url,
+)
 
 
 class TaimerProcountorUIPlugin(AirflowPlugin):
@@ -103,6 +147,7 @@ class TaimerProcountorUIPlugin(AirflowPlugin):
     fastapi_apps = [  # noqa: RUF012 - Airflow reads these class attributes
         {"app": app, "url_prefix": URL_PREFIX, "name": VIEW_NAME},
     ]
+    listeners = [RunNoteListener()]  # noqa: RUF012
     external_views = [  # noqa: RUF012
         {
             "name": VIEW_NAME,

@@ -104,6 +104,8 @@ class FlowSummary:
     errors: tuple[Problem, ...] = ()
     notices: tuple[Problem, ...] = ()
     failed_steps: tuple[StepFailure, ...] = ()
+    # Steps that never ran because a step before them failed (Airflow's ``upstream_failed``): not causes of their own.
+    did_not_run: tuple[str, ...] = ()
     dry_run: bool = False
     details: Mapping[str, JSONValue] = field(default_factory=dict)
 
@@ -129,6 +131,8 @@ class FlowSummary:
         if self.failed_steps:
             first = self.failed_steps[0]
             parts.append(f"failed: {first.task_id} ({first.code})")
+            if self.did_not_run:
+                parts.append(f"{len(self.did_not_run)} step(s) did not run")
         elif self.errors:
             parts.append(f"{len(self.errors)} error(s), first {self.errors[0].code}")
         return "; ".join(parts)
@@ -144,6 +148,7 @@ class FlowSummary:
             "errors": [p.to_json() for p in self.errors],
             "notices": [p.to_json() for p in self.notices],
             "failed_steps": [f.to_json() for f in self.failed_steps],
+            "did_not_run": list(self.did_not_run),
             "details": dict(self.details),
         }
 
@@ -159,6 +164,7 @@ class FlowSummary:
             errors=tuple(Problem.from_json(p) for p in data.get("errors") or ()),
             notices=tuple(Problem.from_json(p) for p in data.get("notices") or ()),
             failed_steps=tuple(StepFailure.from_json(f) for f in data.get("failed_steps") or ()),
+            did_not_run=tuple(str(t) for t in data.get("did_not_run") or ()),
             details=dict(data.get("details") or {}),
         )
 

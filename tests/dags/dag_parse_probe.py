@@ -87,13 +87,29 @@ def _task_info(task: Any) -> dict[str, Any]:
     callable_ = getattr(task, "python_callable", None)
     if callable_ is None:  # a mapped @task keeps its function in the partial kwargs
         callable_ = (getattr(task, "partial_kwargs", None) or {}).get("python_callable")
-    code = getattr(callable_, "__code__", None)
     return {
         "task_id": task.task_id,
         "pool": getattr(task, "pool", None),
         "pool_slots": getattr(task, "pool_slots", None),
-        "calls_procountor": bool(code is not None and _names_in(code) & PROCOUNTOR_MARKERS),
+        "calls_procountor": _calls_procountor(callable_, set()),
     }
+
+
+def _calls_procountor(fn: Any, seen: set[int]) -> bool:
+    """Whether ``fn``, or a function of the DAG file it calls (a shared ``_run_step`` helper), imports the hook."""
+    code = getattr(fn, "__code__", None)
+    if code is None or id(fn) in seen:
+        return False
+    seen.add(id(fn))
+    names = _names_in(code)
+    if names & PROCOUNTOR_MARKERS:
+        return True
+    module_globals = getattr(fn, "__globals__", {})
+    return any(
+        _calls_procountor(helper, seen)
+        for helper in (module_globals.get(name) for name in names)
+        if callable(helper) and getattr(helper, "__module__", None) == getattr(fn, "__module__", None)
+    )
 
 
 def _describe(dag: Any, catchup_by_default: bool) -> dict[str, Any]:

@@ -47,6 +47,7 @@ HEAVY_MODULES = (
     "taimer_procountor.taimer",  # requests-based API client
     "taimer_procountor.http",
     "taimer_procountor.reference",
+    "taimer_procountor.inbound",
     "sandboxes",
 )
 
@@ -212,7 +213,14 @@ def test_dag_file_follows_the_project_conventions(file_report, dag_file: Path) -
 
 
 # Tasks known to call Procountor: the check above must find at least these (it is not vacuous).
-KNOWN_PROCOUNTOR_TASKS = {"procountor_reference_sync.fetch_snapshot"}
+KNOWN_PROCOUNTOR_TASKS = {
+    "procountor_reference_sync.fetch_snapshot",
+    "taimer_to_procountor.load",
+    "taimer_to_procountor.reconcile",
+    "procountor_to_taimer.load_bills",  # through the DAG file's own _run_step helper
+    "procountor_to_taimer.push_approvals",
+    "procountor_to_taimer.apply_payments",
+}
 
 
 def test_every_task_that_calls_procountor_is_found_and_in_the_pool(file_report) -> None:
@@ -317,6 +325,12 @@ for target in (lambda: socket.create_connection(("192.0.2.1", 443), timeout=1),
         pass
 
 
+def _with_client() -> str:
+    from taimer_procountor.airflow.procountor_hook import ProcountorHook
+
+    return str(ProcountorHook().get_client())
+
+
 @dag(dag_id="integrity_selftest_bad", schedule=None, start_date=datetime(2025, 1, 1), default_args={"owner": "airflow"})
 def integrity_selftest_bad():
     @task
@@ -335,9 +349,14 @@ def integrity_selftest_bad():
 
         return f"{kind}: {procountor_hook.ProcountorHook().get_client()}"
 
+    @task
+    def via_helper() -> str:
+        return _with_client()
+
     noop()
     fetch()
     per_kind.expand(kind=["a"])
+    via_helper()
 
 
 integrity_selftest_bad()
@@ -399,6 +418,7 @@ def test_selftest_nonconforming_dag_fails_every_check(tmp_path: Path) -> None:
         "integrity_selftest_bad: start_date timezone is 'UTC'",
         "integrity_selftest_bad.fetch: calls Procountor outside the procountor_api pool (pool='default_pool')",
         "integrity_selftest_bad.per_kind: calls Procountor outside the procountor_api pool",
+        "integrity_selftest_bad.via_helper: calls Procountor outside the procountor_api pool",
     ):
         assert expected in problems, f"expected {expected!r} among:\n{problems}"
 

@@ -85,20 +85,33 @@ def sandboxes_clean_bank() -> Iterator[Sandboxes]:
 
 
 @pytest.fixture
-def dag_runner(tmp_path: Path) -> Callable[..., dict[str, Any]]:
-    """``run(sandboxes, ledger_url, conf=None) -> result``: one ``dag.test()`` of the reference DAG in a child process;
-    Airflow's output goes to ``tmp_path/airflow.log`` (printed on failure), its metadata DB is
-    ``tmp_path/airflow/airflow.db`` (XComs)."""
+def run_dag_file(tmp_path: Path) -> Callable[..., dict[str, Any]]:
+    """``run(dag_file, procountor_url, taimer_url, ledger_url, conf=None) -> result``: one ``dag.test()`` of the DAG in
+    ``dag_file`` in a child process, with the three connections pointing at the given sandboxes and ledger. Airflow's
+    output goes to ``tmp_path/airflow.log`` (printed on failure), its metadata DB is ``tmp_path/airflow/airflow.db``
+    (XComs)."""
     home = tmp_path / "airflow"
     home.mkdir()
     log_path = tmp_path / "airflow.log"
 
-    def run(sb: Sandboxes, ledger_url: str, conf: dict[str, Any] | None = None) -> dict[str, Any]:
-        extra = {**demo.connection_env(sb.procountor.base_url, sb.taimer.base_url, ledger_url), **FAST_RETRIES}
-        env = airflow_dag_runner.airflow_env(home, DAG_FILE.parent, extra)
-        result = airflow_dag_runner.run_dag_in_subprocess(env, dag_file=DAG_FILE, log_path=log_path, conf=conf)
+    def run(
+        dag_file: Path, procountor_url: str, taimer_url: str, ledger_url: str, conf: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        extra = {**demo.connection_env(procountor_url, taimer_url, ledger_url), **FAST_RETRIES}
+        env = airflow_dag_runner.airflow_env(home, dag_file.parent, extra)
+        result = airflow_dag_runner.run_dag_in_subprocess(env, dag_file=dag_file, log_path=log_path, conf=conf)
         if result.get("state") != "success":
             print(log_path.read_text(encoding="utf-8")[-15000:])
         return result
+
+    return run
+
+
+@pytest.fixture
+def dag_runner(run_dag_file: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """``run(sandboxes, ledger_url, conf=None) -> result``: one ``dag.test()`` of the reference DAG."""
+
+    def run(sb: Sandboxes, ledger_url: str, conf: dict[str, Any] | None = None) -> dict[str, Any]:
+        return run_dag_file(DAG_FILE, sb.procountor.base_url, sb.taimer.base_url, ledger_url, conf)
 
     return run

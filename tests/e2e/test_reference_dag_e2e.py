@@ -88,10 +88,10 @@ def test_reference_dag_syncs_then_writes_nothing_and_reports_the_bank_mismatch(
     assert first["state"] == "success", first
     report = first["xcom"]["report"]
     # the bank-account defect is reported loudly, and the rest still synced
-    assert report["status"] == "partial"
-    assert report["bank_accounts"]["status"] == "mismatch"
+    assert report["outcome"] == "partial"
+    assert report["details"]["bank_accounts"]["status"] == "mismatch"
     assert "REFERENCE_BANK_ACCOUNT_MISMATCH" in [e["code"] for e in report["errors"]]
-    assert all(t["written"] for t in report["taimer"].values())
+    assert all(t["written"] for t in report["details"]["taimer"].values())
     assert {k: v["state"] for k, v in first["tasks"].items() if not k.startswith("push_reference")} == {
         "prepare": "success",
         "fetch_snapshot": "success",
@@ -121,7 +121,7 @@ def test_reference_dag_syncs_then_writes_nothing_and_reports_the_bank_mismatch(
 
     # Taimer: what landed
     assert_taimer_synced(sb)
-    assert report["persons"]["ambiguous_person_ids"] == [8003]
+    assert report["details"]["persons"]["ambiguous_person_ids"] == [8003]
     assert len(first["asset_events"]) == 1 and first["asset_events"][0]["uri"] == ASSET_URI
     assert first["asset_events"][0]["extra"]["bank_accounts"] == "mismatch"
     assert first["asset_events"][0]["extra"]["taimer_pushed"]["accounts"] == len(fixture.ledger_accounts)
@@ -134,8 +134,8 @@ def test_reference_dag_syncs_then_writes_nothing_and_reports_the_bank_mismatch(
     assert second["asset_events"] == []
     assert second["tasks"]["publish"]["state"] == "skipped"
     again = second["xcom"]["report"]
-    assert not again["snapshot_changed"] and not again["taimer_written"]
-    assert all(v["added"] == v["changed"] == v["removed"] == 0 for v in again["kinds"].values())
+    assert not again["details"]["snapshot_changed"] and not again["details"]["taimer_written"]
+    assert all(v["added"] == v["changed"] == v["removed"] == 0 for v in again["details"]["snapshot"].values())
 
     # the personal identifier is in the ledger neither as such nor as its brute-forceable plain SHA-256
     ledger_dump = sqlite_text(tmp_path / "ledger.sqlite")
@@ -166,16 +166,16 @@ def test_reference_dag_survives_procountor_faults_and_malformed_rows(sandboxes_c
     statuses = Counter(e["status"] for e in sb.procountor_log())
     assert statuses[503] >= 1 and statuses[429] >= 1 and statuses[401] >= 1
     report = result["xcom"]["report"]
-    assert report["bank_accounts"]["status"] == "ok"
+    assert report["details"]["bank_accounts"]["status"] == "ok"
     # the malformed rows were skipped and reported with kind and id; everything else synced; the run is partial
-    assert report["status"] == "partial"
+    assert report["outcome"] == "partial"
     invalid = {(e["code"], e["where"]) for e in report["errors"] if e["code"].startswith("REFERENCE_ITEM")}
     assert invalid == {("REFERENCE_ITEM_INVALID", "products"), ("REFERENCE_ITEM_INVALID", "cost_centers")}
     assert {e["code"] for e in report["errors"]} - {"REFERENCE_ITEM_INVALID"} == {"REFERENCE_PERSON_AMBIGUOUS"}
     details = " ".join(e["detail"] for e in report["errors"])
     assert f"products item {bad_product['id']}" in details and f"cost_centers item {bad_item['id']}" in details
-    assert report["kinds"]["products"]["items"] == len(sb.procountor_fixture.products) - 1
-    assert all(t["written"] for t in report["taimer"].values())
+    assert report["details"]["snapshot"]["products"]["items"] == len(sb.procountor_fixture.products) - 1
+    assert all(t["written"] for t in report["details"]["taimer"].values())
     assert all(state["state"] == "success" for state in result["tasks"].values())
     assert all(state["try_number"] == 1 for state in result["tasks"].values())  # the client absorbed the faults
     assert len(result["asset_events"]) == 1

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import textwrap
@@ -19,7 +18,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from sandboxes.runner import free_port, wait_until_up
+from sandboxes.airflow_api_server import airflow_api_server, simple_auth_password
+from sandboxes.runner import free_port
 from taimer_procountor.ledger import connect, migrate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,30 +92,14 @@ def _api_server(tmp_path: Path, sqlite_url: str, extra_env: dict[str, str] | Non
     )
     assert migrated.returncode == 0, migrated.stderr[-3000:]
     port = free_port()
-    log = (tmp_path / "api-server.log").open("w")
-    proc = subprocess.Popen(
-        [str(BIN / "airflow"), "api-server", "--port", str(port), "--host", "127.0.0.1"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
     base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base + "/api/v2/monitor/health", timeout=90)
-        password = json.loads((home / "simple_auth_manager_passwords.json.generated").read_text())["admin"]
+    with airflow_api_server(
+        env, airflow=BIN / "airflow", port=port, log_path=tmp_path / "api-server.log", base_url=base, timeout=90
+    ):
         token = requests.post(
-            base + "/auth/token", json={"username": "admin", "password": password}, timeout=30
+            base + "/auth/token", json={"username": "admin", "password": simple_auth_password(home)}, timeout=30
         ).json()["access_token"]
         yield base, token
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-        log.close()
 
 
 def test_plugin_page_behind_airflow_auth_in_a_real_api_server(api_server):

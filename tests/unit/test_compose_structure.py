@@ -11,6 +11,7 @@ where, and that the sandbox commands really serve ``/_control/health``.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 import os
 import re
@@ -728,3 +729,96 @@ def test_dockerfile_runs_pip_check_after_installing_and_our_venv_passes_it() -> 
         [sys.executable, "-m", "pip", "check"], capture_output=True, text=True, timeout=120, check=False
     )
     assert proc.returncode == 0, f"pip check fails in our venv:\n{proc.stdout}{proc.stderr}"
+
+
+# ------------------------------------------------------------------------------------------ compose ≡ native stack
+# `make stack` (sandboxes.stack) is the same topology without containers; both take what must be equal from
+# sandboxes.stack.settings, and these tests hold compose to it (docs/production.md).
+
+
+def _native_env() -> dict[str, str]:
+    from sandboxes.stack.settings import StackConfig, airflow_env
+
+    return airflow_env(StackConfig(), {"jwt_secret": "test-jwt", "fernet_key": "test-fernet"})
+
+
+def test_compose_and_the_native_stack_share_the_airflow_settings(compose: dict[str, Any]) -> None:
+    from sandboxes.stack.settings import SHARED_AIRFLOW_SETTINGS, TOPOLOGY_SETTINGS
+
+    common = {k: interpolate(v) for k, v in _env(compose["x-airflow-common"]).items()}
+    native = _native_env()
+    assert {k: common.get(k) for k in SHARED_AIRFLOW_SETTINGS} == SHARED_AIRFLOW_SETTINGS
+    assert {k: native[k] for k in SHARED_AIRFLOW_SETTINGS} == SHARED_AIRFLOW_SETTINGS
+    assert not set(TOPOLOGY_SETTINGS) - set(common), "compose lacks a topology setting the native stack sets"
+    assert not set(TOPOLOGY_SETTINGS) - set(native)
+    for env in (common, native):
+        assert urlsplit(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]).scheme == "postgresql+psycopg2"
+        assert urlsplit(env["AIRFLOW__CELERY__BROKER_URL"]).scheme == "redis"
+        assert env["AIRFLOW__CELERY__RESULT_BACKEND"].startswith("db+postgresql")
+        assert urlsplit(env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"]).path == "/execution/"
+        assert env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"].endswith(":admin")
+    # the result backend is the metadata database in both
+    for env in (common, native):
+        backend = urlsplit(env["AIRFLOW__CELERY__RESULT_BACKEND"].removeprefix("db+"))
+        metadata = urlsplit(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
+        assert (backend.hostname, backend.path) == (metadata.hostname, metadata.path)
+
+
+def test_compose_and_the_native_stack_define_the_same_connections(
+    compose: dict[str, Any], services: dict[str, Any]
+) -> None:
+    from sandboxes.stack.settings import CONNECTION_IDS
+
+    common = {k: interpolate(v) for k, v in _env(compose["x-airflow-common"]).items()}
+    native = _native_env()
+    conn_vars = {f"AIRFLOW_CONN_{conn_id.upper()}" for conn_id in CONNECTION_IDS}
+    assert {k for k in common if k.startswith("AIRFLOW_CONN_")} == conn_vars
+    assert {k for k in native if k.startswith("AIRFLOW_CONN_")} == conn_vars
+    for var in sorted(conn_vars):
+        ours, theirs = json.loads(native[var]), json.loads(common[var].strip())
+        assert ours["conn_type"] == theirs["conn_type"], var
+        if ours["conn_type"] == "http":  # the API roots' paths
+            assert urlsplit(ours["host"]).path == urlsplit(theirs["host"]).path, var
+        needed = {"api_key", "rate_per_second", "sqlalchemy_url", "pseudonym_key"}
+        assert set(ours.get("extra", {})) & needed == set(theirs.get("extra", {})) & needed, var
+    # the api-server alone gets the report page's read-only ledger connection, in both
+    from sandboxes.stack.settings import API_SERVER_CONNECTION_IDS, StackConfig, api_server_connection_env
+
+    api_server = {k: interpolate(v) for k, v in _env(services["airflow-apiserver"]).items()}
+    extra_ids = {k.removeprefix("AIRFLOW_CONN_").lower() for k in api_server if k.startswith("AIRFLOW_CONN_")}
+    assert extra_ids - set(CONNECTION_IDS) == set(API_SERVER_CONNECTION_IDS)
+    native_extra = {k.removeprefix("AIRFLOW_CONN_").lower() for k in api_server_connection_env(StackConfig())}
+    assert native_extra == set(API_SERVER_CONNECTION_IDS)
+    ledger = json.loads(native["AIRFLOW_CONN_TAIMER_PROCOUNTOR_LEDGER"])
+    assert urlsplit(ledger["extra"]["sqlalchemy_url"]).scheme == "postgresql+psycopg2"
+    # the ledger is a database of its own, never Airflow's metadata database
+    assert (
+        urlsplit(ledger["extra"]["sqlalchemy_url"]).path != urlsplit(native["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]).path
+    )
+
+
+def test_compose_and_the_native_stack_run_the_same_parts_and_pool(services: dict[str, Any]) -> None:
+    from sandboxes.stack.launcher import parts
+    from sandboxes.stack.settings import StackConfig
+    from taimer_procountor.airflow.pools import PROCOUNTOR_POOL
+
+    config = StackConfig()
+    native_commands = {
+        " ".join(itertools.takewhile(lambda a: not a.startswith("-"), p.argv[1:]))
+        for p in parts(config)
+        if Path(p.argv[0]).name == "airflow"
+    }
+    compose_commands = {
+        str(services[name]["command"])
+        for name in AIRFLOW_SERVICES - NOT_LONG_RUNNING - {"flower"}
+        if isinstance(services[name].get("command"), str)
+    }
+    assert compose_commands == {"api-server", "scheduler", "dag-processor", "triggerer", "celery worker"}
+    assert native_commands == compose_commands
+    assert sum(1 for p in parts(config) if p.argv[1:3] == ("celery", "worker")) == 2
+    init = "\n".join(services["airflow-init"]["command"])
+    assert f"airflow pools set {PROCOUNTOR_POOL} " in init, "compose's airflow-init does not create the pool"
+    assert "TAIMER_PROCOUNTOR_POOL_SLOTS" in init
+    common = {k: interpolate(v) for k, v in _env(services["airflow-worker"]).items()}
+    assert int(common["TAIMER_PROCOUNTOR_POOL_SLOTS"]) == config.pool_slots
+    assert _native_env()["TAIMER_PROCOUNTOR_POOL_SLOTS"] == str(config.pool_slots)

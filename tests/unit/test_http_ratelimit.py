@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import socket
 from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
@@ -37,10 +38,11 @@ def max_in_any_window(stamps: list[float], window: float = 1.0) -> int:
     return best
 
 
-def held_at(t: float, permits: list[tuple[float, float]], margin: float, window: float = 1.0) -> int:
+def held_at(t: float, permits: list[tuple[float, float]], margin: float | None, window: float = 1.0) -> int:
     """How many requests hold a place at ``t``: granted by then, and not yet one window past the latest moment they
-    can have reached the server (their answer, or ``margin`` after the grant, whichever is first)."""
-    return sum(1 for granted, released in permits if granted <= t < min(released, granted + margin) + window)
+    can have reached the server (their answer, or ``margin`` after the grant when there is one, whichever is first)."""
+    reach = math.inf if margin is None else margin
+    return sum(1 for granted, released in permits if granted <= t < min(released, granted + reach) + window)
 
 
 def test_grants_are_evenly_spaced_and_never_exceed_rate_with_fake_clock():
@@ -67,6 +69,27 @@ def test_a_place_frees_one_window_after_the_answer():
             clock.now += latency  # the request takes this long to be answered
     # The first two are spaced 0.5 s apart; the third waits for the first's answer (0.01) plus one window.
     assert grants == pytest.approx([0.0, 0.5, 1.01])
+
+
+def test_without_a_margin_an_unanswered_request_holds_its_place_until_its_answer():
+    clock = FakeClock()
+    limiter = RateLimiter(1, clock=clock, sleep=clock.sleep)
+    assert limiter.safety_margin is None
+    slow = limiter.acquire()
+    waits = []
+
+    def sleep(seconds: float) -> None:  # the slow request is answered at 2.5 s, while the next one waits
+        waits.append(seconds)
+        clock.sleep(seconds)
+        if clock.now >= 2.5 and slow.released_at is None:
+            clock.now = 2.5
+            slow.release()
+
+    limiter._sleep = sleep
+    limiter.acquire()
+    assert slow.released_at == pytest.approx(2.5)
+    assert clock.now == pytest.approx(3.5)  # one window after the answer, not after the grant
+    assert len(waits) > 1  # it kept looking while every place was in flight
 
 
 def test_an_unanswered_request_holds_its_place_until_the_margin_ends():
@@ -103,7 +126,7 @@ def test_invalid_rates_are_refused():
     for bad in (0, -1):
         with pytest.raises(ValueError):
             RateLimiter(bad)
-    for margin in (-0.1, 1.0):
+    for margin in (-0.1, 1.0, math.inf):
         with pytest.raises(ValueError, match="safety_margin"):
             RateLimiter(20, safety_margin=margin)
 

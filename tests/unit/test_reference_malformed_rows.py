@@ -27,7 +27,7 @@ from taimer_procountor.procountor import ProcountorClient, ProcountorSettings
 from taimer_procountor.reference.fetch import fetch_snapshot
 from taimer_procountor.reference.kinds import TAIMER_KINDS
 from taimer_procountor.reference.persons import IDENTIFIER_FIELD
-from taimer_procountor.reference.report import build_report
+from taimer_procountor.reference.report import build_summary
 from taimer_procountor.reference.sync import store_snapshot
 
 HETU = "131052-308T"
@@ -132,9 +132,9 @@ def test_malformed_rows_are_skipped_reported_and_keep_their_last_good_copy(sandb
     assert accounts[bad["account"]] == before["ledger_accounts"][bad["account"]]
 
     pushes = [{"kind": k, "written": False, "desired": 1} for k in TAIMER_KINDS]
-    report = build_report(dag_id="d", run_id="r", fetch=stored, bank={"status": "ok", "problems": []}, pushes=pushes)
-    assert report["status"] == "partial"
-    assert {e["code"] for e in report["errors"]} == {"REFERENCE_ITEM_INVALID", "REFERENCE_ITEM_DUPLICATE_KEY"}
+    report = build_summary(dag_id="d", run_id="r", fetch=stored, bank={"status": "ok", "problems": []}, pushes=pushes)
+    assert report.outcome.value == "partial"
+    assert {e.code for e in report.errors} == {"REFERENCE_ITEM_INVALID", "REFERENCE_ITEM_DUPLICATE_KEY"}
 
 
 def test_identifiers_are_stored_only_as_keyed_hmacs(sandbox, client, ledger, sqlite_url) -> None:
@@ -152,9 +152,9 @@ def test_without_a_key_nothing_identifier_derived_is_stored_and_a_notice_says_so
     assert [n["code"] for n in stored["notices"]] == ["REFERENCE_IDENTIFIER_RULE_DISABLED"]
     assert all(IDENTIFIER_FIELD not in p for p in ledger.reference.reference_items("persons"))
     pushes = [{"kind": k, "written": False, "desired": 1} for k in TAIMER_KINDS]
-    report = build_report(dag_id="d", run_id="r", fetch=stored, bank={"status": "ok", "problems": []}, pushes=pushes)
-    assert report["status"] == "success"  # a notice, not an error
-    assert [n["code"] for n in report["notices"]] == ["REFERENCE_IDENTIFIER_RULE_DISABLED"]
+    report = build_summary(dag_id="d", run_id="r", fetch=stored, bank={"status": "ok", "problems": []}, pushes=pushes)
+    assert report.outcome.value == "success"  # a notice, not an error
+    assert [n.code for n in report.notices] == ["REFERENCE_IDENTIFIER_RULE_DISABLED"]
     assert HETU not in _dump(sqlite_url)
 
 

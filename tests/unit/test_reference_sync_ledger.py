@@ -166,17 +166,17 @@ def test_bank_account_check_reads_ledger_and_taimer(ledger, taimer) -> None:
 def run_report(ledger, fetch: dict) -> dict:
     """What the DAG's ``report`` task computes: the kinds that differ from what the asset last announced."""
     from taimer_procountor.reference.kinds import SNAPSHOT_KINDS
-    from taimer_procountor.reference.report import build_report
+    from taimer_procountor.reference.report import build_summary
 
     pushes = [{"kind": k, "written": False, "desired": 0} for k in TAIMER_KINDS]
-    return build_report(
+    return build_summary(
         dag_id="d",
         run_id="r",
         fetch=fetch,
         bank={"status": "ok", "problems": []},
         pushes=pushes,
         unpublished=ledger.reference.unpublished_reference_kinds(SNAPSHOT_KINDS),
-    )
+    ).details | {"run_id": "r"}
 
 
 def publish(ledger, report: dict) -> bool:
@@ -271,7 +271,7 @@ def test_push_retried_after_the_mark_failed_writes_the_same_set_again_and_ends_m
 
 def test_a_failed_step_records_its_real_code_for_the_report(ledger) -> None:
     from taimer_procountor.procountor.errors import ProcountorUnauthorized
-    from taimer_procountor.reference.report import build_report
+    from taimer_procountor.reference.report import build_summary
     from taimer_procountor.reference.steps import recording_failures
 
     args = ("procountor_reference_sync", "manual__x")
@@ -283,14 +283,22 @@ def test_a_failed_step_records_its_real_code_for_the_report(ledger) -> None:
     with pytest.raises(KeyError), recording_failures(lambda: ledger, *args, "push_reference[products]"):
         raise KeyError("Maija Meikäläinen")  # an unknown error's text may carry data: only its type is kept
     errors = ledger.runs.step_errors(*args, "reference_sync")
-    report = build_report(
-        dag_id=args[0], run_id=args[1], fetch=None, bank=None, pushes=[], step_errors=errors, unpublished={}
+    states = {"fetch_snapshot": "failed", "check_bank_accounts": "failed", "push_reference[products]": "failed"}
+    report = build_summary(
+        dag_id=args[0],
+        run_id=args[1],
+        fetch=None,
+        bank=None,
+        pushes=[],
+        step_states=states | {f"push_reference[{k}]": "upstream_failed" for k in TAIMER_KINDS if k != "products"},
+        step_errors=errors,
+        unpublished={},
     )
-    by_where = {e["where"]: e for e in report["errors"]}
-    assert by_where["fetch_snapshot"]["code"] == "PROCOUNTOR_UNAUTHORIZED"
-    assert "401" in by_where["fetch_snapshot"]["detail"]
-    assert by_where["push_reference[products]"]["code"] == "REFERENCE_STEP_FAILED"
-    assert "KeyError" in by_where["push_reference[products]"]["detail"]
-    assert "Maija" not in json.dumps(report, ensure_ascii=False)
-    assert by_where["check_bank_accounts"]["code"] == "REFERENCE_STEP_FAILED"  # failed, nothing recorded
-    assert report["status"] == "failed"
+    by_where = {f.task_id: f for f in report.failed_steps}
+    assert by_where["fetch_snapshot"].code == "PROCOUNTOR_UNAUTHORIZED" and by_where["fetch_snapshot"].attempts == 3
+    assert "401" in by_where["fetch_snapshot"].detail
+    assert by_where["push_reference[products]"].code == "REFERENCE_STEP_FAILED"
+    assert "KeyError" in by_where["push_reference[products]"].detail
+    assert "Maija" not in json.dumps(report.to_json(), ensure_ascii=False)
+    assert by_where["check_bank_accounts"].code == "REFERENCE_STEP_FAILED"  # failed, nothing recorded
+    assert "push_reference[accounts]" in report.did_not_run and report.outcome.value == "failed"

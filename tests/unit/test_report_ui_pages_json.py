@@ -185,10 +185,24 @@ def test_overview_explains_codes_in_the_chosen_language(filled, lang):
     assert '<th scope="col">' in page  # tables have headers
 
 
-def test_finnish_is_the_default_and_unknown_languages_fall_back(filled):
+def test_english_is_the_default_finnish_is_one_click_away_and_kept(filled):
     server, _url, _ids = filled
-    assert '<html lang="fi">' in _get(server, "/").text
-    assert '<html lang="fi">' in _get(server, "/?lang=sv").text
+    assert '<html lang="en">' in _get(server, "/").text
+    assert '<html lang="en">' in _get(server, "/?lang=sv").text  # unknown: the default
+    # a Finnish browser gets Finnish without asking
+    finnish_browser = requests.get(
+        server.base_url + "/", headers={"Accept-Language": "fi-FI,fi;q=0.9,en;q=0.8"}, timeout=10
+    )
+    assert '<html lang="fi">' in finnish_browser.text
+    # the toggle: one click on "Suomeksi" (?lang=fi) and the choice is kept for the next pages
+    with requests.Session() as browser:
+        page = browser.get(server.base_url + "/", timeout=10).text
+        assert 'href="?lang=fi" hreflang="fi"' in page
+        assert '<html lang="fi">' in browser.get(server.base_url + "/?lang=fi", timeout=10).text
+        assert '<html lang="fi">' in browser.get(server.base_url + "/", timeout=10).text
+        assert '<html lang="fi">' in browser.get(server.base_url + "/catalogue", timeout=10).text
+        assert '<html lang="en">' in browser.get(server.base_url + "/?lang=en", timeout=10).text
+        assert '<html lang="en">' in browser.get(server.base_url + "/", timeout=10).text
 
 
 def test_html_escapes_stored_markup(filled):
@@ -234,8 +248,8 @@ def test_empty_ledger_says_so_plainly(sqlite_url):
     migrate(sqlite_url)
     ledger = connect(sqlite_url)
     with serve_in_thread(create_app(lambda: ledger), health_path="/health") as server:
-        fi = _get(server, "/").text
-        en = _get(server, "/?lang=en").text
+        fi = _get(server, "/?lang=fi").text
+        en = _get(server, "/").text
         out = _get(server, "/api/outbound").json()
         assert _get(server, "/api/runs").json() == {"runs": []}
         assert _get(server, "/api/reference").json() == {"snapshots": []}

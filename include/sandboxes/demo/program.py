@@ -163,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     from sandboxes.taimer.settings import TaimerSandboxSettings
     from taimer_procountor.ledger import connect
     from taimer_procountor.reference.report import render_table
+    from taimer_procountor.summary import FlowSummary
 
     root = Path(__file__).resolve().parents[3]
     var = Path(args.var).resolve()
@@ -203,7 +204,8 @@ def main(argv: list[str] | None = None) -> int:
             report = result.get("xcom", {}).get("report")
             print(f"  DAG run {result.get('run_id')}: {result['state'].upper()} in {result.get('seconds')} s")
             if report:
-                print("  " + render_table(report, explain=attempt == 1).replace("\n", "\n  "))
+                table = render_table(FlowSummary.from_json(report), explain=attempt == 1)
+                print("  " + table.replace("\n", "\n  "))
             rate = result["procountor_rate"]
             print(
                 f"  Procountor requests: {rate['requests']}, at most {rate['max_in_1s']} in any second "

@@ -160,6 +160,19 @@ class State:
             max(max(i["invoiceNumber"] for i in self.invoices.values()) + 1, next(self._invoice_numbers))
         )
 
+    def add_received(self, inv: dict[str, Any]) -> dict[str, Any]:
+        """A purchase invoice that arrives (e-invoice, scan): stored as it is (``RECEIVED`` unless it says otherwise)
+        with its ledger receipt, ``version`` now and later than any earlier one (the event simulation)."""
+        with self.lock:
+            if inv.get("id") in self.invoices:
+                raise ApiError(400, [err("id", f"invoice {inv['id']} exists")])
+            inv = copy.deepcopy(inv)
+            inv.pop("version", None)
+            inv.pop("created", None)
+            self._load_existing(inv)
+            self._bump(inv)
+            return copy.deepcopy(inv)
+
     # --- helpers --------------------------------------------------------------------------------------------------
     @staticmethod
     def _bump(obj: dict[str, Any]) -> None:
@@ -345,7 +358,10 @@ class State:
             self.invoices[invoice_id] = new
             return copy.deepcopy(new)
 
-    def transition(self, invoice_id: int, action: str) -> dict[str, Any]:
+    def transition(self, invoice_id: int, action: str, *, by_person: bool = False) -> dict[str, Any]:
+        """One status action. A purchase invoice whose circulation names verifiers is approved from ``VERIFIED``
+        only (403 from ``RECEIVED``), unless ``by_person`` (a person acting in Procountor's UI: the event
+        simulation)."""
         with self.lock:
             inv = self.invoices.get(invoice_id)
             if inv is None:
@@ -355,6 +371,13 @@ class State:
                 raise forbidden()
             sources, target = table[action]
             if inv["status"] not in sources:
+                raise forbidden()
+            if (
+                action == "approve"
+                and not by_person
+                and inv["status"] == "RECEIVED"
+                and ((inv.get("invoiceApprovalInformation") or {}).get("verifiers"))
+            ):
                 raise forbidden()
             if action in NEEDS_OPEN_PERIOD and not self.ref.period_open(date.fromisoformat(inv["date"])):
                 raise forbidden()
@@ -400,11 +423,17 @@ class State:
             }
             if body.get("description") and inv["type"] in SALES_TYPES:
                 event["description"] = body["description"]
-            events = self.payment_events.setdefault(invoice_id, [])
+            return self.add_payment_event(inv, event, "MARKED_PAID")
+
+    def add_payment_event(self, inv: dict[str, Any], event: dict[str, Any], full_status: str) -> dict[str, Any]:
+        """Record ``event`` on the invoice: ``full_status`` once the events add up to its total, else
+        ``PARTLY_PAID``; ``paymentDate`` is the latest event's date."""
+        with self.lock:
+            events = self.payment_events.setdefault(inv["id"], [])
             events.append(event)
             paid = sum((dec(e["amount"]) for e in events), Decimal("0"))
             inv["paymentDate"] = max(e["paymentDate"] for e in events)
-            self._set_status(inv, "MARKED_PAID" if paid >= self.invoice_total(inv) else "PARTLY_PAID")
+            self._set_status(inv, full_status if paid >= self.invoice_total(inv) else "PARTLY_PAID")
             return copy.deepcopy(event)
 
     def list_payment_events(self, invoice_id: int) -> list[dict[str, Any]]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from taimer_procountor.errors.codes_inbound import INBOUND_CODES
 from taimer_procountor.errors.codes_outbound import OUTBOUND_CODES
 from taimer_procountor.errors.codes_outbound_kinds import OUTBOUND_KINDS_CODES
 from taimer_procountor.errors.codes_outbound_load import OUTBOUND_LOAD_CODES
 from taimer_procountor.errors.codes_procountor import PROCOUNTOR_CODES
 from taimer_procountor.errors.codes_reference import REFERENCE_CODES
+from taimer_procountor.errors.codes_runs import RUN_CODES
 from taimer_procountor.errors.codes_taimer import TAIMER_CODES
 from taimer_procountor.errors.entry import ErrorEntry, FixWhere
 
@@ -17,6 +19,8 @@ _SOURCES: tuple[tuple[ErrorEntry, ...], ...] = (
     OUTBOUND_CODES,
     OUTBOUND_LOAD_CODES,
     OUTBOUND_KINDS_CODES,
+    INBOUND_CODES,
+    RUN_CODES,
 )
 
 

@@ -49,9 +49,9 @@ OUTBOUND_LOAD_CODES: tuple[ErrorEntry, ...] = (
         "OUTBOUND_RESENT_AFTER_INVALIDATION",
         "Procountorissa mitätöidyn laskun tilalle luotiin uusi lasku; linkki vanhaan on tallessa.",
         "A new Procountor invoice replaced the one invalidated there; the link to the old one is kept.",
-        "Ei toimenpiteitä.",
-        "Nothing to do.",
-        FixWhere.TRANSIENT,
+        "Ei toimenpiteitä; vanha lasku jää Procountoriin mitätöitynä.",
+        "Nothing to do; the old invoice stays in Procountor as invalidated.",
+        FixWhere.PROCOUNTOR,
     ),
     ErrorEntry(
         "OUTBOUND_DOCUMENT_UNREADABLE",
@@ -108,7 +108,7 @@ OUTBOUND_LOAD_CODES: tuple[ErrorEntry, ...] = (
         "The Procountor fields written back to Taimer (id, number, status) do not match Procountor.",
         "Ei toimenpiteitä: seuraava ajo kirjoittaa tiedot uudelleen; jos ero toistuu, ota yhteys ylläpitoon.",
         "Nothing to do: the next run writes them again; if it persists, contact the integration's maintainers.",
-        FixWhere.INTEGRATION,
+        FixWhere.TRANSIENT,
         retryable=True,
     ),
 )

@@ -20,7 +20,7 @@ Public API::
     response = transport.send("PUT", "/invoices/1", json=body, idempotent=True)    # retried: caller says safe
     response = transport.send("POST", "/invoices", json=body)                      # never retried after sending
 
-- ``RateLimiter(rate_per_second, safety_margin=0.1)``: ``acquire()`` blocks until one more request fits, across all
+- ``RateLimiter(rate_per_second, safety_margin=None)``: ``acquire()`` blocks until one more request fits, across all
   threads, and returns a ``Permit`` that ``HttpTransport`` releases when the answer is in; the server then counts
   at most ``floor(rate)`` arrivals in any one-second window. Grants are evenly spaced. ``pause_for(seconds)``
   stops every thread (``Retry-After``).

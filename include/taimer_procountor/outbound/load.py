@@ -33,7 +33,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from taimer_procountor.errors.catalogue import lookup
-from taimer_procountor.errors.entry import DocumentError, FixWhere
+from taimer_procountor.errors.entry import FixWhere
 from taimer_procountor.ledger import ClaimLost, DocState, Ledger, LookupRequired
 from taimer_procountor.ledger.models import OutboundAttachment, OutboundDocument
 from taimer_procountor.ledger.states import (
@@ -53,7 +53,6 @@ from taimer_procountor.summary import Problem
 from taimer_procountor.taimer.adapter import TaimerAdapter
 from taimer_procountor.taimer.errors import TaimerError
 from taimer_procountor.taimer.models import (
-    Attachment,
     DocumentKind,
     IntegrationError,
     IntegrationUpdate,
@@ -455,7 +454,13 @@ class Loader:
         return True
 
     def _attach(self, doc: OutboundDocument, prepared: PreparedInvoice, result: DocResult) -> None:
-        from taimer_procountor.outbound.attachments import HEAD_BYTES, NOT_MOVED_GOOGLE_DRIVE, sniff
+        from taimer_procountor.outbound.attachments import (
+            HEAD_BYTES,
+            NOT_MOVED_GOOGLE_DRIVE,
+            AttachmentRefusedError,
+            read_attachment,
+            sniff,
+        )
 
         moving = {a.id: a for a in prepared.attachments}
         rows = self.ledger.attachments.attachments_of(doc.id)
@@ -468,8 +473,11 @@ class Loader:
                 if self.ledger.attachments.skip_attachment(row.id, NOT_MOVED_GOOGLE_DRIVE):
                     result.attachments["not_moved"] += 1
                 continue
+            refusal = None
             try:
-                content, refusal = read_attachment(self.taimer, att)
+                content = read_attachment(att.name, att.size, self.taimer.iter_attachment_content(att.id))
+            except AttachmentRefusedError as exc:
+                content, refusal = b"", exc.error
             except TaimerError as exc:
                 result.errors.append(self._problem(exc.code, doc, field="attachments", detail=exc))
                 continue
@@ -636,33 +644,6 @@ class _HeldAttachments:
                 self._left.remove(meta)
                 return meta.id
         return None
-
-
-def read_attachment(taimer: TaimerAdapter, attachment: Attachment) -> tuple[bytes, DocumentError | None]:
-    """An attachment's bytes as the load sends them, or its refusal: the head is judged on the first chunk (a
-    refused file is not read further), the rest streams through ``SizeGuard`` (10 MB at most in memory)."""
-    from taimer_procountor.outbound.attachments import (
-        HEAD_BYTES,
-        AttachmentRefusedError,
-        SizeGuard,
-        check_attachment_head,
-    )
-
-    chunks = SizeGuard(taimer.iter_attachment_content(attachment.id), attachment.name)
-    content = bytearray()
-    try:
-        for chunk in chunks:
-            if not content:
-                refusal = check_attachment_head(attachment.name, chunk[:HEAD_BYTES], attachment.size)
-                if refusal is not None:
-                    chunks.close()
-                    return b"", refusal
-            content += chunk
-    except AttachmentRefusedError as refused:
-        return b"", refused.error
-    if not content:
-        return b"", check_attachment_head(attachment.name, b"", attachment.size)
-    return bytes(content), None
 
 
 def with_accounting(receipt: LedgerReceipt, accounting: ReceiptAccounting) -> LedgerReceipt | None:

@@ -165,6 +165,9 @@ class Invoice(WireModel):
     vat_status: int | None = None
     original_invoice_number: str | None = Field(default=None, max_length=40)
     order_reference: str | None = None
+    buyer_reference_identifier: str | None = None  # Finvoice buyer reference (finnish environments only)
+    payment_date: dt.date | None = None  # the latest payment's date (read-only)
+    invoice_approval_information: dict[str, Any] | None = None  # circulation: {"verifiers": [...], "acceptors": [...]}
     language: str | None = None
     additional_information: str | None = None
     notes: str | None = None

@@ -5,7 +5,7 @@
 - ``sync.push_kind(ledger, taimer, kind)`` writes one Taimer kind only if something changed;
 - ``sync.bank_account_check(ledger, taimer)`` compares the company's IBANs (``bank.check_bank_accounts``);
 - ``persons.match_persons(persons, users)`` is the person-matching rule;
-- ``report.build_report(...)`` / ``render_table`` / ``asset_extra`` make the run report.
+- ``report.build_summary(...)`` (the run's ``FlowSummary``) / ``render_table`` / ``asset_extra`` make the run report.
 
 docs/reference-sync.md describes the DAG that wires them.
 """

@@ -8,9 +8,12 @@ are imported on the first request), so the Airflow plugin that builds the app at
 
 Routes (relative to wherever the app is mounted):
 
-- ``GET /`` overview: run history, latest reference snapshot per kind, outbound documents by state and those
-  needing attention, with every error code on the page explained. ``?lang=fi|en`` (Finnish by default),
-  ``?limit=N`` runs (default 50).
+- ``GET /`` overview: the latest run of each flow (its root cause, counts table, errors, notices and retries), the
+  run history, latest reference snapshot per kind, outbound documents by state and those needing attention, with
+  every error code on the page explained. ``?lang=fi|en`` (kept in a cookie; without either, the browser's
+  preferred of the two, else English), ``?limit=N`` runs (default 50).
+- ``GET /inbound`` the inbound flow's latest run, routing reasons and watermarks (``report_ui.inbound``);
+  ``GET /api/inbound`` the same as JSON.
 - ``GET /catalogue`` the whole error catalogue; ``?code=...`` narrows it to matching codes.
 - ``GET /api/runs``, ``/api/reference``, ``/api/outbound``, ``/api/catalogue``: the same as JSON.
 - ``GET /outbound``, ``/api/outbound/report``: the latest outbound runs' reports (``report_ui.outbound``).
@@ -19,20 +22,31 @@ Routes (relative to wherever the app is mounted):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import jinja2
 from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.params import Depends
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from taimer_procountor.errors import lookup
 from taimer_procountor.redaction import get_logger, redact
+from taimer_procountor.report_ui import inbound
 from taimer_procountor.report_ui.templates import TEMPLATES
-from taimer_procountor.report_ui.texts import FIX_WHERE_WORDS, STATUS_WORDS, TEXTS, language
+from taimer_procountor.report_ui.texts import (
+    COLUMN_WORDS,
+    FIX_WHERE_WORDS,
+    LANG_COOKIE,
+    STATUS_WORDS,
+    TEXTS,
+    request_language,
+)
+from taimer_procountor.summary_text import fix_text
 
 if TYPE_CHECKING:
     from taimer_procountor.ledger import Ledger
@@ -40,6 +54,7 @@ if TYPE_CHECKING:
 log = get_logger(__name__)
 
 LedgerProvider = Callable[[], "Ledger"]
+LoginUrl = Callable[[Request], str]
 
 
 class LedgerUnavailable(RuntimeError):
@@ -49,7 +64,7 @@ class LedgerUnavailable(RuntimeError):
 
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.DictLoader(TEMPLATES),
+        loader=jinja2.DictLoader({**TEMPLATES, "inbound.html": inbound.TEMPLATE}),
         autoescape=True,  # every template, every variable
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -57,7 +72,6 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["when"] = _when
     env.filters["duration"] = _duration
-    env.filters["flatten"] = _flatten
     return env
 
 
@@ -87,37 +101,41 @@ def _duration(seconds: float | None) -> str:
     return f"{hours} h {minutes:02d} min"
 
 
-def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
-    """Nested counts as ``[("snapshot.accounts.items", 12), ...]``."""
-    if isinstance(value, Mapping):
-        out: list[tuple[str, Any]] = []
-        for k, v in value.items():
-            out.extend(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
-        return out
-    if isinstance(value, list):
-        return [(prefix, ", ".join(str(v) for v in value))]
-    return [(prefix, value)]
-
-
 def create_app(
     ledger_provider: LedgerProvider,
     *,
     dependencies: Sequence[Depends] | None = None,
     title: str = "Taimer ⇄ Procountor",
+    airflow_root: Callable[[], str] | None = None,
+    login_url: LoginUrl | None = None,
 ) -> FastAPI:
     """The report UI over the ledger that ``ledger_provider()`` returns, called once per request (so a changed
     connection is picked up; the provider should cache ``Ledger`` objects per URL, since each holds an engine).
     ``dependencies`` guard every route except ``/health`` (the Airflow plugin passes Airflow's auth here). The app
-    only reads: it calls the ledger's query methods and ``Ledger.read()`` sessions, never a write."""
+    only reads: it calls the ledger's query methods and ``Ledger.read()`` sessions, never a write.
+
+    ``airflow_root()``: the path Airflow's UI is served under ("" at the root); with it, each run links to its DAG
+    run and task logs in Airflow (``/dags/{dag_id}/runs/{run_id}[/tasks/{task_id}]``). ``login_url(request)``: where
+    a page request that the dependencies refused with 401 is sent instead (the JSON API keeps answering 401)."""
     env = _environment()
     app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None)
     guarded = APIRouter(dependencies=list(dependencies or []))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def login_instead_of_401(request: Request, exc: StarletteHTTPException) -> Response:
+        wants_page = "text/html" in request.headers.get("accept", "") and not request.url.path.startswith(
+            request.scope.get("root_path", "").rstrip("/") + "/api/"
+        )
+        if exc.status_code == 401 and login_url is not None and wants_page:
+            return RedirectResponse(login_url(request), status_code=303)
+        return await http_exception_handler(request, exc)
 
     def ledger() -> Ledger:
         return ledger_provider()
 
     def render(request: Request, template: str, lang: str, **context: Any) -> HTMLResponse:
         t = TEXTS[lang]
+        root = request.scope.get("root_path", "").rstrip("/")
 
         def lang_query(target: str) -> str:
             params = dict(request.query_params)
@@ -127,15 +145,21 @@ def create_app(
         page = env.get_template(template).render(
             lang=lang,
             t=t,
-            root=request.scope.get("root_path", "").rstrip("/"),
+            root=root,
+            airflow_root=airflow_root() if airflow_root is not None else None,
             now=datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
             lang_query=lang_query,
             status_word=lambda s: STATUS_WORDS[lang].get(str(s), str(s)),
             where_word=lambda w: FIX_WHERE_WORDS[lang].get(str(w), str(w)),
             meaning=lambda code: getattr(lookup(code), lang),
+            failed_fix=lambda code: fix_text(lookup(code), lang, failed_step=True),
+            column_word=lambda c: COLUMN_WORDS[lang].get(str(c), str(c)),
             **context,
         )
-        return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+        response = HTMLResponse(page, headers={"Cache-Control": "no-store"})
+        if request.query_params.get("lang") == lang:  # an explicit choice is kept for the next visit
+            response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, path=root or "/", samesite="lax")
+        return response
 
     def read_all(limit: int) -> dict[str, Any]:
         from taimer_procountor.report_ui import data
@@ -156,7 +180,7 @@ def create_app(
         lang: str | None = None,
         limit: int = Query(50, ge=1, le=500),
     ) -> HTMLResponse:
-        lang = language(lang)
+        lang = request_language(request)
         try:
             found = read_all(limit)
         except Exception as exc:  # the page says what failed instead of a bare 500
@@ -169,15 +193,18 @@ def create_app(
                 page_title=TEXTS[lang]["nav_overview"],
                 unavailable=unavailable_text(exc),
                 runs=[],
+                latest=[],
+                latest_ids=set(),
                 reference=[],
                 outbound={},
                 explained=[],
             )
-        codes = [e["code"] for r in found["runs"] for e in r["errors"]]
+        from taimer_procountor.report_ui.data import explain, latest_per_flow, run_codes
+
+        codes, failed_codes = run_codes(found["runs"])
         for d in found["outbound"]["attention"]:
             codes.extend(d["error_codes"])
-        from taimer_procountor.report_ui.data import explain
-
+        latest = latest_per_flow(found["runs"])
         return render(
             request,
             "overview.html",
@@ -185,7 +212,9 @@ def create_app(
             page="overview",
             page_title=TEXTS[lang]["nav_overview"],
             unavailable=None,
-            explained=explain(codes),
+            explained=explain(codes, failed_step_codes=failed_codes),
+            latest=latest,
+            latest_ids={r["id"] for r in latest},
             **found,
         )
 
@@ -195,7 +224,7 @@ def create_app(
     ) -> HTMLResponse:
         from taimer_procountor.report_ui.data import catalogue
 
-        lang = language(lang)
+        lang = request_language(request)
         return render(
             request,
             "catalogue.html",
@@ -242,5 +271,6 @@ def create_app(
     from taimer_procountor.report_ui import outbound
 
     outbound.add_routes(guarded, ledger, api)
+    inbound.add_routes(guarded, ledger, render, api, request_language)
     app.include_router(guarded)
     return app

@@ -18,6 +18,7 @@ from taimer_procountor.errors import CATALOGUE, lookup
 from taimer_procountor.ledger import DocState, Ledger
 from taimer_procountor.ledger.hashing import redact_json
 from taimer_procountor.ledger.models import FlowRun, OutboundDocument, ReferenceSnapshot
+from taimer_procountor.summary import FlowSummary
 
 # Outbound documents a person has to look at.
 ATTENTION_STATES: tuple[DocState, ...] = (DocState.INVALID, DocState.FAILED, DocState.OUTCOME_UNKNOWN)
@@ -50,7 +51,9 @@ def _error_items(errors: Iterable[Any] | None) -> list[dict[str, Any]]:
 
 # ------------------------------------------------------------------------------------------------------------ runs
 def runs(ledger: Ledger, limit: int = RUN_LIMIT_DEFAULT) -> list[dict[str, Any]]:
-    """Run records, newest first."""
+    """Run records, newest first. ``summary`` is the run's ``FlowSummary`` (``flow_run.counts``, as every flow's
+    report stores it; None for a record without one: still running, or written before the shape existed);
+    ``retries`` are the failed tries its steps recorded (``flow_run.step_errors``), one entry per step."""
     limit = max(1, min(int(limit), RUN_LIMIT_MAX))
     rows: list[FlowRun] = ledger.runs.recent(limit=limit)
     return [
@@ -66,11 +69,43 @@ def runs(ledger: Ledger, limit: int = RUN_LIMIT_DEFAULT) -> list[dict[str, Any]]
                 "finished_at": _iso(r.finished_at),
                 "duration_seconds": r.duration_seconds,
                 "counts": r.counts or {},
+                "summary": _summary_json(r.counts),
                 "errors": _error_items(r.errors),
+                "retries": retries(r.step_errors),
             }
         )
         for r in rows
     ]
+
+
+def _summary_json(counts: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The stored ``FlowSummary`` with its table's columns, or None when ``counts`` is not one."""
+    if not counts or "outcome" not in counts or "flow" not in counts:
+        return None
+    try:
+        summary = FlowSummary.from_json(counts)
+    except (KeyError, TypeError, ValueError):
+        return None
+    return summary.to_json() | {"columns": list(summary.columns()), "headline": summary.headline()}
+
+
+def retries(step_errors: Iterable[Any] | None) -> list[dict[str, Any]]:
+    """Per step, in first-failure order: the try numbers that failed, their codes (each once) and the last detail.
+    ``attempts`` is the highest failed try number (a step that later succeeded ran once more)."""
+    by_step: dict[str, dict[str, Any]] = {}
+    for e in step_errors or []:
+        if not isinstance(e, Mapping) or not e.get("where"):
+            continue
+        step = by_step.setdefault(str(e["where"]), {"step": str(e["where"]), "tries": [], "codes": [], "detail": None})
+        if e.get("try_number") is not None:
+            step["tries"].append(int(e["try_number"]))
+        code = str(e.get("code") or "UNKNOWN")
+        if code not in step["codes"]:
+            step["codes"].append(code)
+        step["detail"] = e.get("detail")
+    for step in by_step.values():
+        step["attempts"] = max(step["tries"], default=len(step["codes"]))
+    return list(by_step.values())
 
 
 # ------------------------------------------------------------------------------------------------------- reference
@@ -205,10 +240,42 @@ def catalogue(code: str | None = None) -> list[dict[str, Any]]:
     return [e.as_dict() for e in sorted(entries, key=lambda e: e.code)]
 
 
-def explain(codes: Iterable[str]) -> list[dict[str, Any]]:
-    """Catalogue entries for ``codes`` (each once, in first-seen order)."""
+def explain(codes: Iterable[str], *, failed_step_codes: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """Catalogue entries for ``codes`` (each once, in first-seen order). For a code that failed a step after its
+    retries (``failed_step_codes``) the fix says what to do now, never "nothing to do" (``summary_text.fix_text``)."""
+    from taimer_procountor.summary_text import fix_text
+
+    failed = set(failed_step_codes)
     seen: dict[str, dict[str, Any]] = {}
     for code in codes:
         if code not in seen:
-            seen[code] = lookup(code).as_dict() | {"catalogued": code in CATALOGUE}
+            entry = lookup(code)
+            seen[code] = entry.as_dict() | {"catalogued": code in CATALOGUE}
+            if code in failed:
+                seen[code] |= {f"fix_{lang}": fix_text(entry, lang, failed_step=True) for lang in ("fi", "en")}
+    return list(seen.values())
+
+
+def run_codes(run_rows: Iterable[Mapping[str, Any]]) -> tuple[list[str], set[str]]:
+    """Every code the runs show (root causes first), and the codes that failed a step."""
+    codes: list[str] = []
+    failed: set[str] = set()
+    for r in run_rows:
+        s = r.get("summary") or {}
+        for f in s.get("failed_steps") or []:
+            codes.append(f["code"])
+            failed.add(f["code"])
+        codes += [e["code"] for e in (*(s.get("errors") or []), *(s.get("notices") or []))]
+        if not s:
+            codes += [e["code"] for e in r.get("errors") or []]
+        for x in r.get("retries") or []:
+            codes += x["codes"]
+    return codes, failed
+
+
+def latest_per_flow(run_rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The newest run of each flow (``run_rows`` are newest first), in that order."""
+    seen: dict[str, Mapping[str, Any]] = {}
+    for r in run_rows:
+        seen.setdefault(str(r["flow"]), r)
     return list(seen.values())

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import jinja2
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from taimer_procountor.report_ui.texts import language
+from taimer_procountor.report_ui.texts import request_language
 
 if TYPE_CHECKING:
     from taimer_procountor.ledger import Ledger
@@ -105,8 +105,10 @@ def add_routes(router: APIRouter, ledger: Callable[[], Ledger], api: Callable[[C
         return api(lambda: outbound_report(ledger(), runs=runs))
 
     @router.get("/outbound", response_class=HTMLResponse)
-    def outbound_page(lang: str | None = None, runs: int = Query(RUNS_DEFAULT, ge=1, le=100)) -> HTMLResponse:
-        chosen = language(lang)
+    def outbound_page(
+        request: Request, lang: str | None = None, runs: int = Query(RUNS_DEFAULT, ge=1, le=100)
+    ) -> HTMLResponse:
+        chosen = request_language(request)  # ?lang=, else the kept choice, else the browser's
         report = outbound_report(ledger(), runs=runs)
         texts = {e["code"]: e[chosen] + " " + e[f"fix_{chosen}"] for e in report["explained"]}
         html = _PAGE.render(lang=chosen, report=report, columns=COLUMNS, texts=texts)

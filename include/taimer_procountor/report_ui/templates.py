@@ -31,7 +31,8 @@ BASE = """<!doctype html>
   caption { text-align: left; color: var(--muted); padding: .2rem 0; }
   th, td { border: 1px solid var(--line); padding: .3rem .5rem; text-align: left; vertical-align: top; }
   th { background: var(--head); font-weight: 600; }
-  td.time { min-width: 6.5rem; } td.errcell { min-width: 22rem; }
+  td.time { min-width: 6.5rem; } td.errcell { min-width: 22rem; } td.headline-cell { max-width: 40rem; }
+  tr.run-detail > td { border-top: none; padding-top: 0; }
   td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
   code { font: 13px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
   .status { font-weight: 600; padding: 0 .35rem; border-radius: 3px; border: 1px solid currentColor; }
@@ -40,8 +41,15 @@ BASE = """<!doctype html>
   .empty { border: 1px dashed var(--line); padding: .6rem .8rem; max-width: 60rem; }
   .error-box { border: 2px solid var(--bad); padding: .6rem .8rem; max-width: 60rem; }
   ul.errs { margin: 0; padding-left: 1.1rem; } ul.errs li { margin-bottom: .25rem; }
-  ul.counts { margin: .2rem 0 0; padding-left: 1.1rem; columns: 2; }
   .wrap { overflow-x: auto; }
+  .run { border: 1px solid var(--line); border-left: 4px solid var(--line); padding: .4rem .8rem .6rem;
+         margin: .6rem 0; max-width: 75rem; }
+  .run-success { border-left-color: var(--ok); } .run-partial { border-left-color: var(--warn); }
+  .run-failed { border-left-color: var(--bad); } .run-running { border-left-color: var(--info); }
+  .run h3 { margin: .2rem 0 .3rem; } .headline { margin: .2rem 0; }
+  .cause { border: 2px solid var(--bad); padding: .3rem .6rem; margin: .4rem 0; }
+  .links a { margin-right: .8rem; }
+  table.counts td, table.counts th { padding: .2rem .45rem; }
   footer { margin-top: 2rem; color: var(--muted); font-size: .9rem; }
 </style>
 </head>
@@ -52,6 +60,8 @@ BASE = """<!doctype html>
     <ul>
       <li><a href="{{ root }}/?lang={{ lang }}"{% if page == 'overview' %} aria-current="page"{% endif %}>
         {{ t.nav_overview }}</a></li>
+      <li><a href="{{ root }}/inbound?lang={{ lang }}"{% if page == 'inbound' %} aria-current="page"{% endif %}>
+        {{ 'Saapuvat' if lang == 'fi' else 'Inbound' }}</a></li>
       <li><a href="{{ root }}/catalogue?lang={{ lang }}"{% if page == 'catalogue' %} aria-current="page"{% endif %}>
         {{ t.nav_catalogue }}</a></li>
     </ul>
@@ -79,6 +89,64 @@ BASE = """<!doctype html>
 MACROS = """
 {% macro status(value) -%}
 <span class="status status-{{ value }}">{{ status_word(value) }}</span>
+{%- endmacro %}
+
+
+{% macro airflow_link(r, task=None) -%}
+{% if airflow_root is not none %}
+{% set base = airflow_root ~ '/dags/' ~ (r.dag_id | urlencode) ~ '/runs/' ~ (r.run_id | urlencode) %}
+{% if task %}{% set t_id, _, mapped = task.partition('[') %}
+<a href="{{ base }}/tasks/{{ t_id | urlencode }}{% if mapped %}/mapped{% endif %}" target="_top"
+  class="task-log">{{ t.task_log }}</a>
+{%- else %}<a href="{{ base }}" target="_top" class="airflow-run">{{ t.airflow_run }}</a>{% endif %}
+{% endif %}
+{%- endmacro %}
+
+{% macro problems_list(items) -%}
+<ul class="errs">
+{% for e in items %}<li><code>{{ e.code }}</code>{% if e.where %} [{{ e.where }}]{% endif %}
+  {% if e.field %} [{{ e.field }}]{% endif %} – {{ meaning(e.code) }}
+  {% if e.detail %}<br><span class="muted">{{ t.detail }}: {{ e.detail }}</span>{% endif %}</li>
+{% endfor %}</ul>
+{%- endmacro %}
+
+{% macro run_body(r, headline=True) -%}
+{% set s = r.summary %}
+{% if s %}
+{% if headline %}<p class="headline"><strong>{{ s.headline }}</strong></p>{% endif %}
+{% for f in s.failed_steps %}
+<div class="cause" role="alert"><strong>{{ t.root_cause }}:</strong> {{ t.task }} <code>{{ f.task_id }}</code>
+  {{ t.failed_after.format(n=f.attempts) }}: <code>{{ f.code }}</code> – {{ meaning(f.code) }}
+  {% if f.detail %}<br><span class="muted">{{ t.detail }}: {{ f.detail }}</span>{% endif %}
+  <br>{{ t.fix }}: {{ failed_fix(f.code) }} {{ airflow_link(r, f.task_id) }}</div>
+{% endfor %}
+{% if s.did_not_run %}<p class="not-run">{{ t.did_not_run }}:
+  {% for step in s.did_not_run %}<code>{{ step }}</code>{{ ', ' if not loop.last }}{% endfor %}</p>{% endif %}
+{% if s.kinds %}
+<div class="wrap"><table class="counts">
+  <caption>{{ t.counts_caption.format(flow=r.flow) }}</caption>
+  <thead><tr><th scope="col">{{ t.kind }}</th>
+    {% for c in s.columns %}<th scope="col" class="num">{{ column_word(c) }}</th>{% endfor %}</tr></thead>
+  <tbody>
+  {% for k in s.kinds %}<tr><th scope="row">{{ k.kind }}</th>
+    {% for c in s.columns %}<td class="num">{{ k.counts.get(c, 0) }}</td>{% endfor %}</tr>
+  {% endfor %}
+  </tbody>
+</table></div>
+{% endif %}
+{% if s.errors %}<h4>{{ t.errors }} ({{ s.errors | length }})</h4>{{ problems_list(s.errors) }}{% endif %}
+{% if s.notices %}<h4>{{ t.notices }} ({{ s.notices | length }})</h4>{{ problems_list(s.notices) }}{% endif %}
+{% elif r.errors %}{{ problems_list(r.errors) }}
+{% else %}<p class="muted">{{ t.no_summary }}</p>
+{% endif %}
+{% if r.retries %}<h4>{{ t.retries }}</h4><ul class="errs">
+{% for x in r.retries %}<li><code>{{ x.step }}</code>:
+  {{ t.tries_failed.format(tries=x.tries | join(', ') or '?') }}:
+  {% for c in x.codes %}<code>{{ c }}</code>{{ ', ' if not loop.last }}{% endfor %}
+  {% if s and x.step not in s.failed_steps | map(attribute='task_id') %}
+  – {{ t.then_succeeded.format(n=x.attempts + 1) }}{% endif %}
+  {{ airflow_link(r, x.step) }}</li>
+{% endfor %}</ul>{% endif %}
 {%- endmacro %}
 
 {% macro codes_table(entries, caption) -%}
@@ -109,40 +177,45 @@ OVERVIEW = (
 <section class="error-box" role="alert"><h2>{{ t.unavailable }}</h2><p><code>{{ unavailable }}</code></p></section>
 {% else %}
 
-<section id="runs" aria-labelledby="runs-h">
-<h2 id="runs-h">{{ t.runs }}</h2>
+<section id="latest" aria-labelledby="latest-h">
+<h2 id="latest-h">{{ t.latest }}</h2>
 {% if not runs %}
 <p class="empty">{{ t.runs_empty }}</p>
 {% else %}
+{% for r in latest %}
+<article class="run run-{{ r.status }}" id="run-{{ r.dag_id }}-{{ r.run_id }}" aria-labelledby="latest-{{ r.id }}">
+  <h3 id="latest-{{ r.id }}">{{ r.flow }} {{ status(r.status) }}</h3>
+  <p class="muted links"><code>{{ r.dag_id }}</code> · <code>{{ r.run_id }}</code> · {{ r.started_at | when }}
+    · {{ r.duration_seconds | duration }} {{ airflow_link(r) }}</p>
+  {{ run_body(r) }}
+</article>
+{% endfor %}
+{% endif %}
+</section>
+
+<section id="runs" aria-labelledby="runs-h">
+<h2 id="runs-h">{{ t.runs }}</h2>
+{% if runs %}
 <p class="muted">{{ t.runs_intro }}</p>
 <div class="wrap"><table>
   <thead><tr>
     <th scope="col">{{ t.started }}</th><th scope="col">{{ t.flow }}</th><th scope="col">{{ t.dag_run }}</th>
-    <th scope="col">{{ t.status }}</th><th scope="col" class="num">{{ t.attempts }}</th>
-    <th scope="col">{{ t.finished }}</th><th scope="col" class="num">{{ t.duration }}</th>
-    <th scope="col">{{ t.counts }}</th><th scope="col">{{ t.errors }}</th>
+    <th scope="col">{{ t.status }}</th><th scope="col">{{ t.finished }}</th>
+    <th scope="col" class="num">{{ t.duration }}</th><th scope="col">{{ t.details }}</th>
   </tr></thead>
   <tbody>
   {% for r in runs %}
-    <tr>
+    <tr{% if r.id not in latest_ids %} id="run-{{ r.dag_id }}-{{ r.run_id }}"{% endif %}>
       <td class="time">{{ r.started_at | when }}</td>
       <th scope="row">{{ r.flow }}</th>
-      <td><code>{{ r.dag_id }}</code><br><code>{{ r.run_id }}</code></td>
+      <td><code>{{ r.dag_id }}</code><br><code>{{ r.run_id }}</code><br>{{ airflow_link(r) }}</td>
       <td>{{ status(r.status) }}</td>
-      <td class="num">{{ r.attempts }}</td>
       <td class="time">{{ r.finished_at | when }}</td>
       <td class="num">{{ r.duration_seconds | duration }}</td>
-      <td>{% set flat = r.counts | flatten %}
-        {% if flat %}<details><summary>{{ t.n_counts.format(n=flat | length) }}</summary>
-        <ul class="counts">{% for k, v in flat %}<li>{{ k }}: <strong>{{ v }}</strong></li>{% endfor %}</ul>
-        </details>{% else %}{{ t.none }}{% endif %}</td>
-      <td class="errcell">{% if r.errors %}<ul class="errs">
-        {% for e in r.errors %}<li><code>{{ e.code }}</code>{% if e.where %} [{{ e.where }}]{% endif %}
-          {% if e.field %} [{{ e.field }}]{% endif %} – {{ meaning(e.code) }}
-          {% if e.detail %}<br><span class="muted">{{ t.detail }}: {{ e.detail }}</span>{% endif %}</li>
-        {% endfor %}</ul>
-        {% else %}<span class="muted">{{ t.no_errors }}</span>{% endif %}</td>
+      <td class="headline-cell">{{ r.summary.headline if r.summary else t.none }}</td>
     </tr>
+    <tr class="run-detail"><td colspan="7"><details><summary>{{ t.show }}</summary>
+      {{ run_body(r, headline=False) }}</details></td></tr>
   {% endfor %}
   </tbody>
 </table></div>

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 LANGUAGES = ("fi", "en")
-DEFAULT_LANGUAGE = "fi"
+DEFAULT_LANGUAGE = "en"  # the language of Airflow's own UI; Finnish is one click away and then kept
+LANG_COOKIE = "taimer_procountor_lang"
 
 TEXTS: dict[str, dict[str, str]] = {
     "fi": {
@@ -13,6 +16,21 @@ TEXTS: dict[str, dict[str, str]] = {
         "nav_overview": "Yleiskuva",
         "nav_catalogue": "Virheluettelo",
         "lang_label": "Kieli",
+        "latest": "Kunkin vuon viimeisin ajo",
+        "details": "Yhteenveto",
+        "show": "Määrät, virheet ja uusintayritykset",
+        "root_cause": "Juurisyy",
+        "task": "tehtävä",
+        "failed_after": "epäonnistui {n}. yrityksellä",
+        "did_not_run": "Ei ajettu (aiempi vaihe epäonnistui)",
+        "counts_caption": "Määrät lajeittain ({flow})",
+        "notices": "Huomautukset",
+        "retries": "Uusintayritykset",
+        "tries_failed": "yritys {tries} epäonnistui",
+        "then_succeeded": "onnistui yrityksellä {n}",
+        "airflow_run": "Avaa ajo Airflow'ssa",
+        "task_log": "tehtävän loki",
+        "no_summary": "Ajolle ei ole tallennettu yhteenvetoa (ajo on kesken).",
         "runs": "Ajohistoria",
         "runs_intro": "Uusimmat ensin. Jokainen rivi on yhden DAG-ajon yksi vuo.",
         "runs_empty": "Ajoja ei ole vielä kirjattu: mikään synkronointi-DAG ei ole ajanut tätä kirjanpitoa vasten.",
@@ -26,7 +44,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "counts": "Määrät",
         "errors": "Virheet",
         "no_errors": "ei virheitä",
-        "n_counts": "{n} lukua",
         "codes_on_page": "Tämän sivun virhekoodit",
         "codes_on_page_intro": "Mitä kukin yllä näkyvä koodi tarkoittaa ja mitä korjataan missä.",
         "code": "Koodi",
@@ -89,6 +106,21 @@ TEXTS: dict[str, dict[str, str]] = {
         "nav_overview": "Overview",
         "nav_catalogue": "Error catalogue",
         "lang_label": "Language",
+        "latest": "Latest run of each flow",
+        "details": "Summary",
+        "show": "Counts, errors and retries",
+        "root_cause": "Root cause",
+        "task": "task",
+        "failed_after": "failed on attempt {n}",
+        "did_not_run": "Did not run (upstream failed)",
+        "counts_caption": "Counts per kind ({flow})",
+        "notices": "Notices",
+        "retries": "Retries",
+        "tries_failed": "attempt {tries} failed",
+        "then_succeeded": "succeeded on attempt {n}",
+        "airflow_run": "Open the run in Airflow",
+        "task_log": "task log",
+        "no_summary": "No summary stored for this run (it is still running).",
         "runs": "Run history",
         "runs_intro": "Newest first. Each row is one flow of one DAG run.",
         "runs_empty": "No runs recorded yet: no sync DAG has run against this ledger.",
@@ -102,7 +134,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "counts": "Counts",
         "errors": "Errors",
         "no_errors": "no errors",
-        "n_counts": "{n} counts",
         "codes_on_page": "Error codes on this page",
         "codes_on_page_intro": "What each code shown above means, and what to fix where.",
         "code": "Code",
@@ -179,6 +210,56 @@ FIX_WHERE_WORDS: dict[str, dict[str, str]] = {
 }
 
 
-def language(value: str | None) -> str:
+# The per-kind table's column names (``summary.COUNT_COLUMNS`` and the extra columns flows add).
+COLUMN_WORDS: dict[str, dict[str, str]] = {
+    "fi": {
+        "extracted": "luettu",
+        "created": "luotu",
+        "updated": "päivitetty",
+        "unchanged": "ennallaan",
+        "invalid": "virheellisiä",
+        "conflicts": "ristiriitoja",
+        "failed": "epäonnistui",
+        "added": "lisätty",
+        "changed": "muuttunut",
+        "removed": "poistunut",
+    },
+    "en": {"extracted": "read"},
+}
+
+
+def _known(value: str | None) -> str | None:
     value = (value or "").strip().lower()
-    return value if value in LANGUAGES else DEFAULT_LANGUAGE
+    return value if value in LANGUAGES else None
+
+
+def language(value: str | None) -> str:
+    """``value`` if it names a language of the UI, else the default."""
+    return _known(value) or DEFAULT_LANGUAGE
+
+
+def request_language(request: Any) -> str:
+    """The language of a page request (a Starlette ``Request``): see ``negotiate_language``."""
+    return negotiate_language(
+        request.query_params.get("lang"), request.cookies.get(LANG_COOKIE), request.headers.get("accept-language")
+    )
+
+
+def negotiate_language(query: str | None, cookie: str | None, accept_language: str | None) -> str:
+    """``?lang=`` first, then the choice kept in the cookie, then the browser's preferred of fi/en, else English."""
+    for choice in (query, cookie):
+        if _known(choice):
+            return str(_known(choice))
+    best: tuple[float, str] | None = None
+    for part in (accept_language or "").split(","):
+        tag, _, params = part.strip().partition(";")
+        primary = tag.split("-")[0].strip().lower()
+        if primary not in LANGUAGES:
+            continue
+        try:
+            q = float(params.strip()[2:]) if params.strip().startswith("q=") else 1.0
+        except ValueError:
+            q = 0.0
+        if best is None or q > best[0]:
+            best = (q, primary)
+    return best[1] if best else DEFAULT_LANGUAGE
