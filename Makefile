@@ -1,6 +1,6 @@
 # The two commands the README opens with: `make demo` and `make test`.
 # Every target puts .venv/bin on PATH: `airflow standalone` and friends start their parts by running `airflow`
-# from PATH (DESIGN §8).
+# from PATH.
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -ec
 # pip warns about this machine kind's optional local package mirrors; the warnings are noise, errors still show.
@@ -33,9 +33,11 @@ env:
 demo: venv
 	$(VENV)/bin/python -m sandboxes.demo
 
+# mypy checks the library (include/taimer_procountor; the strict modules are listed in pyproject.toml).
 test: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/python -m pytest
 
 # The ledger's report pages outside Airflow, for the demo's ledger (inside Airflow the plugin mounts them).
@@ -60,6 +62,7 @@ bench-full: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format: venv
 	$(VENV)/bin/ruff check --fix .
@@ -70,7 +73,7 @@ freeze: venv
 	$(VENV)/bin/python -m pip freeze --exclude-editable | grep -v '^-e ' > constraints.txt
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache
 
 # The production topology natively (CeleryExecutor on PostgreSQL and Redis, two workers, both sandboxes):
 # docs/production.md. Ports and databases: TP_STACK_* variables (e.g. `TP_STACK_API_PORT=28090 make stack`).

@@ -20,8 +20,8 @@ from typing import Any
 import requests
 from _common import banner, best, env, parse_args, table, timed
 
+from sandboxes.procountor.dataset import default_dataset
 from sandboxes.procountor.examples import example_invoice
-from sandboxes.procountor.fixture import default_fixture
 from sandboxes.runner import serve_in_process
 from taimer_procountor.procountor import ProcountorClient, ProcountorSettings
 
@@ -194,7 +194,7 @@ def main() -> None:
     # Many short rounds, alternating: the best of them is the steadiest number on a machine shared with other work.
     invoices, rounds, posts = (500, 6, 20) if args.quick else (1000, 20, 25)
     rate_total, rate_rounds = (60, 1) if args.quick else (200, 3)
-    fixture = default_fixture().model_dump(mode="json")
+    fixture = default_dataset().model_dump(mode="json")
     body = example_invoice("x").to_wire()
     fixture["invoices"] = [dict(body, originalInvoiceNumber=f"FIX-{i}") for i in range(invoices)]
     # No rate limit and no response validation in the sandbox, so the server does as little as it can and what

@@ -44,8 +44,7 @@ from taimer_procountor.airflow.alerts import RunAlertNotifier
 from taimer_procountor.airflow.assets import REFERENCE_SNAPSHOT
 from taimer_procountor.airflow.dag_defaults import TIMEZONE, default_args
 from taimer_procountor.airflow.pools import PROCOUNTOR_POOL
-
-TAIMER_KINDS = ["accounts", "cost_centers", "products", "vat_rates", "person_ids"]  # taimer.models.ReferenceKind
+from taimer_procountor.reference.kinds import DEFAULT_COST_CENTER_DIMENSION, TAIMER_KINDS
 
 
 def _run_ids() -> tuple[str, str]:
@@ -75,7 +74,7 @@ def _guard(where: str):
     default_args=default_args(execution_timeout=timedelta(minutes=20)),
     params={
         "cost_center_dimension": Param(
-            "Kustannuspaikka",
+            DEFAULT_COST_CENTER_DIMENSION,
             type="string",
             minLength=1,
             title="Cost-center dimension",
@@ -108,8 +107,8 @@ def procountor_reference_sync():
         """Read every reference kind from Procountor and store one snapshot per kind in the ledger."""
         from taimer_procountor.airflow.ledger_connection import get_ledger, pseudonym_key
         from taimer_procountor.airflow.procountor_hook import ProcountorHook
-        from taimer_procountor.reference.fetch import fetch_snapshot as fetch
-        from taimer_procountor.reference.sync import store_snapshot
+        from taimer_procountor.reference.extract import fetch_snapshot as fetch
+        from taimer_procountor.reference.load import store_snapshot
 
         with _guard("fetch_snapshot"):
             key = pseudonym_key()
@@ -122,7 +121,7 @@ def procountor_reference_sync():
         """Taimer's company IBANs against Procountor's active bank accounts; reports, never fails the run."""
         from taimer_procountor.airflow.ledger_connection import get_ledger
         from taimer_procountor.airflow.taimer_hook import TaimerHook
-        from taimer_procountor.reference.sync import bank_account_check
+        from taimer_procountor.reference.validate import bank_account_check
 
         with _guard("check_bank_accounts"):
             return bank_account_check(get_ledger(), TaimerHook().get_adapter())
@@ -132,7 +131,7 @@ def procountor_reference_sync():
         """Write one kind to Taimer if anything in it changed since the last successful push."""
         from taimer_procountor.airflow.ledger_connection import get_ledger, pseudonym_key
         from taimer_procountor.airflow.taimer_hook import TaimerHook
-        from taimer_procountor.reference.sync import push_kind
+        from taimer_procountor.reference.load import push_kind
 
         get_current_context()["reference_kind"] = kind
         with _guard(f"push_reference[{kind}]"):
@@ -216,7 +215,7 @@ def procountor_reference_sync():
     run = prepare()
     fetched = fetch_snapshot(run)
     bank = check_bank_accounts(fetched)
-    pushes = push_reference.partial(fetched=fetched).expand(kind=TAIMER_KINDS)
+    pushes = push_reference.partial(fetched=fetched).expand(kind=list(TAIMER_KINDS))
     summary = report()
     [run, fetched, bank, pushes] >> summary
     publish(summary)

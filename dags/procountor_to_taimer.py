@@ -36,6 +36,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, get_current_context, task
 
+from taimer_procountor.airflow.alerts import RunAlertNotifier
 from taimer_procountor.airflow.assets import OUTBOUND_INVOICES
 from taimer_procountor.airflow.dag_defaults import TIMEZONE, default_args
 from taimer_procountor.airflow.pools import PROCOUNTOR_POOL
@@ -83,6 +84,7 @@ def _run_step(where: str, params: dict) -> dict:
     doc_md=__doc__,
     tags=["taimer", "procountor", "inbound"],
     default_args=default_args(execution_timeout=timedelta(minutes=30)),
+    on_failure_callback=RunAlertNotifier(run_failed=True),
     params={
         "date_from": Param(
             None,
@@ -139,7 +141,7 @@ def procountor_to_taimer():
         """Paid statuses and payment events of the invoices we sent -> Taimer."""
         return _run_step("apply_payments", params)
 
-    @task(trigger_rule="all_done", multiple_outputs=False)
+    @task(trigger_rule="all_done", multiple_outputs=False, on_success_callback=RunAlertNotifier())
     def report(params: dict | None = None) -> dict:
         """Summarise the run (XCom: counts and ids), log it as a table, close the ledger's run record. A failed run
         raises ``AirflowFailException`` (not retried) after recording."""

@@ -60,8 +60,8 @@ def store_reference_snapshot(ledger: Any, procountor_url: str, credentials: tupl
     """Fetch the Procountor sandbox's reference data and store it in ``ledger`` (the reference DAG's fetch step)."""
     from taimer_procountor.procountor.client import ProcountorClient
     from taimer_procountor.procountor.settings import ProcountorSettings
-    from taimer_procountor.reference.fetch import fetch_snapshot
-    from taimer_procountor.reference.sync import store_snapshot
+    from taimer_procountor.reference.extract import fetch_snapshot
+    from taimer_procountor.reference.load import store_snapshot
 
     client_id, secret, api_key = credentials
     settings = ProcountorSettings(f"{procountor_url}/api", client_id, secret, api_key, rate_per_second=50)

@@ -1,4 +1,4 @@
-"""Finnish VAT percentages and the days on which each applies (DESIGN §2).
+"""Finnish VAT percentages and the days on which each applies (docs/seed.md, "VAT by date").
 
 Procountor's ``GET /vats/default`` lists the percentages a company uses, but not when each applies, and an invoice
 row's VAT must be valid on the invoice date. This table is the one place that knows the Finnish rate changes: the

@@ -2,7 +2,7 @@
 both sandboxes over loopback HTTP and a real SQLite ledger. Procountor-side events come from the sandbox's event
 simulation (``sandboxes.procountor.events``); Procountor's end state is judged from its own state and request log.
 
-Taimer scenario (``sandboxes.taimer.demo.demo_dataset``): u-1 default recipient (person ID 5001, may receive),
+Taimer scenario (``sandboxes.taimer.datasets.default_dataset``): u-1 default recipient (person ID 5001, may receive),
 u-2 (5002, may receive), u-3 (5003 here, may not receive); project P-100 managed by u-2, P-200 by u-3; one outbound
 bill (the dataset's inbound bill is left out: only what the tests receive comes in).
 """
@@ -27,7 +27,7 @@ from sandboxes.procountor.events import ProcountorEvents, received_invoice
 from sandboxes.procountor.settings import ProcountorSandboxSettings
 from sandboxes.runner import RunningServer, serve_in_thread
 from sandboxes.taimer.app import create_app as taimer_app
-from sandboxes.taimer.demo import demo_dataset
+from sandboxes.taimer.datasets import default_dataset
 from sandboxes.taimer.settings import TaimerSandboxSettings
 from taimer_procountor.ledger import connect, content_hash, migrate
 from taimer_procountor.report_ui import create_app
@@ -74,7 +74,7 @@ class Inbound:
 
 @pytest.fixture
 def inbound(tmp_path: Path) -> Iterator[Inbound]:
-    dataset = demo_dataset()
+    dataset = default_dataset()
     for user in dataset.users:
         if user.id == "u-3":
             user.procountor_person_id = 5003

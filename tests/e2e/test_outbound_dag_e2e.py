@@ -427,6 +427,7 @@ def test_every_sales_defect_is_caught_before_sending_and_the_valid_invoices_all_
 
 
 # ------------------------------------------------------------------------------ dry run, concurrency, reruns
+@pytest.mark.timeout(900)
 def test_dry_run_writes_nothing_and_concurrent_runs_reruns_and_a_range_end_as_one_run(world_factory) -> None:
     world = world_factory(outbound_seed(seed=3, sales_invoices=15, attachment_share=0.5))
     expected = valid_numbers(world)
@@ -546,6 +547,7 @@ def test_with_google_drive_on_invoices_go_without_attachments_and_the_report_say
 
 
 @pytest.mark.postgres
+@pytest.mark.timeout(900)
 def test_two_runs_at_once_on_a_postgresql_ledger_send_each_invoice_once(world_factory, postgres_url) -> None:
     world = world_factory(outbound_seed(seed=13, sales_invoices=10, attachment_share=0.5), ledger_url=postgres_url)
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -554,9 +556,14 @@ def test_two_runs_at_once_on_a_postgresql_ledger_send_each_invoice_once(world_fa
     created = [r["xcom"]["report"]["kinds"][0]["counts"]["created"] for r in (a, b)]
     assert sum(created) == 10, created
     assert_exactly_once(world, valid_numbers(world))
+    # a run may end before the other has released what it holds: that is reported as pending, nothing worse
+    for r in (a, b):
+        assert {e["code"] for e in r["xcom"]["report"]["errors"]} <= {"OUTBOUND_SEND_PENDING"}, r["xcom"]["report"]
+    rerun = world.run()
+    assert rerun["state"] == "success" and rerun["xcom"]["report"]["outcome"] == "success", rerun["xcom"]["report"]
+    assert_exactly_once(world, valid_numbers(world))
     ledger = world.ledger()
     try:
-        runs = ledger.runs.recent(dag_id=DAG_ID, flow="outbound")
-        assert len(runs) == 2 and {r.status for r in runs} == {"success"}
+        assert len(ledger.runs.recent(dag_id=DAG_ID, flow="outbound")) == 3
     finally:
         ledger.engine.dispose()

@@ -151,9 +151,9 @@ def test_reference_dag_survives_procountor_faults_and_malformed_rows(sandboxes_c
     # a broken Procountor: a product without a name and a cost-center item without codeName, served as they are
     ref = sb.procountor_sandbox.state.ref
     sb.procountor_sandbox.settings.validate_responses = False
-    bad_product = ref.fixture.products[0]
+    bad_product = ref.dataset.products[0]
     bad_product["name"] = None
-    dim = next(d for d in ref.fixture.dimensions if d["name"] == "Kustannuspaikka")
+    dim = next(d for d in ref.dataset.dimensions if d["name"] == "Kustannuspaikka")
     bad_item = dim["items"][0]
     bad_item.pop("codeName")
     sb.procountor_fault({"kind": "error_before_commit", "method": "GET", "probability": 0.25, "seed": 11, "count": 8})

@@ -14,7 +14,7 @@ from sandboxes.procountor.events import ProcountorEvents
 from sandboxes.procountor.settings import ProcountorSandboxSettings
 from sandboxes.runner import serve_in_thread
 from sandboxes.taimer.app import create_app as taimer_app
-from sandboxes.taimer.demo import demo_dataset
+from sandboxes.taimer.datasets import default_dataset
 from sandboxes.taimer.settings import TaimerSandboxSettings
 from taimer_procountor.inbound.approvals import push_approvals
 from taimer_procountor.inbound.bills import load_bills
@@ -34,7 +34,7 @@ def ledger_url(request) -> str:
 
 
 def test_refusals_that_can_change_stay_queued_and_go_through_once(ledger_url: str) -> None:
-    dataset = demo_dataset()
+    dataset = default_dataset()
     dataset.bills = [b for b in dataset.bills if b.procountor_id is None]
     client_id, secret, api_key = demo.PROCOUNTOR_CLIENT
     migrate(ledger_url)

@@ -31,7 +31,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sandboxes.runner import RunningServer, serve_in_thread
-from sandboxes.taimer.demo import demo_dataset
+from sandboxes.taimer.datasets import default_dataset
 from taimer_procountor.http import RetryPolicy
 from taimer_procountor.procountor import ProcountorClient, ProcountorSettings
 from taimer_procountor.procountor.errors import ProcountorError, ProcountorMalformedAnswer, ProcountorPagingRunaway
@@ -312,7 +312,7 @@ def test_error_answers_with_arbitrary_bodies_are_typed_errors(
 
 
 def _sales_invoice(**changes: Any) -> dict[str, Any]:
-    document = demo_dataset().sales_invoices[0].model_dump(mode="json")
+    document = default_dataset().sales_invoices[0].model_dump(mode="json")
     document.update(changes)
     return document
 

@@ -6,7 +6,7 @@ The Taimer documents are turned into Procountor invoice bodies by a small mapper
 straightforward sync would do it (it is not the project's outbound mapping): sales invoice → SALES_INVOICE (rows,
 dates, counterparty, the invoice's bank account, e-invoice address and operator), bill → PURCHASE_INVOICE, expense
 report → BILL_OF_CHARGES and travel report → TRAVEL_INVOICE with the owner's person ID as ``partnerId``. A sales
-invoice's sales account and cost center are then set on its ledger receipt (DESIGN §2), and a too-large attachment
+invoice's sales account and cost center are then set on its ledger receipt (docs/seed.md), and a too-large attachment
 is uploaded to the created invoice.
 """
 
@@ -113,7 +113,7 @@ def _minimal_sales_body(seed: SeedResult) -> dict[str, Any]:
         ("1234 5672", True),  # grouped; 118 → check 2
         ("RF18539007547034", True),  # ISO 11649's published example
         (rf_reference_with_check("1234561"), True),
-        ("1234562", False),  # wrong check digit: the sandbox used to accept it
+        ("1234562", False),  # wrong check digit: the sandbox must refuse it
         ("123", False),  # too short
         ("RF19539007547034", False),  # wrong RF check digits
         ("12345678901234567890123", False),  # too long
@@ -224,7 +224,7 @@ class Mapper:
                 if product_id is not None:
                     out["productId"] = product_id
                 if row.description_lines:
-                    out["comment"] = row.description_lines[0]  # DESIGN §2: the first description line
+                    out["comment"] = row.description_lines[0]  # the first description line (docs/seed.md)
             else:  # header and description rows: zero rows carrying the text (Procountor has no header rows)
                 out = {"product": row.name or " ".join(row.description_lines), "quantity": 0, "unit": row.unit,
                        "unitPrice": 0, "discountPercent": 0, "vatPercent": _num(row.vat_percent)}  # fmt: skip

@@ -23,7 +23,7 @@ import requests
 from sandboxes.runner import RunningServer, serve_in_thread
 from sandboxes.seed.attachments import iter_blob
 from sandboxes.taimer import TaimerSandboxSettings, create_app
-from sandboxes.taimer.demo import demo_dataset, paging_dataset
+from sandboxes.taimer.datasets import default_dataset, paging_dataset
 from taimer_procountor.http import RetryPolicy, Timeouts
 from taimer_procountor.taimer.adapter import TaimerAdapter
 from taimer_procountor.taimer.errors import (
@@ -123,7 +123,7 @@ def test_taimer_rest_attachment_over_10mb_streams_in_bounded_chunks(
     sandbox: RunningServer, taimer: TaimerRestAdapter
 ) -> None:
     size = 12_345_678  # over Procountor's 10,000,000-byte limit: the sync must be able to look at it and refuse it
-    dataset = demo_dataset()
+    dataset = default_dataset()
     big = Attachment(id="att-big", name="skannaus.pdf", size=size, mime_type="application/pdf")
     dataset.sales_invoices[0].attachments.append(big)
     dataset.attachment_blobs["att-big"] = SyntheticBlob(kind="pdf", size=size, seed=99)

@@ -6,11 +6,11 @@ import requests
 
 from sandboxes.runner import serve_in_process, serve_in_thread
 from sandboxes.taimer import create_app
-from sandboxes.taimer.demo import demo_dataset
+from sandboxes.taimer.datasets import default_dataset
 
 
 def test_taimer_sandbox_module_serves_fixture_with_env_key(tmp_path, monkeypatch) -> None:
-    dataset = demo_dataset()
+    dataset = default_dataset()
     dataset.company.name = "Prosessi Oy"
     fixture = tmp_path / "taimer.json"
     fixture.write_text(dataset.model_dump_json(), encoding="utf-8")
@@ -57,7 +57,7 @@ def test_taimer_sandbox_control_api_and_openapi() -> None:
         log = requests.get(base + "/_control/requests", timeout=5).json()
         assert [(e["status"], e["faults"]) for e in log] == [(503, ["error_before_commit"]), (200, [])]
 
-        small = demo_dataset()
+        small = default_dataset()
         small.sales_invoices = small.sales_invoices[:1]
         loaded = requests.post(base + "/_control/fixture", json=small.model_dump(mode="json"), timeout=5).json()
         assert loaded["counts"]["sales_invoices"] == 1
@@ -78,7 +78,7 @@ def test_taimer_sandbox_control_api_and_openapi() -> None:
 
 
 def _rows_with(**changes: object) -> list[dict[str, object]]:
-    rows = [row.model_dump(mode="json") for row in demo_dataset().sales_invoices[0].rows]
+    rows = [row.model_dump(mode="json") for row in default_dataset().sales_invoices[0].rows]
     rows[0].update(changes)
     return rows
 
@@ -100,7 +100,7 @@ def test_an_invalid_control_patch_answers_400_and_the_sandbox_keeps_serving() ->
     nothing stored, the sandbox's API and state still answer normally."""
     import json
 
-    dataset = demo_dataset()
+    dataset = default_dataset()
     invoice = dataset.sales_invoices[0]
     headers = {"X-API-Key": "taimer-sandbox-key"}
     with serve_in_thread(create_app()) as server:

@@ -59,3 +59,75 @@ def test_document_error_message_names_code_field_and_detail_in_either_language()
         "ERROR_OPERATOR: " + describe("ERROR_OPERATOR", "fi") + " [counterParty.einvoiceAddress.operator] (FOO123)"
     )
     assert error.message("en").startswith("ERROR_OPERATOR: The e-invoice operator code is invalid.")
+
+
+def test_both_sides_errors_are_coded_errors_with_the_catalogues_retryable():
+    from taimer_procountor.errors import CodedError
+    from taimer_procountor.procountor.errors import ProcountorServerError, ProcountorValidationError
+    from taimer_procountor.taimer.errors import TaimerNotFoundError, TaimerUnreachableError
+
+    errors = [
+        ProcountorServerError("GET /invoices -> HTTP 503"),
+        ProcountorValidationError("POST /invoices -> HTTP 400", code="ERROR_OPERATOR"),
+        TaimerUnreachableError("GET /invoices: refused"),
+        TaimerNotFoundError("GET /invoices/9: no such invoice", field="id"),
+    ]
+    for error in errors:
+        assert isinstance(error, CodedError)
+        assert error.entry == lookup(error.code)
+        assert error.retryable == lookup(error.code).retryable
+    assert [e.code for e in errors] == [
+        "PROCOUNTOR_SERVER_ERROR",
+        "ERROR_OPERATOR",
+        "TAIMER_UNREACHABLE",
+        "TAIMER_NOT_FOUND",
+    ]
+    assert [e.retryable for e in errors] == [True, False, True, False]
+    assert errors[3].to_document_errors() == [DocumentError("TAIMER_NOT_FOUND", "id", errors[3].detail)]
+
+
+def test_a_coded_errors_detail_is_redacted_when_it_is_made():
+    from taimer_procountor.errors import CodedError
+    from taimer_procountor.redaction import register_secret
+
+    register_secret("s3cr3t-coded-error-token")
+    error = CodedError("TAIMER_UNAUTHORIZED", "refused key s3cr3t-coded-error-token", field="password")
+    assert "s3cr3t" not in error.detail and "s3cr3t" not in str(error)
+    assert (error.code, error.field, error.retryable) == ("TAIMER_UNAUTHORIZED", "password", False)
+
+
+def test_a_failed_step_is_described_by_its_coded_error_and_nothing_else():
+    from taimer_procountor.procountor.errors import ProcountorUnauthorized
+    from taimer_procountor.reference.steps import STEP_FAILED, describe_failure
+
+    class LooksCoded(Exception):
+        code = "LOOKS_LIKE_A_CODE"
+
+    assert describe_failure(ProcountorUnauthorized("GET /company -> HTTP 401"))[0] == "PROCOUNTOR_UNAUTHORIZED"
+    code, detail = describe_failure(LooksCoded("Maija Meikäläinen"))
+    assert code == STEP_FAILED and "Maija" not in detail and "LooksCoded" in detail
+
+
+def test_the_errors_package_has_no_import_cycle():
+    """Every import inside ``taimer_procountor.errors`` (at module level or inside a function) goes one way."""
+    import ast
+    from pathlib import Path
+
+    import taimer_procountor.errors as package
+
+    folder = Path(package.__file__).parent
+    graph: dict[str, set[str]] = {}
+    for path in folder.glob("*.py"):
+        if path.stem == "__init__":
+            continue
+        deps: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("taimer_procountor.errors."):
+                deps.add(node.module.rsplit(".", 1)[1])
+        graph[path.stem] = deps
+    assert {"entry", "catalogue", "document", "coded"} <= set(graph)
+
+    def reaches(start: str, target: str, seen: frozenset[str] = frozenset()) -> bool:
+        return any(d == target or (d not in seen and reaches(d, target, seen | {d})) for d in graph.get(start, ()))
+
+    assert [m for m in graph if reaches(m, m)] == []

@@ -65,7 +65,7 @@ def test_identifiers_fi_reference_every_single_digit_change_is_refused(valid: st
 @pytest.mark.parametrize(
     "bad",
     [
-        "1234562",  # 1234561 with the wrong check digit (the sandbox used to accept it)
+        "1234562",  # 1234561 with the wrong check digit
         "1231",  # 1232 with the wrong check digit
         "123",  # too short (3 digits)
         "1" * 20 + "7",  # too long (21 digits)

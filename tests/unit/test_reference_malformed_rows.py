@@ -18,17 +18,17 @@ from typing import Any
 import pytest
 
 from sandboxes.procountor.app import create_app
-from sandboxes.procountor.fixture import default_fixture
+from sandboxes.procountor.dataset import default_dataset
 from sandboxes.procountor.settings import ProcountorSandboxSettings
 from sandboxes.runner import serve_in_thread
 from taimer_procountor.http import RetryPolicy
 from taimer_procountor.ledger import connect, migrate
 from taimer_procountor.procountor import ProcountorClient, ProcountorSettings
-from taimer_procountor.reference.fetch import fetch_snapshot
+from taimer_procountor.reference.extract import fetch_snapshot
 from taimer_procountor.reference.kinds import TAIMER_KINDS
+from taimer_procountor.reference.load import store_snapshot
 from taimer_procountor.reference.persons import IDENTIFIER_FIELD
 from taimer_procountor.reference.report import build_summary
-from taimer_procountor.reference.sync import store_snapshot
 
 HETU = "131052-308T"
 KEY = "malformed-rows-test-pseudonym-key-0123456789"
@@ -38,7 +38,7 @@ PRIVATE_NAME = "Salainen Tuotenimi Jota Ei Saa Näkyä"
 @pytest.fixture
 def sandbox() -> Iterator[tuple[Any, Any]]:
     app = create_app(ProcountorSandboxSettings(validate_responses=False, rate_per_second=0))
-    fixture = default_fixture()
+    fixture = default_dataset()
     fixture.persons[0]["invoicingInfo"]["identifier"] = HETU
     app.state.sandbox.reset(type(fixture).model_validate(fixture.model_dump(mode="json")))
     with serve_in_thread(app) as server:
@@ -69,17 +69,17 @@ def ledger(sqlite_url: str):
 
 def break_rows(ref: Any) -> dict[str, Any]:
     """Malform one existing row of several kinds (and add a new bad product); change one good product too."""
-    products = ref.fixture.products
+    products = ref.dataset.products
     bad_product, changed_product = products[0], products[1]
     bad_product["name"] = None  # a product without a name
     changed_product["price"] = float(changed_product["price"]) + 1
     products.append({"id": 798, "type": "SALES", "name": None, "price": PRIVATE_NAME})  # new and already broken
-    dim = next(d for d in ref.fixture.dimensions if d["name"] == "Kustannuspaikka")
+    dim = next(d for d in ref.dataset.dimensions if d["name"] == "Kustannuspaikka")
     bad_item = dim["items"][0]
     bad_item.pop("codeName")  # a dimension item without codeName
-    person = ref.fixture.persons[1]
+    person = ref.dataset.persons[1]
     ref.persons[person["id"]] = {**copy.deepcopy(person), "invoicingInfo": "broken"}  # its detail does not parse
-    accounts = ref.fixture.ledger_accounts
+    accounts = ref.dataset.ledger_accounts
     accounts.append({**accounts[2], "name": PRIVATE_NAME})  # the same ledgerAccountCode twice
     return {
         "product": str(bad_product["id"]),

@@ -125,15 +125,15 @@ def test_bank_account_mismatch_inactive_and_invalid_are_reported() -> None:
         [PC_MAIN, PC_CLOSED],
     )
     assert check.status == "mismatch"
-    codes = [p["code"] for p in check.problems]
+    codes = [p.code for p in check.problems]
     assert codes == [
         "REFERENCE_BANK_ACCOUNT_MISMATCH",
         "REFERENCE_BANK_ACCOUNT_INACTIVE",
         "REFERENCE_BANK_ACCOUNT_INVALID_IBAN",
     ]
-    assert all("**" in p["iban"] for p in check.problems)  # never the whole account number
+    assert all("**" in p.iban for p in check.problems)  # never the whole account number
 
 
 def test_no_bank_account_in_taimer() -> None:
     check = check_bank_accounts([], [PC_MAIN])
-    assert check.status == "mismatch" and check.problems[0]["code"] == "REFERENCE_NO_TAIMER_BANK_ACCOUNT"
+    assert check.status == "mismatch" and check.problems[0].code == "REFERENCE_NO_TAIMER_BANK_ACCOUNT"

@@ -15,9 +15,10 @@ from sandboxes.taimer.app import create_app
 from sandboxes.taimer.settings import TaimerSandboxSettings
 from taimer_procountor.http import RetryPolicy
 from taimer_procountor.ledger import connect, migrate
-from taimer_procountor.reference.fetch import FetchedSnapshot
+from taimer_procountor.reference.extract import SKIP_KIND, FetchedSnapshot, ReferenceProblem
 from taimer_procountor.reference.kinds import TAIMER_KINDS
-from taimer_procountor.reference.sync import bank_account_check, push_kind, store_snapshot
+from taimer_procountor.reference.load import push_kind, store_snapshot
+from taimer_procountor.reference.validate import bank_account_check
 from taimer_procountor.taimer.errors import TaimerError
 from taimer_procountor.taimer.rest import TaimerRestAdapter
 
@@ -55,9 +56,9 @@ def snapshot_items() -> dict[str, list[dict]]:
 
 @pytest.fixture
 def taimer() -> Iterator[tuple[TaimerRestAdapter, str]]:
-    from sandboxes.taimer.demo import demo_dataset
+    from sandboxes.taimer.datasets import default_dataset
 
-    data = demo_dataset()
+    data = default_dataset()
     data.company.bank_accounts[0].iban = "FI21 1234 5600 0007 85"
     data.users[0].email = "ILKKA@example.fi"
     server = serve_in_thread(create_app(TaimerSandboxSettings(api_key=KEY, dataset=data)))
@@ -142,7 +143,7 @@ def test_missing_cost_center_dimension_removes_nothing(ledger) -> None:
     store_snapshot(ledger, FetchedSnapshot(items=snapshot_items()))
     items = snapshot_items()
     items["cost_centers"] = []
-    problem = {"code": "REFERENCE_DIMENSION_NOT_FOUND", "kind": "cost_centers", "detail": "no dimension 'X'"}
+    problem = ReferenceProblem("REFERENCE_DIMENSION_NOT_FOUND", "cost_centers", "no dimension 'X'", effect=SKIP_KIND)
     result = store_snapshot(ledger, FetchedSnapshot(items=items, problems=[problem]))
     assert result["kinds"]["cost_centers"] == {"snapshot_id": None, "items": None, "skipped": True}
     assert len(ledger.reference.reference_items("cost_centers")) == 2

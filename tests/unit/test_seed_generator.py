@@ -17,7 +17,7 @@ from schwifty import IBAN
 from stdnum import iso11649
 from stdnum.fi import ytunnus
 
-from sandboxes.procountor.fixture import ProcountorFixture
+from sandboxes.procountor.dataset import ProcountorDataset
 from sandboxes.seed.__main__ import main as seed_main
 from sandboxes.seed.attachments import blob_size, render_blob, sniff_kind
 from sandboxes.seed.defects import (
@@ -29,6 +29,7 @@ from sandboxes.seed.defects import (
     parse_defects,
 )
 from sandboxes.seed.generator import SeedConfig, SeedResult, generate
+from sandboxes.taimer.datasets import TaimerDataset
 from taimer_procountor.identifiers import is_valid_fi_reference
 from taimer_procountor.taimer.models import (
     Bill,
@@ -38,7 +39,6 @@ from taimer_procountor.taimer.models import (
     RoutingReason,
     RowKind,
     SalesInvoice,
-    TaimerDataset,
     TravelReport,
 )
 
@@ -72,7 +72,7 @@ def reference_is_valid(ref: str) -> bool:
 class Detector:
     """Finds defects on a Taimer document using only the two datasets: what a correct sync must catch."""
 
-    def __init__(self, taimer: TaimerDataset, fixture: ProcountorFixture) -> None:
+    def __init__(self, taimer: TaimerDataset, fixture: ProcountorDataset) -> None:
         self.t, self.f = taimer, fixture
         self.ibans = {b["iban"] for b in fixture.bank_accounts}
         self.accounts = {a["ledgerAccountCode"]: a.get("active", True) for a in fixture.ledger_accounts}
@@ -328,8 +328,8 @@ def test_seed_reference_round_trip_between_the_two_companies() -> None:
     einvoice = [c for c in t.customers if c.einvoice_operator and not c.id.startswith("c-d")]
     assert einvoice and all(c.einvoice_operator in f.einvoice_operators for c in einvoice)
     assert t.company.business_id == f.company["businessIdentifier"]["code"]
-    # the fixture is a valid ProcountorFixture after a JSON round trip (the sandbox loads it from JSON)
-    ProcountorFixture.model_validate_json(result.procountor_json())
+    # the fixture is a valid ProcountorDataset after a JSON round trip (the sandbox loads it from JSON)
+    ProcountorDataset.model_validate_json(result.procountor_json())
     TaimerDataset.model_validate_json(result.taimer_json())
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from sandboxes.faults import FaultRule, FaultRuleError
-from sandboxes.taimer.demo import demo_dataset
+from sandboxes.taimer.datasets import TaimerDataset, default_dataset
 from sandboxes.taimer.faults import new_engine
 from sandboxes.taimer.state import SandboxError, TaimerStore
 from taimer_procountor.taimer.models import (
@@ -22,12 +22,11 @@ from taimer_procountor.taimer.models import (
     Supplier,
     SyncState,
     SyntheticBlob,
-    TaimerDataset,
 )
 
 
 def test_taimer_dataset_json_round_trip_keeps_types() -> None:
-    dataset = demo_dataset()
+    dataset = default_dataset()
     again = TaimerDataset.model_validate_json(dataset.model_dump_json())
     assert again == dataset
     row = again.sales_invoices[0].rows[1]
@@ -61,7 +60,7 @@ def test_taimer_integration_update_sends_only_set_fields() -> None:
 
 
 def test_taimer_store_keyset_paging_survives_inserts() -> None:
-    store = TaimerStore(demo_dataset())
+    store = TaimerStore(default_dataset())
     first, cursor = store.list_documents(DocumentKind.BILL, cursor=None, limit=1)
     assert [d["id"] for d in first] == ["b-1"] and cursor == "b-1"
     # a bill arrives from Procountor between two pages; its id sorts after the cursor
@@ -74,7 +73,7 @@ def test_taimer_store_keyset_paging_survives_inserts() -> None:
 
 
 def test_taimer_store_write_back_partial_and_unknown_document() -> None:
-    store = TaimerStore(demo_dataset())
+    store = TaimerStore(default_dataset())
     store.write_back(DocumentKind.SALES_INVOICE, "si-1", IntegrationUpdate(procountor_id=7, procountor_number=70))
     after = store.write_back(DocumentKind.SALES_INVOICE, "si-1", IntegrationUpdate(sync_state=SyncState.TRANSFERRED))
     assert (after["procountor_id"], after["procountor_number"], after["sync_state"]) == (7, 70, "transferred")
@@ -84,7 +83,7 @@ def test_taimer_store_write_back_partial_and_unknown_document() -> None:
 
 
 def test_taimer_store_reference_rejects_duplicate_keys_and_resets() -> None:
-    store = TaimerStore(demo_dataset())
+    store = TaimerStore(default_dataset())
     items = [ReferenceCostCenter(code="100", dimension_id=1).model_dump(mode="json")] * 2
     with pytest.raises(SandboxError) as info:
         store.write_reference(ReferenceKind.COST_CENTERS, items)
@@ -96,7 +95,7 @@ def test_taimer_store_reference_rejects_duplicate_keys_and_resets() -> None:
 
 
 def test_taimer_store_google_drive_company_flag_blocks_content() -> None:
-    dataset = demo_dataset()
+    dataset = default_dataset()
     dataset.company.attachments_in_google_drive = True
     store = TaimerStore(dataset)
     with pytest.raises(SandboxError) as info:

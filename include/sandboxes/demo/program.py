@@ -52,7 +52,7 @@ DEMO_PSEUDONYM_KEY = "demo-sandbox-only-pseudonym-key-0f3c9a7e5b2d4c6a8e1f"
 
 
 def scenario(seed: int = 2026, *, bank_mismatch: bool = True) -> tuple[Any, Any]:
-    """The demo company: ``(TaimerDataset, ProcountorFixture)`` from the seed generator plus person-ID cases.
+    """The demo company: ``(TaimerDataset, ProcountorDataset)`` from the seed generator plus person-ID cases.
 
     - the Taimer company's bank account is not a Procountor account (``bank_mismatch``; seed defect
       ``COMPANY_BANK_ACCOUNT_NOT_IN_PROCOUNTOR``);

@@ -15,7 +15,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m sandboxes.procountor", description="Procountor API sandbox")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8702)
-    parser.add_argument("--fixture", type=Path, help="fixture JSON (ProcountorFixture); default: built-in company")
+    parser.add_argument("--fixture", type=Path, help="dataset JSON (ProcountorDataset); default: built-in company")
     parser.add_argument("--rate", type=int, help="requests per second per client (0 = no limit)")
     parser.add_argument("--token-ttl", type=int, help="access token lifetime in seconds")
     args = parser.parse_args(argv)

@@ -1,4 +1,4 @@
-"""Valid example documents for the sandbox's default company (``default_fixture()``), shared by tests and benchmarks.
+"""Valid example documents for the sandbox's default company (``default_dataset()``), shared by tests and benchmarks.
 
 The invoice is dated today (the default company's fiscal years are open around today) with the general VAT rate
 25.5 % (valid from 2024-09-01); the bank

@@ -1,5 +1,5 @@
 """Attachments: ``POST /api/attachments`` (multipart ``meta`` JSON + ``file``) and ``GET /api/attachments/{id}``
-(multipart/mixed: the JSON metadata part, then the file part; FACTS.md §7)."""
+(multipart/mixed: the JSON metadata part, then the file part)."""
 
 from __future__ import annotations
 

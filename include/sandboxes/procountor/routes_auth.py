@@ -1,4 +1,5 @@
-"""``POST /api/oauth/token``: client credentials + API key in a form body (FACTS.md §1.1)."""
+"""``POST /api/oauth/token``: client credentials + API key in a form body (docs/sandbox-procountor.md,
+"Authentication")."""
 
 from __future__ import annotations
 

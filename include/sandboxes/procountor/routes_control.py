@@ -12,8 +12,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from sandboxes.faults import add_fault_control_routes
 from sandboxes.procountor import events
+from sandboxes.procountor.dataset import ProcountorDataset
 from sandboxes.procountor.errors import ApiError, err
-from sandboxes.procountor.fixture import ProcountorFixture
 from sandboxes.procountor.http import json_response, read_json, respond
 
 router = APIRouter(prefix="/_control")
@@ -41,14 +41,14 @@ async def reset(request: Request) -> Response:
 
 
 @router.post("/fixture")
-async def load_fixture(request: Request) -> Response:
+async def load_dataset(request: Request) -> Response:
     body = await read_json(request)
     try:
-        fixture = ProcountorFixture.model_validate(body)
+        dataset = ProcountorDataset.model_validate(body)
     except ValidationError as exc:
         raise _invalid(exc) from exc
-    _sb(request).reset(fixture)
-    return json_response({"status": "loaded", "invoices": len(fixture.invoices)})
+    _sb(request).reset(dataset)
+    return json_response({"status": "loaded", "invoices": len(dataset.invoices)})
 
 
 @router.get("/state")

@@ -20,7 +20,7 @@ def _ref(request: Request):
 
 @router.get("/api/coa")
 async def coa(request: Request) -> Response:
-    return respond(request, "LedgerAccounts", {"ledgerAccounts": copy.deepcopy(_ref(request).fixture.ledger_accounts)})
+    return respond(request, "LedgerAccounts", {"ledgerAccounts": copy.deepcopy(_ref(request).dataset.ledger_accounts)})
 
 
 @router.get("/api/dimensions")
@@ -28,7 +28,7 @@ async def dimensions(request: Request) -> Response:
     name = (request.query_params.get("name") or "").lower()
     code = (request.query_params.get("codeName") or "").lower()
     out = []
-    for dim in copy.deepcopy(_ref(request).fixture.dimensions):
+    for dim in copy.deepcopy(_ref(request).dataset.dimensions):
         if name and name not in dim["name"].lower():
             continue
         if code:
@@ -47,7 +47,7 @@ async def products(request: Request) -> Response:
     active = request.query_params.get("active")
     items = [
         p
-        for p in _ref(request).fixture.products
+        for p in _ref(request).dataset.products
         if p["type"] in types
         and (not name or name in p["name"].lower())
         and (code is None or p.get("code") == code)
@@ -77,7 +77,7 @@ async def persons(request: Request) -> Response:
     include_inactive = (request.query_params.get("includeInactive") or "false").lower() == "true"
     items = [
         _person_basic(p)
-        for p in _ref(request).fixture.persons
+        for p in _ref(request).dataset.persons
         if (include_inactive or (p.get("registryInfo") or {}).get("active", True))
         and number in (p.get("invoicingInfo") or {}).get("personNumber", "")
     ]
@@ -102,19 +102,19 @@ async def vats_default(request: Request) -> Response:
         entry = merged.setdefault(rate.percent, {"vatPercent": rate.percent, "sales": False, "purchase": False})
         entry["sales"] = entry["sales"] or rate.sales
         entry["purchase"] = entry["purchase"] or rate.purchase
-    country = (ref.fixture.company.get("country") or "FINLAND").replace("_", " ").title()
+    country = (ref.dataset.company.get("country") or "FINLAND").replace("_", " ").title()
     body = {
         "vatInformation": [
             {"country": country, "percentages": sorted(merged.values(), key=lambda e: -e["vatPercent"])}
         ],
-        "vatStatuses": copy.deepcopy(ref.fixture.vat_statuses),
+        "vatStatuses": copy.deepcopy(ref.dataset.vat_statuses),
     }
     return respond(request, "VatInformation", body)
 
 
 @router.get("/api/bankaccounts")
 async def bank_accounts(request: Request) -> Response:
-    items = copy.deepcopy(_ref(request).fixture.bank_accounts)
+    items = copy.deepcopy(_ref(request).dataset.bank_accounts)
     if request.query_params.get("orderById"):
         items.sort(key=lambda b: b["id"], reverse=request.query_params["orderById"].upper() == "DESC")
     else:
@@ -125,10 +125,10 @@ async def bank_accounts(request: Request) -> Response:
 
 @router.get("/api/company")
 async def company(request: Request) -> Response:
-    return respond(request, "Company", copy.deepcopy(_ref(request).fixture.company))
+    return respond(request, "Company", copy.deepcopy(_ref(request).dataset.company))
 
 
 @router.get("/api/fiscalyears")
 async def fiscal_years(request: Request) -> Response:
-    years = sorted(copy.deepcopy(_ref(request).fixture.fiscal_years), key=lambda y: y["startDate"], reverse=True)
+    years = sorted(copy.deepcopy(_ref(request).dataset.fiscal_years), key=lambda y: y["startDate"], reverse=True)
     return respond(request, "FiscalYears", {"fiscalYears": years})

@@ -1,7 +1,8 @@
 """Procountor's business validation of invoices, ledger receipts and payments (beyond the JSON schemas).
 
-Codes used (Procountor's own where known, FACTS.md §3.3): ``DUE_DATE_BEFORE_BILL_DATE``, ``CLOSED_FISCAL_PERIOD``,
-``ERROR_OPERATOR``, ``ERROR_BRN_CODE``, ``ERROR_VATSTATUS_VATPERC``, ``ERROR_LEDGERACCOUNT_VATPERCENTAGE_COMBINATION``,
+Codes used (Procountor's own where known; docs/sandbox-procountor.md lists them): ``DUE_DATE_BEFORE_BILL_DATE``,
+``CLOSED_FISCAL_PERIOD``, ``ERROR_OPERATOR``, ``ERROR_BRN_CODE``, ``ERROR_VATSTATUS_VATPERC``,
+``ERROR_LEDGERACCOUNT_VATPERCENTAGE_COMBINATION``,
 ``DIMENSION_OR_DIMENSION_ITEM_IDENTIFIERS_DOES_NOT_MATCH_THOSE_STORED_IN_DATABASE``; sandbox-chosen (documented in
 docs/sandbox-procountor.md): ``ERROR_VAT_PERCENTAGE``, ``INVALID_CHARACTERS``, ``ERROR_BANK_ACCOUNT``,
 ``ERROR_BANK_REFERENCE_CODE``, ``DIMENSION_VALUES_DO_NOT_MATCH_TRANSACTION_VALUE``, ``ERROR_PRODUCT_NOT_FOUND``,

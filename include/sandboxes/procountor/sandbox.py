@@ -7,8 +7,8 @@ from typing import Any
 
 from sandboxes.faults import RequestLog
 from sandboxes.procountor.auth import TokenStore
+from sandboxes.procountor.dataset import ProcountorDataset, default_dataset
 from sandboxes.procountor.faults import FaultEngine
-from sandboxes.procountor.fixture import ProcountorFixture, default_fixture
 from sandboxes.procountor.http import json_response
 from sandboxes.procountor.ratelimit import SlidingWindowLimiter, retry_after_header
 from sandboxes.procountor.settings import ProcountorSandboxSettings
@@ -16,17 +16,17 @@ from sandboxes.procountor.state import State
 from taimer_procountor.redaction import register_secrets
 
 
-def load_fixture_file(path: Any) -> ProcountorFixture:
+def load_dataset_file(path: Any) -> ProcountorDataset:
     with open(path, encoding="utf-8") as fh:
-        return ProcountorFixture.model_validate(json.load(fh))
+        return ProcountorDataset.model_validate(json.load(fh))
 
 
 class Sandbox:
     def __init__(self, settings: ProcountorSandboxSettings) -> None:
         self.settings = settings
         register_secrets([settings.client_secret, settings.api_key, *(s for s, _ in settings.extra_clients.values())])
-        self.initial_fixture = load_fixture_file(settings.fixture_path) if settings.fixture_path else default_fixture()
-        self.state = State(self.initial_fixture)
+        self.initial_dataset = load_dataset_file(settings.fixture_path) if settings.fixture_path else default_dataset()
+        self.state = State(self.initial_dataset)
         self.tokens = TokenStore()
         self.limiter = SlidingWindowLimiter(settings.rate_per_second, settings.rate_window_seconds)
         self.faults = FaultEngine()
@@ -45,9 +45,9 @@ class Sandbox:
         headers = {"Retry-After": retry_after_header(wait, self.settings.retry_after_seconds)}
         return json_response(self.rate_limit_body(), 429, headers)
 
-    def reset(self, fixture: ProcountorFixture | None = None) -> None:
-        """Back to a fresh state (``fixture`` or the initial one): data, faults, request log, counters. Tokens stay."""
-        self.state.load(fixture or self.initial_fixture)
+    def reset(self, dataset: ProcountorDataset | None = None) -> None:
+        """Back to a fresh state (``dataset`` or the initial one): data, faults, request log, counters. Tokens stay."""
+        self.state.load(dataset or self.initial_dataset)
         self.faults.clear()
         self.faults.reset_counts()
         self.limiter.reset()

@@ -7,7 +7,8 @@ sends ``null`` for empty references (``partnerId``, ``ledgerReceiptId``). Format
 checked, the latter in Procountor's naive ``YYYY-MM-DDTHH:MM:SS`` form.
 
 Where the YAML has no schema for something the public API sends (``/bankaccounts``, ``/products``, ``/oauth/token``,
-the error body with ``field``), ``OWN_SCHEMAS`` defines one from FACTS.md; docs/sandbox-procountor.md lists them.
+the error body with ``field``), ``OWN_SCHEMAS`` defines one from what the real API answers;
+docs/sandbox-procountor.md lists them.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def _paged(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-# Sandbox-own schemas, from FACTS.md where the YAML (written for the "Nemo" host) has none.
+# Sandbox-own schemas, from what the real API answers where the YAML (written for the "Nemo" host) has none.
 _BANK_ACCOUNT_INFO = {
     "type": "object",
     "properties": {

@@ -13,7 +13,7 @@ ENV_PREFIX = "PROCOUNTOR_SANDBOX_"
 class ProcountorSandboxSettings:
     """What ``create_app`` needs. Environment variables (``from_env``): ``PROCOUNTOR_SANDBOX_CLIENT_ID``,
     ``..._CLIENT_SECRET``, ``..._API_KEY``, ``..._TOKEN_TTL_SECONDS``, ``..._RATE_PER_SECOND``,
-    ``..._TIMEOUT_FAULT_SECONDS``, ``..._FIXTURE`` (path to a fixture JSON file), ``..._VALIDATE_RESPONSES`` (1/0)."""
+    ``..._TIMEOUT_FAULT_SECONDS``, ``..._FIXTURE`` (path to a dataset JSON file), ``..._VALIDATE_RESPONSES`` (1/0)."""
 
     client_id: str = "sandbox-client"
     client_secret: str = "sandbox-secret"  # noqa: S105 - documented sandbox default, not a real secret

@@ -13,8 +13,8 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from sandboxes.procountor.dataset import ProcountorDataset
 from sandboxes.procountor.errors import ApiError, bad_request, err, forbidden, not_found
-from sandboxes.procountor.fixture import ProcountorFixture
 from sandboxes.procountor.rules import SALES_TYPES, side_of
 from taimer_procountor.identifiers import fi_reference_with_check, normalise_iban
 
@@ -32,7 +32,8 @@ _PAYMENT_TYPES = {
     "CREDIT_NOTE": "COMPENSATIONINVOICE", "EXTERNAL_BANK_TRANSFER": "BANKTRANSFERELSEWHERE",
 }  # fmt: skip
 
-# (from statuses, to status) per action, for sales types and for purchase/travel/expense types (FACTS.md §5).
+# (from statuses, to status) per action, for sales types and for purchase/travel/expense types
+# (docs/procountor-client.md, "Invoice actions").
 SALES_TRANSITIONS: dict[str, tuple[set[str], str]] = {
     "approve": ({"UNFINISHED"}, "NOT_SENT"),
     "send": ({"NOT_SENT", "SENT"}, "SENT"),
@@ -68,26 +69,26 @@ def money(value: Decimal) -> Decimal:
 
 
 class Reference:
-    """Lookups over a fixture, built once per load."""
+    """Lookups over a dataset, built once per load."""
 
-    def __init__(self, fixture: ProcountorFixture) -> None:
-        self.fixture = fixture
-        self.accounts = {a["ledgerAccountCode"]: a for a in fixture.ledger_accounts}
+    def __init__(self, dataset: ProcountorDataset) -> None:
+        self.dataset = dataset
+        self.accounts = {a["ledgerAccountCode"]: a for a in dataset.ledger_accounts}
         self.dimension_items: dict[tuple[int, int], bool] = {}
-        for dim in fixture.dimensions:
+        for dim in dataset.dimensions:
             for item in dim.get("items", []):
                 self.dimension_items[(dim["id"], item["id"])] = item.get("status") != "P"
-        self.products = {p["id"]: p for p in fixture.products}
-        self.persons = {p["id"]: p for p in fixture.persons}
-        self.vat_rates = fixture.vat_rates
-        self.vat_statuses = {s["vatStatus"]: s for s in fixture.vat_statuses}
-        self.zero_rate_vat_statuses = set(fixture.zero_rate_vat_statuses)
+        self.products = {p["id"]: p for p in dataset.products}
+        self.persons = {p["id"]: p for p in dataset.persons}
+        self.vat_rates = dataset.vat_rates
+        self.vat_statuses = {s["vatStatus"]: s for s in dataset.vat_statuses}
+        self.zero_rate_vat_statuses = set(dataset.zero_rate_vat_statuses)
         self.company_ibans = {
-            normalise_iban(b.get("iban")) for b in fixture.bank_accounts if b.get("status", "ACTIVE") == "ACTIVE"
+            normalise_iban(b.get("iban")) for b in dataset.bank_accounts if b.get("status", "ACTIVE") == "ACTIVE"
         }
-        self.operators = {o.strip().upper() for o in fixture.einvoice_operators}
+        self.operators = {o.strip().upper() for o in dataset.einvoice_operators}
         self.periods: list[tuple[date, date, bool]] = []
-        for fy in fixture.fiscal_years:
+        for fy in dataset.fiscal_years:
             fy_open = fy.get("isOpen", True)
             for tp in fy.get("trackingPeriods") or []:
                 self.periods.append(
@@ -117,14 +118,14 @@ class Reference:
 
 
 class State:
-    def __init__(self, fixture: ProcountorFixture) -> None:
+    def __init__(self, dataset: ProcountorDataset) -> None:
         self.lock = threading.RLock()
-        self.load(fixture)
+        self.load(dataset)
 
     # --- loading --------------------------------------------------------------------------------------------------
-    def load(self, fixture: ProcountorFixture) -> None:
+    def load(self, dataset: ProcountorDataset) -> None:
         with self.lock:
-            self.ref = Reference(fixture)
+            self.ref = Reference(dataset)
             self.invoices: dict[int, dict[str, Any]] = {}
             self.receipts: dict[int, dict[str, Any]] = {}
             self.attachments: dict[int, dict[str, Any]] = {}
@@ -138,7 +139,7 @@ class State:
             self._attachment_ids = itertools.count(30001)
             self._event_ids = itertools.count(40001)
             self.invoices_created = 0
-            for inv in fixture.invoices:
+            for inv in dataset.invoices:
                 self._load_existing(copy.deepcopy(inv))
 
     def _load_existing(self, inv: dict[str, Any]) -> None:
@@ -216,7 +217,7 @@ class State:
         currency = (inv.get("paymentInfo") or {}).get("currency", "EUR")
         return {
             "currency": currency,
-            "inAccountingCurrency": currency == self.ref.fixture.company.get("companyCurrency", "EUR"),
+            "inAccountingCurrency": currency == self.ref.dataset.company.get("companyCurrency", "EUR"),
             "excludingVatTotal": net,
             "vatSumTotal": vat,
             "invoiceSumTotal": net + vat,
@@ -226,7 +227,7 @@ class State:
         return dec(inv["invoiceSumInfo"][0]["invoiceSumTotal"])
 
     def _accounts_for(self, inv_type: str) -> tuple[str, str]:
-        d = self.ref.fixture.default_accounts
+        d = self.ref.dataset.default_accounts
         return {
             "SALES_INVOICE": (d.sales_receivable, d.sales_entry),
             "SALES_ORDER": (d.sales_receivable, d.sales_entry),

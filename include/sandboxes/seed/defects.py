@@ -251,7 +251,8 @@ def parse_defects(text: str | None) -> list[Defect] | None:
     return out
 
 
-# Answers seen from real Procountor (FACTS.md §3.3 and §7); the other answers are the sandbox's documented choices.
+# Answers real Procountor gives (docs/sandbox-procountor.md, "Business rules and their codes"); the other answers
+# are the sandbox's documented choices.
 REAL_PROCOUNTOR_ANSWERS = frozenset(
     {
         "ERROR_VATSTATUS_VATPERC",

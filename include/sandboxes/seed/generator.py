@@ -1,7 +1,7 @@
 """Generate a consistent Taimer company and the matching Procountor company, with named defects on chosen documents.
 
 ``generate(SeedConfig(...)) -> SeedResult``: ``result.taimer`` is a ``TaimerDataset`` (what the Taimer sandbox
-loads), ``result.procountor`` a ``ProcountorFixture`` (what the Procountor sandbox loads), ``result.manifest`` says
+loads), ``result.procountor`` a ``ProcountorDataset`` (what the Procountor sandbox loads), ``result.manifest`` says
 which documents carry which defects and how inbound purchase invoices should be routed.
 
 Determinism: every part draws from its own ``random.Random`` seeded with ``"<seed>:<part>:<index>"``, nothing reads the
@@ -27,11 +27,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from sandboxes.procountor.fixture import ProcountorFixture, default_fixture
-from sandboxes.procountor.fixture import person as procountor_person
+from sandboxes.procountor.dataset import ProcountorDataset, default_dataset
+from sandboxes.procountor.dataset import person as procountor_person
 from sandboxes.seed import finnish as fi
 from sandboxes.seed.attachments import AttachmentKind, extension_for, mime_for
 from sandboxes.seed.defects import COMPANY_DEFECTS, DEFECTS, DOCUMENT_DEFECTS, Defect
+from sandboxes.taimer.datasets import TaimerDataset
 from taimer_procountor.identifiers import fi_reference_with_check, rf_reference_with_check
 from taimer_procountor.taimer.models import (
     Address,
@@ -64,7 +65,6 @@ from taimer_procountor.taimer.models import (
     Supplier,
     SyncState,
     SyntheticBlob,
-    TaimerDataset,
     TravelLeg,
     TravelReport,
     User,
@@ -181,7 +181,7 @@ class SeedManifest(BaseModel):
 @dataclass
 class SeedResult:
     taimer: TaimerDataset
-    procountor: ProcountorFixture
+    procountor: ProcountorDataset
     manifest: SeedManifest
 
     def taimer_json(self) -> str:
@@ -275,7 +275,7 @@ class _Generator:
     def __init__(self, config: SeedConfig) -> None:
         self.c = config
         self.seed = config.seed
-        self.base = default_fixture(today=config.end_date)
+        self.base = default_dataset(today=config.end_date)
         self.open_from = max(config.start_date, self._first_month_start(config.start_date))
         self.closed_lo = self.open_from - timedelta(days=120)
         self.closed_hi = self.open_from - timedelta(days=1)
@@ -938,7 +938,8 @@ class _Generator:
                 project_number = str(9000 + i)  # no such project
             elif scenario == 5 and non_receivers:
                 person_id = non_receivers[0].procountor_person_id
-            # expected routing (DESIGN §2): project manager if allowed, else person if allowed, else default
+            # expected routing (docs/seed.md, inbound_routing): project manager if allowed, else person if allowed,
+            # else default
             if project_number in proj_ok:
                 recipient, reason = managers[project_number].id, RoutingReason.PROJECT_MANAGER
             elif person_id is not None and users_by_pid[person_id].can_receive_purchase_invoices:
@@ -1216,7 +1217,7 @@ class _Generator:
 
     def procountor_fixture(
         self, name: str, business_id: str, street: str, postal: str, city: str, invoices: list[dict[str, Any]]
-    ) -> ProcountorFixture:
+    ) -> ProcountorDataset:
         base = self.base
         address = {"street": street, "zip": postal, "city": city, "country": "FINLAND"}
         company = dict(base.company)
@@ -1236,7 +1237,7 @@ class _Generator:
                     {"id": 5015, "codeName": "400", "description": "Tuotekehitys"},
                     {"id": 5016, "codeName": "500", "description": "Huolto"},
                 ]
-        return ProcountorFixture(
+        return ProcountorDataset(
             company=company,
             ledger_accounts=base.ledger_accounts,
             dimensions=dimensions,

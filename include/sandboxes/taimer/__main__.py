@@ -14,7 +14,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m sandboxes.taimer", description="Local Taimer REST sandbox")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8701)
-    parser.add_argument("--fixture", help="TaimerDataset JSON to start with (default: $TAIMER_SANDBOX_FIXTURE or demo)")
+    parser.add_argument(
+        "--fixture", help="TaimerDataset JSON to start with (default: $TAIMER_SANDBOX_FIXTURE or the built-in one)"
+    )
     parser.add_argument("--api-key", help="API key to accept (default: $TAIMER_SANDBOX_API_KEY or taimer-sandbox-key)")
     args = parser.parse_args(argv)
     settings = TaimerSandboxSettings()

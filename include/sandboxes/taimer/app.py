@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.security import APIKeyHeader
 
 from sandboxes.faults import FaultEngine, RequestLog, add_fault_control_routes
+from sandboxes.taimer.datasets import TaimerDataset
 from sandboxes.taimer.faults import TaimerFaultGateway, new_engine
 from sandboxes.taimer.settings import TaimerSandboxSettings
 from sandboxes.taimer.state import SandboxError, TaimerStore
@@ -51,7 +52,6 @@ from taimer_procountor.taimer.models import (
     ReferenceKind,
     ReferenceWriteResult,
     SyncState,
-    TaimerDataset,
     User,
     WorkType,
 )

@@ -3,7 +3,7 @@
 | env var | default | meaning |
 |---|---|---|
 | ``TAIMER_SANDBOX_API_KEY`` | ``taimer-sandbox-key`` | the key clients send in ``X-API-Key`` |
-| ``TAIMER_SANDBOX_FIXTURE`` | (unset: the built-in demo dataset) | ``TaimerDataset`` JSON file to start with |
+| ``TAIMER_SANDBOX_FIXTURE`` | (unset: ``datasets.default_dataset()``) | ``TaimerDataset`` JSON file to start with |
 | ``TAIMER_SANDBOX_MAX_PAGE_SIZE`` | ``500`` | the largest ``limit`` a listing accepts |
 | ``TAIMER_SANDBOX_TIMEOUT_FAULT_SECONDS`` | ``5`` | how long ``timeout_after_commit`` holds an answer by default |
 """
@@ -14,8 +14,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sandboxes.taimer.datasets import TaimerDataset
 from taimer_procountor.taimer.contract import MAX_PAGE_SIZE
-from taimer_procountor.taimer.models import TaimerDataset
 
 DEFAULT_API_KEY = "taimer-sandbox-key"  # a documented sandbox default, not a real secret
 
@@ -50,6 +50,6 @@ class TaimerSandboxSettings:
             return self.dataset
         if self.fixture_path:
             return TaimerDataset.model_validate_json(Path(self.fixture_path).read_text(encoding="utf-8"))
-        from sandboxes.taimer.demo import demo_dataset
+        from sandboxes.taimer.datasets import default_dataset
 
-        return demo_dataset()
+        return default_dataset()

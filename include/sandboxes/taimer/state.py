@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from sandboxes.taimer.datasets import TaimerDataset
 from taimer_procountor.taimer.adapter import REFERENCE_ITEM_MODELS
 from taimer_procountor.taimer.models import (
     ApprovalState,
@@ -32,7 +33,6 @@ from taimer_procountor.taimer.models import (
     ReferenceKind,
     ReferenceWriteResult,
     SyncState,
-    TaimerDataset,
 )
 
 DOC_FIELDS: dict[DocumentKind, str] = {

@@ -20,7 +20,8 @@ Imported by DAG files at parse time: nothing heavy at the top.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import logging
+from typing import TYPE_CHECKING, Any, TypeGuard
 from urllib.parse import quote
 
 from airflow.sdk import BaseNotifier
@@ -34,7 +35,7 @@ REPORT_TASK_ID = "report"
 REPORT_PATH = "/taimer-procountor/"  # the report page's mount point (plugins/taimer_procountor_ui.py)
 
 
-def _log():
+def _log() -> logging.Logger:
     from taimer_procountor.redaction import get_logger
 
     return get_logger(__name__)
@@ -88,7 +89,7 @@ def summary_from_context(context: Any, report_task_id: str = REPORT_TASK_ID, *, 
     )
 
 
-def _is_summary(value: Any) -> bool:
+def _is_summary(value: Any) -> TypeGuard[dict[str, Any]]:
     return isinstance(value, dict) and "flow" in value and "outcome" in value
 
 

@@ -15,12 +15,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from sqlalchemy.engine import URL, make_url
 
+from taimer_procountor.airflow.masking import mask_in_airflow
 from taimer_procountor.ledger import Ledger, connect, migrate
 from taimer_procountor.redaction import get_logger, register_secret
+
+if TYPE_CHECKING:
+    from airflow.sdk import Connection
 
 log = get_logger(__name__)
 
@@ -67,7 +72,7 @@ def default_ledger_url() -> URL:
     return make_url(f"sqlite:///{airflow_home() / DEFAULT_FILENAME}")
 
 
-def url_from_connection(conn) -> URL:
+def url_from_connection(conn: Connection) -> URL:
     """The SQLAlchemy URL an Airflow connection describes (see the module doc for the rules)."""
     register_secret(conn.password)
     extra = conn.extra_dejson or {}
@@ -119,18 +124,6 @@ def get_ledger(conn_id: str = LEDGER_CONN_ID, *, migrate_first: bool = True) -> 
     return connect(url)
 
 
-def _mask(value: str) -> None:
-    register_secret(value)
-    try:
-        from airflow.sdk.log import mask_secret
-    except ImportError:  # pragma: no cover - older Task SDK layouts
-        return
-    try:
-        mask_secret(value)
-    except Exception:  # pragma: no cover - outside a task the masker may not be set up; ours still masks
-        log.debug("Airflow's secrets masker is not available here")
-
-
 def pseudonym_key(conn_id: str = LEDGER_CONN_ID) -> str | None:
     """The key of the personal-identifier HMACs (``reference.persons.identifier_hmac``): the ledger connection's
     extra ``pseudonym_key``, else the environment variable ``TAIMER_PROCOUNTOR_PSEUDONYM_KEY``, else None (then the
@@ -150,5 +143,5 @@ def pseudonym_key(conn_id: str = LEDGER_CONN_ID) -> str | None:
     key = key or os.environ.get(PSEUDONYM_KEY_ENV) or None
     if key:
         key = str(key)
-        _mask(key)
+        mask_in_airflow(key)
     return key

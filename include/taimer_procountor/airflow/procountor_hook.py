@@ -23,26 +23,13 @@ from typing import Any
 import requests
 from airflow.providers.http.hooks.http import HttpHook
 
+from taimer_procountor.airflow.masking import mask_in_airflow
 from taimer_procountor.airflow.pools import current_task_slots, pool_slots, task_rate
 from taimer_procountor.http import RateLimiter
 from taimer_procountor.procountor import ProcountorClient, ProcountorSettings
-from taimer_procountor.redaction import get_logger, register_secrets
+from taimer_procountor.redaction import get_logger
 
 log = get_logger(__name__)
-
-
-def mask_in_airflow(*secrets: str | None) -> None:
-    """Hand secrets to Airflow's masker (Task SDK in Airflow 3; the core masker as a fallback)."""
-    try:
-        from airflow.sdk.log import mask_secret
-    except ImportError:  # pragma: no cover - older layouts
-        try:
-            from airflow.sdk.execution_time.secrets_masker import mask_secret
-        except ImportError:
-            return
-    for secret in secrets:
-        if secret:
-            mask_secret(secret)
 
 
 class ProcountorHook(HttpHook):
@@ -78,12 +65,13 @@ class ProcountorHook(HttpHook):
         conn = self.get_connection(self.procountor_conn_id)
         extra = conn.extra_dejson
         mask_in_airflow(conn.password, extra.get("api_key"))
-        register_secrets([conn.password, extra.get("api_key")])
         return ProcountorSettings.from_connection_fields(
             host=conn.host, login=conn.login, password=conn.password, extra=extra, schema=conn.schema, port=conn.port
         )
 
-    def get_conn(self, headers: dict[Any, Any] | None = None, extra_options: dict[str, Any] | None = None):
+    def get_conn(
+        self, headers: dict[Any, Any] | None = None, extra_options: dict[str, Any] | None = None
+    ) -> requests.Session:
         """HttpHook's session without Basic auth and without our extras as headers."""
         session: requests.Session = super().get_conn(headers=headers, extra_options=extra_options)
         session.auth = None

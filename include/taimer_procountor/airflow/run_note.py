@@ -71,7 +71,7 @@ def copy_note_to_run(dag_run: DagRun) -> str | None:
 
     session = object_session(dag_run)
     if session is None:
-        session = settings.Session()
+        session = settings.Session()  # type: ignore[misc]  # configured by Airflow before any task or callback runs
         dag_run = session.get(DagRunModel, dag_run.id) or dag_run
     if not _ours(dag_run.note):
         log.info("run %s keeps the note a person wrote", dag_run.run_id)

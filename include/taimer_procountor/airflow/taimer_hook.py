@@ -22,8 +22,8 @@ from urllib.parse import urlparse
 from airflow.providers.http.hooks.http import HttpHook
 from requests import Session
 
+from taimer_procountor.airflow.masking import mask_in_airflow
 from taimer_procountor.http import Timeouts
-from taimer_procountor.redaction import register_secret
 from taimer_procountor.taimer.contract import API_PREFIX, DEFAULT_PAGE_SIZE
 from taimer_procountor.taimer.rest import DEFAULT_RATE_PER_SECOND, TaimerRestAdapter
 
@@ -53,8 +53,7 @@ class TaimerHook(HttpHook):
     def get_adapter(self) -> TaimerRestAdapter:
         conn = self.get_connection(self.http_conn_id)
         api_key = conn.password or ""
-        register_secret(api_key)
-        _mask_in_airflow(api_key)
+        mask_in_airflow(api_key)
         session = self.get_conn()
         extra = conn.extra_dejson
         base_url = self.base_url
@@ -70,14 +69,3 @@ class TaimerHook(HttpHook):
             ),
             page_size=int(extra.get("page_size") or DEFAULT_PAGE_SIZE),
         )
-
-
-def _mask_in_airflow(secret: str) -> None:
-    """Also hand the key to Airflow's own masker (covers task logs Airflow writes itself)."""
-    if not secret:
-        return
-    try:
-        from airflow.sdk.log import mask_secret
-    except ImportError:  # pragma: no cover - other Airflow layouts
-        return
-    mask_secret(secret)

@@ -1,8 +1,7 @@
-"""The shape of a catalogue entry and of an error attached to one document."""
+"""The shape of a catalogue entry. The per-area ``codes_*`` modules build their entries from it."""
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -38,28 +37,3 @@ class ErrorEntry:
             "fix_where": self.fix_where.value,
             "retryable": self.retryable,
         }
-
-
-@dataclass(frozen=True)
-class DocumentError:
-    """A catalogue code raised against one document, with the field it concerns and free detail.
-
-    ``detail`` must never contain secrets; it is written to the ledger, the run report and back to Taimer.
-    """
-
-    code: str
-    field: str | None = None
-    detail: str | None = None
-    context: dict[str, str] = dataclasses.field(default_factory=dict)
-
-    def message(self, language: str = "en") -> str:
-        from taimer_procountor.errors.catalogue import lookup
-
-        entry = lookup(self.code)
-        text = entry.fi if language == "fi" else entry.en
-        parts = [f"{self.code}: {text}"]
-        if self.field:
-            parts.append(f"[{self.field}]")
-        if self.detail:
-            parts.append(f"({self.detail})")
-        return " ".join(parts)

@@ -18,7 +18,7 @@ import json
 import math
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -74,7 +74,7 @@ def _parse_float(text: str) -> float:
     return value
 
 
-def _int_parser(limits: AnswerLimits):
+def _int_parser(limits: AnswerLimits) -> Callable[[str], int]:
     def parse(text: str) -> int:
         if len(text.lstrip("-")) > limits.max_integer_digits:
             raise MalformedAnswer(f"the answer holds an integer of more than {limits.max_integer_digits} digits")

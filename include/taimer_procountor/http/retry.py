@@ -114,8 +114,13 @@ class RetryPolicy:
     ) -> tenacity.Retrying:
         """A ``tenacity.Retrying`` that retries exceptions for which ``retry_if`` is true and re-raises the last
         exception (not a ``RetryError``) when it gives up."""
+        attempts = tenacity.stop_after_attempt(self.max_attempts)
+
+        def stop(state: tenacity.RetryCallState) -> bool:
+            return attempts(state) or self._retry_after_too_long(state)
+
         return tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(self.max_attempts) | tenacity.stop_any(self._retry_after_too_long),
+            stop=stop,
             wait=self._wait(),
             retry=tenacity.retry_if_exception(retry_if),
             reraise=True,

@@ -26,7 +26,7 @@ from typing import Any
 
 from taimer_procountor.inbound.result import MAX_LISTED, StepResult
 from taimer_procountor.ledger import Ledger
-from taimer_procountor.procountor.client import PURCHASE_TYPES, ProcountorClient
+from taimer_procountor.procountor.client import ProcountorClient
 from taimer_procountor.procountor.errors import (
     ProcountorError,
     ProcountorForbidden,
@@ -34,6 +34,7 @@ from taimer_procountor.procountor.errors import (
     ProcountorOutcomeUnknown,
 )
 from taimer_procountor.procountor.models import Invoice
+from taimer_procountor.procountor.transitions import PURCHASE_TYPES
 from taimer_procountor.redaction import get_logger, redact
 from taimer_procountor.summary import Problem
 from taimer_procountor.taimer.adapter import TaimerAdapter

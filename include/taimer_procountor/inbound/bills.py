@@ -74,7 +74,7 @@ def _recorded_decision(details: dict[str, Any]) -> RoutingDecision | None:
     """The routing recorded when the invoice first came over (None when it was unrouted: route again)."""
     routing = details.get("routing") or {}
     try:
-        reason = RoutingReason(routing.get("reason"))
+        reason = RoutingReason(str(routing.get("reason")))
     except ValueError:
         return None
     if reason is RoutingReason.UNROUTED or not routing.get("recipient_user_id"):
@@ -144,7 +144,7 @@ def load_bills(
                     Problem(note.code, _where(hit.id), detail=note.detail)
                 )
         unchanged = bool(mapping and mapping.taimer_id and mapping.content_hash == digest)
-        if unchanged:
+        if unchanged and mapping is not None:
             result.counts["unchanged"] += 1
             entry.update(taimer_bill_id=mapping.taimer_id, action="unchanged")
         elif dry_run:

@@ -92,9 +92,9 @@ def window_for(
         end = datetime.combine(date_to + timedelta(days=1), time()) if date_to else None
         return Window(flow, start, end, backfill=True)
     now = (now or datetime.now()).replace(microsecond=0, tzinfo=None)
-    start = ledger.inbound.watermark_read_from(flow, default=now - FIRST_RUN_LOOKBACK)
-    assert start is not None
-    return Window(flow, start)
+    read_from = ledger.inbound.watermark_read_from(flow, default=now - FIRST_RUN_LOOKBACK)
+    assert read_from is not None
+    return Window(flow, read_from)
 
 
 def parse_version(value: str | None) -> datetime | None:
@@ -146,7 +146,7 @@ def bill_from_invoice(
     address = cp.counter_party_address
     pay = invoice.payment_info
     bank = pay.bank_account or cp.bank_account
-    sums = (invoice.invoice_sum_info or [None])[0]
+    sums = invoice.invoice_sum_info[0] if invoice.invoice_sum_info else None
     return BillUpsert(
         procountor_id=invoice.id,
         procountor_status=invoice.status,

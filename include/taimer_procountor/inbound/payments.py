@@ -172,7 +172,7 @@ def _update_for(
     state: PaymentState,
 ) -> IntegrationUpdate | None:
     """The write-back for one invoice's payment state; None for a company-money half (not ours to write)."""
-    paid = {"paid_amount": state.paid_amount, "paid_date": state.paid_date}
+    paid: dict[str, Any] = {"paid_amount": state.paid_amount, "paid_date": state.paid_date}
     if kind not in REPORT_KINDS:
         return IntegrationUpdate(procountor_status=state.status, **paid)
     document = taimer.get_document(kind, doc_id)

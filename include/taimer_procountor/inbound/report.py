@@ -104,7 +104,7 @@ def render_table(summary: FlowSummary, *, explain: bool = True) -> str:
     for kind, wm in (summary.details.get("watermarks") or {}).items():
         state = "moved to" if wm.get("moved") else f"held ({wm.get('held')}) at"
         lines.append(f"Watermark {kind}: {state} {wm.get('value')}")
-    problems = [*summary.failed_steps, *summary.errors, *summary.notices]
+    problems: list[StepFailure | Problem] = [*summary.failed_steps, *summary.errors, *summary.notices]
     if problems:
         from taimer_procountor.errors import lookup
 

@@ -109,6 +109,6 @@ def report_step(
         FLOW,
         RunStatus(summary.outcome.value),
         counts=summary.to_json(),
-        errors=[p.to_json() for p in (*summary.errors, *summary.failed_steps)],
+        errors=[*(p.to_json() for p in summary.errors), *(f.to_json() for f in summary.failed_steps)],
     )
     return summary

@@ -40,8 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     from taimer_procountor.ledger.migrate import current, head, history, migrate
 
     if args.command == "history":
-        for rev in history():
-            print(f"{rev.down_revision or '<base>'} -> {rev.revision}{' (head)' if rev.is_head else ''}: {rev.doc}")
+        for step in history():
+            print(f"{step.down_revision or '<base>'} -> {step.revision}{' (head)' if step.is_head else ''}: {step.doc}")
         return 0
     url = args.url or default_url()
     shown = make_url(url).render_as_string(hide_password=True)

@@ -6,25 +6,37 @@ import secrets
 import zlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, Result, update
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Insert
 
 from taimer_procountor.ledger.errors import NotFound
+from taimer_procountor.ledger.models import Base
 from taimer_procountor.ledger.types import utcnow
 
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql, sqlite
 
-def insert_for(dialect: str, model: Any) -> Insert:
+RowT = TypeVar("RowT", bound=Base)
+
+
+def insert_for(dialect: str, model: Any) -> sqlite.Insert | postgresql.Insert:
     """``INSERT`` for the dialect, with ``on_conflict_do_nothing``/``on_conflict_do_update`` available."""
     if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    elif dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise NotImplementedError(f"the ledger supports SQLite and PostgreSQL, not {dialect}")
-    return insert(model)
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(model)
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert(model)
+    raise NotImplementedError(f"the ledger supports SQLite and PostgreSQL, not {dialect}")  # pragma: no cover
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The number of rows an INSERT/UPDATE/DELETE touched (its result is a ``CursorResult``)."""
+    return cast("CursorResult[Any]", result).rowcount
 
 
 def now_or(now: datetime | None) -> datetime:
@@ -60,10 +72,10 @@ def no_claim() -> dict[str, Any]:
 def conditional_update(s: Session, model: Any, cond: Sequence[Any], values: dict[str, Any]) -> int:
     """A conditional UPDATE; returns the number of rows it changed (the rowcount check of every state change)."""
     stmt = update(model).where(*cond).values(**values).execution_options(synchronize_session=False)
-    return s.execute(stmt).rowcount
+    return rowcount(s.execute(stmt))
 
 
-def get_row(s: Session, model: Any, row_id: int) -> Any:
+def get_row(s: Session, model: type[RowT], row_id: int) -> RowT:
     row = s.get(model, row_id, populate_existing=True)
     if row is None:
         raise NotFound(f"no {model.__tablename__} {row_id}")

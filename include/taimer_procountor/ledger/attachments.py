@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, or_, select
+from sqlalchemy import ColumnElement, and_, case, or_, select
 
 from taimer_procountor.ledger._common import (
     conditional_update,
@@ -25,7 +25,7 @@ from taimer_procountor.ledger.states import ATTACHMENT_CLAIM_STATES, ATTACHMENT_
 A = OutboundAttachment
 
 
-def _att_claimable(now: datetime):
+def _att_claimable(now: datetime) -> ColumnElement[bool]:
     return or_(
         A.state.in_(ATTACHMENT_CLAIMABLE),
         and_(A.state.in_(ATTACHMENT_CLAIM_STATES), A.claim_expires_at <= now),

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from taimer_procountor.ledger._common import insert_for, now_or
+from taimer_procountor.ledger._common import insert_for, now_or, rowcount
 from taimer_procountor.ledger.engine import Repository
 from taimer_procountor.ledger.hashing import redact_json, to_json
 from taimer_procountor.ledger.models import InboundMapping, Watermark
@@ -57,19 +57,21 @@ class InboundRepository(Repository):
         tid = None if taimer_id is None else str(taimer_id)
         with self.write() as s:
             created = (
-                s.execute(
-                    insert_for(self.dialect, M)
-                    .values(
-                        kind=kind,
-                        procountor_id=pid,
-                        taimer_id=tid,
-                        content_hash=content_hash,
-                        details=redact_json(to_json(details or {})),
-                        created_at=now,
-                        updated_at=now,
+                rowcount(
+                    s.execute(
+                        insert_for(self.dialect, M)
+                        .values(
+                            kind=kind,
+                            procountor_id=pid,
+                            taimer_id=tid,
+                            content_hash=content_hash,
+                            details=redact_json(to_json(details or {})),
+                            created_at=now,
+                            updated_at=now,
+                        )
+                        .on_conflict_do_nothing(index_elements=["kind", "procountor_id"])
                     )
-                    .on_conflict_do_nothing(index_elements=["kind", "procountor_id"])
-                ).rowcount
+                )
                 == 1
             )
             row = s.execute(select(M).where(M.kind == kind, M.procountor_id == pid).with_for_update()).scalar_one()

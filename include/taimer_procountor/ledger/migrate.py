@@ -9,10 +9,11 @@ once: on PostgreSQL it holds a session advisory lock while upgrading; on SQLite 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -46,7 +47,9 @@ def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
     return False
 
 
-def compare_type(context, inspected_column, metadata_column, inspected_type, metadata_type):
+def compare_type(
+    context: object, inspected_column: object, metadata_column: object, inspected_type: object, metadata_type: object
+) -> bool | None:
     """Non-native enums are VARCHAR in the database: compare them as such; everything else the default way."""
     from sqlalchemy import Enum, String
 
@@ -55,7 +58,7 @@ def compare_type(context, inspected_column, metadata_column, inspected_type, met
     return None
 
 
-def configure_kwargs(connection: Connection) -> dict:
+def configure_kwargs(connection: Connection) -> dict[str, Any]:
     """``context.configure`` arguments, shared by env.py and the drift check."""
     from taimer_procountor.ledger.models import Base
 
@@ -99,7 +102,7 @@ def _locked_connection(url: str | URL) -> Iterator[Connection]:
         engine.dispose()
 
 
-def _run(url: str | URL, fn, *args: object) -> None:
+def _run(url: str | URL, fn: Callable[..., object], *args: object) -> None:
     cfg = alembic_config()
     with _locked_connection(url) as conn:
         cfg.attributes["connection"] = conn

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
 
 from taimer_procountor.ledger._common import (
     conditional_update,
@@ -22,6 +22,7 @@ from taimer_procountor.ledger._common import (
     new_token,
     no_claim,
     now_or,
+    rowcount,
     ttl_delta,
 )
 from taimer_procountor.ledger.engine import Repository
@@ -56,7 +57,7 @@ class UpsertResult:
     flagged: bool  # already in Procountor and changed: changed_after_send was set by this call
 
 
-def _doc_claimable(now: datetime):
+def _doc_claimable(now: datetime) -> ColumnElement[bool]:
     """A document a worker may claim for sending: waiting (valid / outcome unknown) or held by an expired claim."""
     return or_(
         D.state.in_(SENDABLE_STATES),
@@ -116,7 +117,7 @@ class OutboundRepository(Repository):
                 )
                 .on_conflict_do_nothing(index_elements=["source_type", "source_id"])
             )
-            created = s.execute(ins).rowcount == 1
+            created = rowcount(s.execute(ins)) == 1
             doc = s.execute(
                 select(D).where(D.source_type == source_type, D.source_id == str(source_id)).with_for_update()
             ).scalar_one()
@@ -221,14 +222,21 @@ class OutboundRepository(Repository):
         now: datetime | None = None,
     ) -> list[OutboundDocument]:
         """Claim up to ``limit`` claimable documents (oldest first); empty when none is left."""
-        extra = []
+        extra: list[ColumnElement[bool]] = []
         if source_type is not None:
             extra.append(D.source_type == source_type)
         if max_attempts is not None:
             extra.append(D.attempt_count < max_attempts)
         return self._claim_docs(worker, ttl, now, and_(true(), *extra), limit=limit)
 
-    def _claim_docs(self, worker, ttl, now, where, limit: int | None) -> list[OutboundDocument]:
+    def _claim_docs(
+        self,
+        worker: str,
+        ttl: float | timedelta,
+        now: datetime | None,
+        where: ColumnElement[bool],
+        limit: int | None,
+    ) -> list[OutboundDocument]:
         now = now_or(now)
         token = new_token()
         cond = and_(_doc_claimable(now), where)
@@ -585,7 +593,7 @@ class OutboundRepository(Repository):
         limit: int | None = None,
     ) -> list[OutboundDocument]:
         """Documents filtered by state / type / Taimer numbers / flag, oldest first."""
-        cond = []
+        cond: list[ColumnElement[bool]] = []
         if states is not None:
             cond.append(D.state.in_(list(states)))
         if source_type is not None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from taimer_procountor.ledger._common import lock_name, now_or
+from taimer_procountor.ledger._common import lock_name, now_or, rowcount
 from taimer_procountor.ledger.engine import Repository
 from taimer_procountor.ledger.hashing import content_hash, to_json
 from taimer_procountor.ledger.models import ReferenceItem, ReferencePublished, ReferencePushed, ReferenceSnapshot
@@ -114,7 +114,7 @@ class ReferenceRepository(Repository):
                 and latest.key_field == key_field
                 and not (added or changed or removed)
             )
-            if reused:
+            if reused and latest is not None:
                 snap = latest
                 snap.last_seen_at = fetched_at
             else:
@@ -258,7 +258,7 @@ class ReferenceRepository(Repository):
             return 0
         with self.write() as s:
             res = s.execute(delete(ReferencePushed).where(ReferencePushed.kind == kind, ReferencePushed.key.in_(keys)))
-            return res.rowcount
+            return rowcount(res)
 
     # --- what the reference-snapshot asset last announced ------------------------------------------------------
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from taimer_procountor.ledger._common import insert_for, now_or
+from taimer_procountor.ledger._common import insert_for, now_or, rowcount
 from taimer_procountor.ledger.engine import Repository
 from taimer_procountor.ledger.hashing import redact_json, to_json
 from taimer_procountor.ledger.models import FlowRun
@@ -24,21 +24,23 @@ class RunRepository(Repository):
     def _ensure_run_row(self, s: Session, dag_id: str, run_id: str, flow: str, now: datetime) -> tuple[bool, FlowRun]:
         """Insert this run's record (RUNNING, first attempt) unless it exists; return (created, the row locked)."""
         created = (
-            s.execute(
-                insert_for(self.dialect, R)
-                .values(
-                    dag_id=dag_id,
-                    run_id=run_id,
-                    flow=flow,
-                    status=RunStatus.RUNNING,
-                    attempts=1,
-                    started_at=now,
-                    counts={},
-                    errors=[],
-                    step_errors=[],
+            rowcount(
+                s.execute(
+                    insert_for(self.dialect, R)
+                    .values(
+                        dag_id=dag_id,
+                        run_id=run_id,
+                        flow=flow,
+                        status=RunStatus.RUNNING,
+                        attempts=1,
+                        started_at=now,
+                        counts={},
+                        errors=[],
+                        step_errors=[],
+                    )
+                    .on_conflict_do_nothing(index_elements=["dag_id", "run_id", "flow"])
                 )
-                .on_conflict_do_nothing(index_elements=["dag_id", "run_id", "flow"])
-            ).rowcount
+            )
             == 1
         )
         row = s.execute(

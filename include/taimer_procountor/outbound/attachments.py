@@ -17,7 +17,7 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from taimer_procountor.errors.entry import DocumentError
+from taimer_procountor.errors import DocumentError
 from taimer_procountor.taimer.models import Attachment, AttachmentStorage, CompanySettings
 
 MAX_ATTACHMENT_BYTES = 10_000_000

@@ -30,10 +30,10 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
+from taimer_procountor.errors import FixWhere
 from taimer_procountor.errors.catalogue import lookup
-from taimer_procountor.errors.entry import FixWhere
 from taimer_procountor.ledger import ClaimLost, DocState, Ledger, LookupRequired
 from taimer_procountor.ledger.models import OutboundAttachment, OutboundDocument
 from taimer_procountor.ledger.states import (
@@ -504,7 +504,7 @@ class Loader:
             meta = AttachmentMeta(
                 name=att.name,
                 reference_type="INVOICE",
-                reference_id=doc.procountor_invoice_id,
+                reference_id=cast(int, doc.procountor_invoice_id),  # set: the invoice was created first
                 mime_type=sniff(content[:HEAD_BYTES]).mime_type,
                 send_with_invoice=self.kind == DocumentKind.SALES_INVOICE,
             )

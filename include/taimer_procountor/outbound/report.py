@@ -174,7 +174,7 @@ def _sent_by_this_run(doc: Any, run_id: str, started_at: datetime | None) -> boo
     concurrent run's invoices are that run's). Rows without the mark count by time."""
     sent_by = (doc.details or {}).get("sent_by")
     if sent_by is not None:
-        return sent_by == run_id
+        return bool(sent_by == run_id)
     return started_at is not None and doc.sent_at is not None and doc.sent_at >= started_at
 
 

@@ -150,7 +150,8 @@ def validate_step(
             ]
     verdicts = validate_batch(batch, ctx) if batch else {}
     counts: Counter[str] = Counter()
-    would_create, would_update = [], []
+    would_create: list[str | None] = []
+    would_update: list[str | None] = []
     for (doc, digest), (document, _customer, prepared) in zip(rows, batch, strict=True):
         errors = verdicts.get(document.id, ())
         if doc.state in (DocState.DISCOVERED, DocState.VALID):

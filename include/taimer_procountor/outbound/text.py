@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from taimer_procountor.errors.entry import DocumentError
+from taimer_procountor.errors import DocumentError
 
 ELLIPSIS = "..."  # ASCII, so the shortened text stays within Windows-1252
 

@@ -19,7 +19,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from taimer_procountor.errors.entry import DocumentError
+from taimer_procountor.errors import DocumentError
 from taimer_procountor.identifiers import normalise_iban, normalise_reference
 from taimer_procountor.outbound.attachments import attachments_to_move
 from taimer_procountor.outbound.context import DOMESTIC_VAT_STATUS, CostCenter, OutboundContext
@@ -196,7 +196,7 @@ def gross_total(payload: dict[str, Any]) -> Decimal:
     rows = payload.get("invoiceRows") or []
     if (payload.get("extraInfo") or {}).get("unitPricesIncludeVat"):
         return sum((_gross_of(r, discount) for r in rows), Decimal(0))
-    return sum((sum(row_amounts(r, discount)) for r in rows), Decimal(0))
+    return sum((sum(row_amounts(r, discount), Decimal(0)) for r in rows), Decimal(0))
 
 
 def _gross_of(row: dict[str, Any], invoice_discount: Decimal) -> Decimal:

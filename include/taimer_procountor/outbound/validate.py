@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from taimer_procountor.errors.entry import DocumentError
+from taimer_procountor.errors import DocumentError
 from taimer_procountor.finnish_vat import FINNISH_VAT_VALIDITY, as_percent
 from taimer_procountor.identifiers import is_valid_business_id, is_valid_iban, is_valid_reference, normalise_iban
 from taimer_procountor.outbound.context import OutboundContext, normalise_operator
@@ -266,7 +266,7 @@ def _business_id(
     party = document.supplier if isinstance(document, Bill) else customer
     if party is None or not (party.business_id or "").strip():
         return []
-    value = party.business_id.strip()
+    value = (party.business_id or "").strip()
     finnish = (party.address.country or "FI").upper() == "FI" or bool(_FI_BUSINESS_ID_LIKE.match(value))
     if finnish and not is_valid_business_id(value):
         return [DocumentError("OUTBOUND_BUSINESS_ID_INVALID", "counterParty.identifier", value)]

@@ -1,4 +1,4 @@
-"""Access tokens for Procountor's machine-to-machine login (FACTS §1.1).
+"""Access tokens for Procountor's machine-to-machine login (docs/procountor-client.md, "Authentication").
 
 ``POST {base}/oauth/token`` with a form body ``grant_type=client_credentials, client_id, client_secret, api_key``
 (and ``redirect_uri`` when configured) answers ``{access_token, expires_in}``. There is no refresh token: the

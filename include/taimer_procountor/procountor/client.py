@@ -87,6 +87,7 @@ from taimer_procountor.procountor.models import (
     to_wire,
 )
 from taimer_procountor.procountor.settings import ProcountorSettings
+from taimer_procountor.procountor.transitions import Transition, transition_for
 from taimer_procountor.redaction import get_logger
 
 log = get_logger(__name__)
@@ -175,7 +176,7 @@ def _model(model: type[M], data: Any, where: str) -> M:
 
 
 def _param(value: Any) -> Any:
-    """Query parameter value: lists comma-separated (FACTS §6), dates ISO, datetimes naive to the second."""
+    """Query parameter value: lists comma-separated (Procountor's form), dates ISO, datetimes naive to the second."""
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -357,7 +358,7 @@ class ProcountorClient:
 
     # The list calls below take ``on_invalid``: with it, a row that does not fit its model is reported there (an
     # ``InvalidRow``: path, id, failing field names) and skipped, so one malformed row never stops the rest.
-    # Without it they raise on the first bad row, as before.
+    # Without it they raise on the first bad row.
 
     def chart_of_accounts(self, *, on_invalid: OnInvalid | None = None) -> list[LedgerAccount]:
         with _reading("GET /coa"):
@@ -448,60 +449,6 @@ class ProcountorClient:
         return list(_validate_rows(FiscalYear, rows, "/fiscalyears", on_invalid))
 
 
-SALES_TYPES = frozenset({"SALES_INVOICE", "SALES_ORDER"})
-PURCHASE_TYPES = frozenset({"PURCHASE_INVOICE", "PURCHASE_ORDER", "TRAVEL_INVOICE", "BILL_OF_CHARGES"})
-
-
-@dataclass(frozen=True)
-class Transition:
-    """What one invoice action does (FACTS §5; the sandbox's transition table): the statuses it may be sent from and
-    the statuses that mean it has taken effect."""
-
-    allowed_from: frozenset[str]
-    targets: frozenset[str]
-
-
-def _t(allowed_from: Iterable[str], targets: Iterable[str]) -> Transition:
-    return Transition(frozenset(allowed_from), frozenset(targets))
-
-
-_SALES_UNDO_FROM = ("NOT_SENT", "APPROVED", "SENT")
-_PURCHASE_UNDO_FROM = ("RECEIVED", "VERIFIED", "APPROVED", "PAYMENT_DENIED")
-TRANSITIONS: dict[tuple[str, str], Transition] = {
-    # Sales: approve -> NOT_SENT (APPROVED with channel NO_SENDING). A SENT invoice has been approved too.
-    ("sales", "approve"): _t(["UNFINISHED"], ["NOT_SENT", "APPROVED", "SENT"]),
-    ("sales", "send"): _t(["NOT_SENT", "SENT"], ["SENT"]),
-    ("sales", "unfinished"): _t(_SALES_UNDO_FROM, ["UNFINISHED"]),
-    ("sales", "invalidate"): _t(["UNFINISHED", *_SALES_UNDO_FROM], ["INVALIDATED"]),
-    # Purchase, travel and expense invoices (and purchase orders).
-    ("purchase", "sendToCirculation"): _t(["UNFINISHED"], ["RECEIVED"]),
-    ("purchase", "verify"): _t(["RECEIVED"], ["VERIFIED"]),
-    ("purchase", "approve"): _t(["RECEIVED", "VERIFIED"], ["APPROVED"]),
-    ("purchase", "reject"): _t(["RECEIVED", "VERIFIED"], ["PAYMENT_DENIED"]),
-    ("purchase", "unfinished"): _t(_PURCHASE_UNDO_FROM, ["UNFINISHED"]),
-    ("purchase", "invalidate"): _t(["UNFINISHED", *_PURCHASE_UNDO_FROM], ["INVALIDATED"]),
-}
-# Invoice types outside both groups: only the target is known, so an unknown outcome is never resent.
-GENERIC_TARGETS: dict[str, str] = {
-    "approve": "APPROVED",
-    "send": "SENT",
-    "sendToCirculation": "RECEIVED",
-    "verify": "VERIFIED",
-    "reject": "PAYMENT_DENIED",
-    "unfinished": "UNFINISHED",
-    "invalidate": "INVALIDATED",
-}
-
-
-def transition_for(invoice_type: str | None, action: str) -> tuple[Transition, bool]:
-    """The transition of ``action`` for an invoice of ``invoice_type`` and whether the type is one we know the
-    rules of. Actions a known type does not have (e.g. verify on a sales invoice) allow nothing and reach nothing."""
-    group = "sales" if invoice_type in SALES_TYPES else "purchase" if invoice_type in PURCHASE_TYPES else None
-    if group is None:
-        return _t([], [GENERIC_TARGETS[action]]), False
-    return TRANSITIONS.get((group, action), _t([], [])), True
-
-
 @dataclass(frozen=True)
 class ActionResult:
     """The outcome of an invoice action (``approve``, ``send``, …) that succeeded.
@@ -509,7 +456,7 @@ class ActionResult:
     - ``message``: the server's ``InfoMessage`` text when it answered 200.
     - ``status``: the invoice's status as read back, or None when the server simply answered 200 (not read).
     - ``already``: the server refused (403) because the invoice already had the action's target status: nothing
-      was done by this call, and that is not an error (DESIGN §2).
+      was done by this call, and that is not an error (docs/procountor-client.md, "Invoice actions").
     - ``looked_up``: the outcome was established by reading the invoice back (after a 403 or an unknown outcome).
     - ``sends``: how many times the action was sent (2 only after an unknown outcome with the invoice still in a
       status the action is allowed from).
@@ -763,7 +710,8 @@ class AttachmentsApi:
         meta: AttachmentMeta | None = None
         content = b""
         for part in message.iter_parts():
-            payload = part.get_payload(decode=True) or b""
+            decoded = part.get_payload(decode=True)
+            payload = decoded if isinstance(decoded, bytes) else b""
             if part.get_content_type() == "application/json" and meta is None:
                 with _reading(f"GET {path} metadata part"):
                     meta = validate_answer(AttachmentMeta, decode_json(payload))

@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from taimer_procountor.errors import DocumentError, lookup
+from taimer_procountor.errors import CodedError, DocumentError
 from taimer_procountor.http import HttpStatusError, OutcomeUnknownError, TransportError, UnreachableError
 from taimer_procountor.http.answers import MalformedAnswer, decode_json
 from taimer_procountor.redaction import redact
@@ -56,8 +56,8 @@ class ProcountorErrorItem:
         return {"status": self.status, "field": self.field, "message": self.message}
 
 
-class ProcountorError(Exception):
-    """Base class of everything the Procountor client raises."""
+class ProcountorError(CodedError):
+    """Base class of everything the Procountor client raises; ``code`` is ``default_code`` unless given."""
 
     default_code = "PROCOUNTOR_VALIDATION"
 
@@ -80,15 +80,9 @@ class ProcountorError(Exception):
         self.body = redact(body) if body else body
         self.retry_after = retry_after
         first = self.errors[0] if self.errors else None
-        self.field = first.field if first else None
         self.procountor_code = first.code if first else None
-        self.code = code or self.default_code
-        self.message = redact(message)
-        super().__init__(self.message)
-
-    @property
-    def retryable(self) -> bool:
-        return lookup(self.code).retryable
+        super().__init__(code or self.default_code, message, field=first.field if first else None)
+        self.message = self.detail
 
     def __str__(self) -> str:
         return self.message
@@ -96,7 +90,7 @@ class ProcountorError(Exception):
     def to_document_errors(self) -> list[DocumentError]:
         """One ``DocumentError`` per error item (or one for the whole error), for the ledger and the report."""
         if not self.errors:
-            return [DocumentError(self.code, None, self.message)]
+            return super().to_document_errors()
         out = []
         for item in self.errors:
             code = item.code or self.default_code

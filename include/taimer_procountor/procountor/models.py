@@ -1,7 +1,8 @@
 """Typed models of what crosses the wire to Procountor (pydantic v2).
 
 Shapes come from ``components/schemas`` of ``procountor-api.yaml``; where the public API differs from the YAML
-(bank account list, products, the error body with ``field``, the token answer) they follow FACTS.md.
+(bank account list, products, the error body with ``field``, the token answer) they follow what the real API
+answers (docs/procountor-client.md).
 
 Conventions:
 
@@ -322,7 +323,7 @@ class VatInformation(WireModel):
 
 
 class BankAccountInfo(WireModel):
-    """One of the company's own bank accounts (``GET /bankaccounts``; FACTS §8)."""
+    """One of the company's own bank accounts (``GET /bankaccounts``)."""
 
     id: int
     account_number: str | None = None
@@ -368,7 +369,7 @@ class FiscalYear(WireModel):
 
 
 class Product(WireModel):
-    """``GET /products`` item (FACTS §8)."""
+    """``GET /products`` item."""
 
     id: int
     name: str

@@ -23,13 +23,26 @@ def mask_iban(value: str) -> str:
     return f"{compact[:4]} **** {compact[-4:]}" if len(compact) > 8 else "****"
 
 
+@dataclass(frozen=True)
+class BankProblem:
+    """A catalogue code against one Taimer company IBAN (``iban`` masked, ``mask_iban``; empty when Taimer has
+    none)."""
+
+    code: str
+    iban: str
+    detail: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"code": self.code, "iban": self.iban, "detail": self.detail}
+
+
 @dataclass
 class BankCheck:
     status: str  # "ok" / "mismatch"
     taimer_accounts: int = 0
     procountor_active_accounts: int = 0
     matched: list[str] = field(default_factory=list)  # masked IBANs
-    problems: list[dict[str, str]] = field(default_factory=list)  # {"code", "iban" (masked), "detail"}
+    problems: list[BankProblem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -41,7 +54,7 @@ class BankCheck:
             "taimer_accounts": self.taimer_accounts,
             "procountor_active_accounts": self.procountor_active_accounts,
             "matched": list(self.matched),
-            "problems": [dict(p) for p in self.problems],
+            "problems": [p.to_json() for p in self.problems],
         }
 
 
@@ -65,31 +78,27 @@ def check_bank_accounts(taimer_ibans: Iterable[str], procountor_accounts: Iterab
     check = BankCheck(status="ok", taimer_accounts=len(taimer), procountor_active_accounts=len(active))
     if not taimer:
         check.problems.append(
-            {"code": "REFERENCE_NO_TAIMER_BANK_ACCOUNT", "iban": "", "detail": "Taimer's company settings list none"}
+            BankProblem("REFERENCE_NO_TAIMER_BANK_ACCOUNT", "", "Taimer's company settings list none")
         )
     for raw in taimer:
         iban = valid_compact_iban(raw)
         if iban is None:
             check.problems.append(
-                {"code": "REFERENCE_BANK_ACCOUNT_INVALID_IBAN", "iban": mask_iban(raw), "detail": "not a valid IBAN"}
+                BankProblem("REFERENCE_BANK_ACCOUNT_INVALID_IBAN", mask_iban(raw), "not a valid IBAN")
             )
         elif iban in active:
             check.matched.append(mask_iban(iban))
         elif iban in inactive:
             check.problems.append(
-                {
-                    "code": "REFERENCE_BANK_ACCOUNT_INACTIVE",
-                    "iban": mask_iban(iban),
-                    "detail": "in Procountor, but not active",
-                }
+                BankProblem("REFERENCE_BANK_ACCOUNT_INACTIVE", mask_iban(iban), "in Procountor, but not active")
             )
         else:
             check.problems.append(
-                {
-                    "code": "REFERENCE_BANK_ACCOUNT_MISMATCH",
-                    "iban": mask_iban(iban),
-                    "detail": f"not among Procountor's {len(active)} active bank account(s)",
-                }
+                BankProblem(
+                    "REFERENCE_BANK_ACCOUNT_MISMATCH",
+                    mask_iban(iban),
+                    f"not among Procountor's {len(active)} active bank account(s)",
+                )
             )
     if check.problems:
         check.status = "mismatch"

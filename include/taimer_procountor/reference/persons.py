@@ -154,7 +154,7 @@ def match_persons(
             claimed.setdefault(m.user_id, []).append(m.person_id)
     result = MatchResult()
     for m in first:
-        if m.status == "matched" and len(claimed[m.user_id]) > 1:
+        if m.status == "matched" and m.user_id is not None and len(claimed[m.user_id]) > 1:
             result.matches.append(PersonMatch(m.person_id, None, m.rule, "ambiguous", (m.user_id,)))
         else:
             result.matches.append(m)

@@ -4,41 +4,42 @@ show the real catalogue code (``PROCOUNTOR_UNAUTHORIZED``, ``TAIMER_SERVER_ERROR
     with recording_failures(ledger_factory, dag_id, run_id, "fetch_snapshot", try_number=ti.try_number):
         ...
 
-Our typed errors carry ``.code`` (a catalogue code); their text is kept, redacted and cut to 300 characters. Any
+Our typed errors are ``CodedError`` s (a catalogue code); their text is kept, redacted and cut to 300 characters. Any
 other exception becomes ``REFERENCE_STEP_FAILED`` with the exception's type only: its text could quote data (a
 pydantic error quotes the input), so it stays in the task log.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING
 
+from taimer_procountor.errors import CodedError
 from taimer_procountor.redaction import get_logger, redact
 from taimer_procountor.reference.kinds import FLOW
+
+if TYPE_CHECKING:
+    from taimer_procountor.ledger import Ledger
 
 log = get_logger(__name__)
 
 STEP_FAILED = "REFERENCE_STEP_FAILED"
-_CODE = re.compile(r"^[A-Z][A-Z0-9_]{2,127}$")
 MAX_DETAIL = 300
 
 
 def describe_failure(exc: BaseException, *, fallback_code: str = STEP_FAILED) -> tuple[str, str]:
     """``(code, detail)`` for the run report: the typed error's own code and redacted text, else the flow's
     generic code (``fallback_code``) with the exception's type."""
-    code = getattr(exc, "code", None)
-    if isinstance(code, str) and _CODE.match(code):
+    if isinstance(exc, CodedError):
         text = redact(str(exc)).strip() or type(exc).__name__
-        return code, text[:MAX_DETAIL]
+        return exc.code, text[:MAX_DETAIL]
     return fallback_code, f"{type(exc).__name__} (the task's log has the traceback)"
 
 
 @contextmanager
 def recording_failures(
-    ledger: Callable[[], Any],
+    ledger: Callable[[], Ledger],
     dag_id: str,
     run_id: str,
     where: str,

@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import uvicorn
 
-    from taimer_procountor.ledger import connect
+    from taimer_procountor.ledger import Ledger, connect
     from taimer_procountor.redaction import register_secret
     from taimer_procountor.report_ui.readonly import read_only_url
 
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     register_secret(url.password if isinstance(url.password, str) else None)
     if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
         print(f"no ledger at {url.database} yet: the page will say so", file=sys.stderr)
-    ledgers = []
+    ledgers: list[Ledger] = []
 
     def provider():
         if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():

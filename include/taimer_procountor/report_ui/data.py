@@ -123,7 +123,7 @@ def reference(ledger: Ledger) -> list[dict[str, Any]]:
             for kind in kinds
         }
         snapshot_counts = dict(
-            s.execute(select(ReferenceSnapshot.kind, func.count()).group_by(ReferenceSnapshot.kind)).all()
+            s.execute(select(ReferenceSnapshot.kind, func.count()).group_by(ReferenceSnapshot.kind)).tuples().all()
         )
         cols = (
             ReferenceSnapshot.id,

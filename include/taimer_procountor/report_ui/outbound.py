@@ -33,7 +33,7 @@ def outbound_report(ledger: Ledger, *, runs: int = RUNS_DEFAULT) -> dict[str, An
     from taimer_procountor.report_ui import data
     from taimer_procountor.summary import FlowSummary
 
-    reports = []
+    reports: list[dict[str, Any]] = []
     codes: list[str] = []
     for row in ledger.runs.recent(flow=FLOW, limit=runs):
         counts = row.counts or {}

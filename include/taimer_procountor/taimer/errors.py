@@ -1,28 +1,25 @@
-"""Typed errors of the Taimer side. Each carries a catalogue code (``taimer_procountor.errors.codes_taimer``).
+"""Typed errors of the Taimer side. Each is a ``CodedError`` with a catalogue code (``errors/codes_taimer.py``).
 
 Messages pass through ``redact`` when they are made, so a registered API key can never leak through ``str(exc)``.
 """
 
 from __future__ import annotations
 
-from taimer_procountor.redaction import redact
+from taimer_procountor.errors import CodedError
 
 
-class TaimerError(Exception):
-    """Base of every Taimer adapter failure."""
+class TaimerError(CodedError):
+    """Base of every Taimer adapter failure. Each subclass names its code in ``code``; ``retryable`` comes from the
+    catalogue entry."""
 
     code = "TAIMER_ERROR"
-    retryable = False
 
     def __init__(
         self, message: str, *, status: int | None = None, field: str | None = None, code: str | None = None
     ) -> None:
-        self.message = redact(message)
         self.status = status
-        self.field = field
-        if code:
-            self.code = code
-        super().__init__(self.message)
+        super().__init__(code or self.code, message, field=field)
+        self.message = self.detail
 
     def __str__(self) -> str:
         status = f" (HTTP {self.status})" if self.status else ""
@@ -55,7 +52,6 @@ class TaimerServerError(TaimerError):
     """Taimer answered 5xx (after the retries, for safe calls)."""
 
     code = "TAIMER_SERVER_ERROR"
-    retryable = True
 
 
 class TaimerRateLimitedError(TaimerServerError):
@@ -66,7 +62,6 @@ class TaimerUnreachableError(TaimerError):
     """Connection refused or timed out before a request could have had any effect (or after the retries)."""
 
     code = "TAIMER_UNREACHABLE"
-    retryable = True
 
 
 class TaimerOutcomeUnknownError(TaimerError):
@@ -74,7 +69,6 @@ class TaimerOutcomeUnknownError(TaimerError):
     taken effect. Not retried automatically; read the state back or repeat deliberately."""
 
     code = "TAIMER_OUTCOME_UNKNOWN"
-    retryable = True
 
 
 class TaimerMalformedAnswerError(TaimerError):

@@ -109,7 +109,7 @@ class ApprovalState(StrEnum):
 
 
 class RoutingReason(StrEnum):
-    """Why an inbound bill went to its recipient (DESIGN §2, purchase invoices)."""
+    """Why an inbound bill went to its recipient (project manager, person or default recipient)."""
 
     PROJECT_MANAGER = "project_manager"
     PERSON_ID = "person_id"
@@ -561,26 +561,6 @@ class ReferenceWriteResult(TaimerModel):
     unchanged: int = 0
     removed: int = 0
     users_updated: int = 0  # person IDs only: users whose Procountor person ID was set from a match
-
-
-# --------------------------------------------------------------------------------------------------- dataset
-
-
-class TaimerDataset(TaimerModel):
-    """The whole state of one Taimer installation: what the sandbox loads and the seed generator produces."""
-
-    company: CompanySettings
-    users: list[User] = Field(default_factory=list)
-    customers: list[Customer] = Field(default_factory=list)
-    projects: list[Project] = Field(default_factory=list)
-    products: list[Product] = Field(default_factory=list)
-    work_types: list[WorkType] = Field(default_factory=list)
-    sales_invoices: list[SalesInvoice] = Field(default_factory=list)
-    bills: list[Bill] = Field(default_factory=list)
-    expense_reports: list[ExpenseReport] = Field(default_factory=list)
-    travel_reports: list[TravelReport] = Field(default_factory=list)
-    reference: ReferenceData = Field(default_factory=ReferenceData)
-    attachment_blobs: dict[str, AttachmentBlob] = Field(default_factory=dict)
 
 
 class DocumentSummary(TaimerModel):

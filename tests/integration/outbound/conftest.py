@@ -19,8 +19,8 @@ from taimer_procountor.http import RetryPolicy
 from taimer_procountor.ledger import connect, migrate
 from taimer_procountor.outbound.context import OutboundContext, build_context
 from taimer_procountor.procountor import ProcountorClient, ProcountorSettings
-from taimer_procountor.reference.fetch import fetch_snapshot
-from taimer_procountor.reference.sync import store_snapshot
+from taimer_procountor.reference.extract import fetch_snapshot
+from taimer_procountor.reference.load import store_snapshot
 
 
 @pytest.fixture(scope="module")

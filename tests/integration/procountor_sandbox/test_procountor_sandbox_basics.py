@@ -12,7 +12,7 @@ import pytest
 import requests
 from stdnum import iban
 
-from sandboxes.procountor.fixture import ProcountorFixture, default_fixture
+from sandboxes.procountor.dataset import ProcountorDataset, default_dataset
 from sandboxes.procountor.schema import SPEC_PATH, SPEC_SHA256
 
 REPO = Path(__file__).resolve().parents[3]
@@ -29,8 +29,8 @@ def test_spec_copy_is_byte_identical():
             assert shared.read_bytes() == SPEC_PATH.read_bytes()
 
 
-def test_default_fixture_is_realistic_and_date_robust():
-    fx = default_fixture()
+def test_default_dataset_is_realistic_and_date_robust():
+    fx = default_dataset()
     assert all(iban.is_valid(b["iban"]) for b in fx.bank_accounts)
     assert any(
         d["name"] == "Kustannuspaikka" and any(i.get("status") == "P" for i in d["items"]) for d in fx.dimensions
@@ -38,18 +38,18 @@ def test_default_fixture_is_realistic_and_date_robust():
     assert {p["type"] for p in fx.products} == {"SALES", "PURCHASE", "TRAVEL"}
     years = {fy["id"]: fy for fy in fx.fiscal_years}
     assert years[2024]["isOpen"] is False and years[2026]["isOpen"] and years[2027]["isOpen"]
-    later = default_fixture(today=date(2031, 3, 1))
+    later = default_dataset(today=date(2031, 3, 1))
     assert max(fy["id"] for fy in later.fiscal_years) == 2032
     # round trip through JSON, as the seed generator and POST /_control/fixture do it
-    again = ProcountorFixture.model_validate(json.loads(fx.model_dump_json()))
+    again = ProcountorDataset.model_validate(json.loads(fx.model_dump_json()))
     assert again.vat_rates == fx.vat_rates
 
 
 def test_fixture_refuses_shapes_outside_the_schema():
-    data = json.loads(default_fixture().model_dump_json())
+    data = json.loads(default_dataset().model_dump_json())
     data["persons"][0]["invoicingInfo"]["gender"] = "ROBOT"
     with pytest.raises(ValueError, match=r"persons\[0\]\.invoicingInfo\.gender"):
-        ProcountorFixture.model_validate(data)
+        ProcountorDataset.model_validate(data)
 
 
 def test_token_and_auth_errors(api):
@@ -123,7 +123,7 @@ def test_reference_endpoints_without_yaml_schema(api, spec_check):
 
 
 def test_fixture_load_replaces_reference_data(api):
-    data = json.loads(default_fixture().model_dump_json())
+    data = json.loads(default_dataset().model_dump_json())
     data["company"]["name"] = "Toinen Oy"
     data["invoices"] = [{
         "type": "PURCHASE_INVOICE", "status": "RECEIVED", "date": "2026-11-01", "vatStatus": 1,

@@ -8,7 +8,7 @@ import threading
 import pytest
 import requests
 
-from sandboxes.procountor.fixture import default_fixture
+from sandboxes.procountor.dataset import default_dataset
 from sandboxes.runner import serve_in_process
 
 
@@ -151,7 +151,7 @@ def test_eight_threads_get_unique_numbers(api, bodies):
 
 def test_command_line_serves_with_options(tmp_path, monkeypatch):
     monkeypatch.setenv("PROCOUNTOR_SANDBOX_CLIENT_SECRET", "from-env-secret")
-    fixture = json.loads(default_fixture().model_dump_json())
+    fixture = json.loads(default_dataset().model_dump_json())
     fixture["company"]["name"] = "Komentorivi Oy"
     path = tmp_path / "company.json"
     path.write_text(json.dumps(fixture), encoding="utf-8")

@@ -5,7 +5,7 @@ plus a *backend* for setting up and inspecting Taimer's state. A backend is any 
 
 - ``adapter() -> TaimerAdapter``: a new adapter instance on that Taimer (called once per test, and several times by
   the concurrency test);
-- ``load(dataset: TaimerDataset) -> None``: make Taimer hold exactly this installation (the demo dataset, or a
+- ``load(dataset: TaimerDataset) -> None``: make Taimer hold exactly this installation (the default dataset, or a
   variation of it), attachment blobs included;
 - ``state() -> TaimerDataset``: the whole installation as it is now (``attachment_blobs`` may be left empty);
 - ``edit_document(kind: DocumentKind, document_id: str, fields: dict) -> None``: what a user editing the document
@@ -35,10 +35,10 @@ import requests
 
 from sandboxes.runner import RunningServer, serve_in_thread
 from sandboxes.taimer import TaimerSandboxSettings, create_app
-from sandboxes.taimer.demo import demo_dataset
+from sandboxes.taimer.datasets import TaimerDataset, default_dataset
 from taimer_procountor.http import RetryPolicy, Timeouts
 from taimer_procountor.taimer.adapter import TaimerAdapter
-from taimer_procountor.taimer.models import DocumentKind, TaimerDataset
+from taimer_procountor.taimer.models import DocumentKind
 from taimer_procountor.taimer.rest import TaimerRestAdapter
 
 ENV_VAR = "TAIMER_CONFORMANCE_BACKEND"
@@ -130,8 +130,8 @@ def taimer_backend(request: pytest.FixtureRequest) -> Iterator[TaimerBackend]:
 
 @pytest.fixture
 def adapter_factory(taimer_backend: TaimerBackend) -> Callable[[], TaimerAdapter]:
-    """Loads the demo installation (a fresh start for every test), then hands out the backend's adapter maker."""
-    taimer_backend.load(demo_dataset())
+    """Loads the default installation (a fresh start for every test), then hands out the backend's adapter maker."""
+    taimer_backend.load(default_dataset())
     return taimer_backend.adapter
 
 

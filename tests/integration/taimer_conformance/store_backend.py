@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from sandboxes.seed.attachments import iter_blob
-from sandboxes.taimer.demo import demo_dataset
+from sandboxes.taimer.datasets import TaimerDataset, default_dataset
 from sandboxes.taimer.state import SandboxError, TaimerStore
 from taimer_procountor.taimer.adapter import REFERENCE_ITEM_MODELS, ReferenceItem
 from taimer_procountor.taimer.errors import (
@@ -41,7 +41,6 @@ from taimer_procountor.taimer.models import (
     ReferenceKind,
     ReferenceWriteResult,
     SyncState,
-    TaimerDataset,
     TaimerDocument,
     User,
     WorkType,
@@ -152,7 +151,7 @@ class StoreBackend:
     """The conformance suite's backend for ``StoreTaimerAdapter``."""
 
     def __init__(self) -> None:
-        self.store = TaimerStore(demo_dataset())
+        self.store = TaimerStore(default_dataset())
 
     def adapter(self) -> StoreTaimerAdapter:
         return StoreTaimerAdapter(self.store)

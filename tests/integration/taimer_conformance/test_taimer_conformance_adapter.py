@@ -1,9 +1,9 @@
 """Conformance of a ``TaimerAdapter`` implementation: what the sync code relies on, whatever the way into Taimer.
 
 Only the Protocol's methods are called on adapters (from ``adapter_factory``); ``taimer_backend`` sets up and inspects
-Taimer's state (conftest.py says how to plug in another implementation). Every test starts from the demo installation
-(``sandboxes.taimer.demo.demo_dataset()``, Esimerkki Oy). Transport details (request counts, retries, faults, auth,
-redaction) are not part of the contract; they live in the tests of each implementation
+Taimer's state (conftest.py says how to plug in another implementation). Every test starts from the default
+installation (``sandboxes.taimer.datasets.default_dataset()``, Esimerkki Oy). Transport details (request counts,
+retries, faults, auth, redaction) are not part of the contract; they live in the tests of each implementation
 (tests/integration/test_taimer_rest_adapter.py for the REST one).
 """
 
@@ -18,7 +18,7 @@ from decimal import Decimal
 import pytest
 
 from sandboxes.seed.attachments import blob_size, iter_blob
-from sandboxes.taimer.demo import demo_dataset, paging_dataset
+from sandboxes.taimer.datasets import default_dataset, paging_dataset
 from taimer_procountor.taimer.adapter import TaimerAdapter
 from taimer_procountor.taimer.errors import (
     TaimerAttachmentUnavailableError,
@@ -76,7 +76,7 @@ def test_taimer_conformance_company_users_and_registers(taimer) -> None:
 
 
 def test_taimer_conformance_many_users_all_listed_once(taimer_backend, adapter_factory) -> None:
-    dataset = demo_dataset()
+    dataset = default_dataset()
     template = dataset.users[0]
     dataset.users = [template.model_copy(update={"id": f"u-{n:04d}", "email": None}) for n in range(250, 0, -1)]
     taimer_backend.load(dataset)
@@ -156,7 +156,7 @@ def test_taimer_conformance_get_document_every_kind(taimer) -> None:
 
 
 def test_taimer_conformance_attachment_content(taimer) -> None:
-    blobs = demo_dataset().attachment_blobs
+    blobs = default_dataset().attachment_blobs
     for attachment_id in ("att-1", "att-2"):
         expected = b"".join(iter_blob(blobs[attachment_id]))
         for chunk_size in (1000, 65536):

@@ -250,9 +250,9 @@ def test_dispatch_on_kind_every_kind_has_a_transform_and_a_missing_one_is_refuse
 
 
 def test_every_operator_the_procountor_sandbox_takes_is_a_known_operator():
-    from sandboxes.procountor.fixture import default_fixture
+    from sandboxes.procountor.dataset import default_dataset
     from sandboxes.seed.generator import BAD_OPERATOR
     from taimer_procountor.outbound.context import EINVOICE_OPERATORS, normalise_operator
 
-    assert {normalise_operator(o) for o in default_fixture().einvoice_operators} <= EINVOICE_OPERATORS
+    assert {normalise_operator(o) for o in default_dataset().einvoice_operators} <= EINVOICE_OPERATORS
     assert normalise_operator(BAD_OPERATOR) not in EINVOICE_OPERATORS

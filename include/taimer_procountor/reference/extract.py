@@ -16,13 +16,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from taimer_procountor.procountor.client import InvalidRow
 from taimer_procountor.procountor.errors import ProcountorMalformedAnswer
 from taimer_procountor.redaction import get_logger
 from taimer_procountor.reference.kinds import DEFAULT_COST_CENTER_DIMENSION, SNAPSHOT_KINDS
 from taimer_procountor.reference.persons import IDENTIFIER_FIELD, identifier_hmac
+
+if TYPE_CHECKING:
+    from taimer_procountor.procountor import ProcountorClient
+    from taimer_procountor.procountor.client import InvalidRow
+    from taimer_procountor.procountor.models import Person
 
 log = get_logger(__name__)
 
@@ -40,29 +45,56 @@ KEEP_MISSING = "keep_missing"  # no item of the kind is marked removed this time
 REPORT_ONLY = "report"
 
 
-def problem(code: str, kind: str, detail: str, *, item: Any = None, effect: str = REPORT_ONLY) -> dict[str, Any]:
-    return {"code": code, "kind": kind, "item": None if item is None else str(item), "detail": detail, "effect": effect}
+@dataclass(frozen=True)
+class ReferenceProblem:
+    """A catalogue code raised while reading or saving one kind of reference data (``item``: the id of the row it
+    concerns, when one). ``effect`` says what it does to the kind's snapshot (``SKIP_KIND``/``KEEP_ITEM``/
+    ``KEEP_MISSING``/``REPORT_ONLY``). ``detail`` names the kind and ids only, never a row's content."""
+
+    code: str
+    kind: str
+    detail: str
+    item: str | None = None
+    effect: str = REPORT_ONLY
+
+    def to_json(self) -> dict[str, str | None]:
+        return {"code": self.code, "kind": self.kind, "item": self.item, "detail": self.detail, "effect": self.effect}
+
+
+@dataclass(frozen=True)
+class ReferenceNotice:
+    """Something the run report mentions that needs nobody to act (a catalogue code against one kind)."""
+
+    code: str
+    kind: str
+    detail: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"code": self.code, "kind": self.kind, "detail": self.detail}
+
+
+def problem(code: str, kind: str, detail: str, *, item: object = None, effect: str = REPORT_ONLY) -> ReferenceProblem:
+    return ReferenceProblem(code, kind, detail, None if item is None else str(item), effect)
 
 
 @dataclass
 class FetchedSnapshot:
     """What one fetch read: items per snapshot kind, plus problems that did not stop the fetch.
 
-    ``problems``: ``{"code", "kind", "item", "detail", "effect"}`` (errors of the run report; ``effect`` says what
-    the problem does to the kind's snapshot, see ``SKIP_KIND``/``KEEP_ITEM``/``KEEP_MISSING``; a problem with a kind
-    and no effect skips the kind). ``notices``: ``{"code", "kind", "detail"}``, informational."""
+    ``problems`` are errors of the run report (their ``effect`` says what each does to its kind's snapshot);
+    ``notices`` are informational."""
 
     items: dict[str, list[dict[str, Any]]]
-    problems: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[ReferenceProblem] = field(default_factory=list)
     cost_center_dimension_id: int | None = None
-    notices: list[dict[str, Any]] = field(default_factory=list)
+    notices: list[ReferenceNotice] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         return {kind: len(values) for kind, values in self.items.items()}
 
 
 def fetch_snapshot(
-    client: Any,
+    client: ProcountorClient,
     *,
     cost_center_dimension: str = DEFAULT_COST_CENTER_DIMENSION,
     person_details: bool = True,
@@ -78,15 +110,15 @@ def fetch_snapshot(
     by the client's retries; a malformed row is skipped and reported; anything else raises.
     """
     items: dict[str, list[dict[str, Any]]] = {}
-    problems: list[dict[str, Any]] = []
-    notices: list[dict[str, Any]] = []
+    problems: list[ReferenceProblem] = []
+    notices: list[ReferenceNotice] = []
 
     def done(kind: str) -> None:
         if on_progress is not None:
             on_progress(kind, len(items[kind]))
 
-    def invalid(kind: str) -> Callable[[Any], None]:
-        def record(row: Any) -> None:
+    def invalid(kind: str) -> Callable[[InvalidRow], None]:
+        def record(row: InvalidRow) -> None:
             where = f"{kind} item {row.item_id}" if row.item_id is not None else f"{kind}: a row without an id"
             log.warning("Procountor %s: %s skipped (%s)", row.path, where, row.describe())
             problems.append(
@@ -125,11 +157,11 @@ def fetch_snapshot(
 
     if not pseudonym_key:
         notices.append(
-            {
-                "code": IDENTIFIER_RULE_DISABLED,
-                "kind": "persons",
-                "detail": "no pseudonym_key on the ledger connection: persons are matched by e-mail only",
-            }
+            ReferenceNotice(
+                IDENTIFIER_RULE_DISABLED,
+                "persons",
+                "no pseudonym_key on the ledger connection: persons are matched by e-mail only",
+            )
         )
     persons = []
     # inactive persons too: an outbound travel or expense invoice naming one is refused as inactive, not unknown
@@ -145,7 +177,7 @@ def fetch_snapshot(
     items["persons"] = persons
     done("persons")
 
-    def vat_invalid(row: Any) -> None:
+    def vat_invalid(row: InvalidRow) -> None:
         invalid("vat_statuses" if row.path.endswith("statuses") else "vat_percentages")(row)
 
     vats = client.vats_default(on_invalid=vat_invalid)
@@ -170,22 +202,25 @@ def fetch_snapshot(
 
 
 def _cost_centers(
-    client: Any, name: str, problems: list[dict[str, Any]], invalid: Callable[[str], Callable[[Any], None]]
+    client: ProcountorClient,
+    name: str,
+    problems: list[ReferenceProblem],
+    invalid: Callable[[str], Callable[[InvalidRow], None]],
 ) -> tuple[list[dict[str, Any]], int | None]:
     """The items of the dimension called ``name`` (case-insensitive), flattened with the dimension's id and name."""
-    bad_rows: list[Any] = []
+    bad_rows: list[InvalidRow] = []
     wanted = name.strip().casefold()
     dims = [d for d in client.dimensions(on_invalid=bad_rows.append) if (d.name or "").strip().casefold() == wanted]
     if not dims:
         problems.append(problem(DIMENSION_NOT_FOUND, "cost_centers", f"no dimension named {name!r}", effect=SKIP_KIND))
-        for row in bad_rows:
-            if row.parent_id is None:  # an unreadable dimension: it may have been the one
-                invalid("cost_centers")(row)
+        for bad in bad_rows:
+            if bad.parent_id is None:  # an unreadable dimension: it may have been the one
+                invalid("cost_centers")(bad)
         return [], None
     dim = dims[0]
-    for row in bad_rows:
-        if row.parent_id is not None and row.parent_id == str(dim.id):
-            invalid("cost_centers")(row)
+    for bad in bad_rows:
+        if bad.parent_id is not None and bad.parent_id == str(dim.id):
+            invalid("cost_centers")(bad)
     out: list[dict[str, Any]] = []
     for item in dim.items:
         row = item.to_wire()
@@ -205,7 +240,7 @@ def _percent_key(value: Any) -> str:
     return text
 
 
-def _person_row(basic: Any, full: Any, pseudonym_key: str | None) -> dict[str, Any]:
+def _person_row(basic: Person, full: Person, pseudonym_key: str | None) -> dict[str, Any]:
     inv = full.invoicing_info or basic.invoicing_info
     reg = full.registry_info or basic.registry_info
     identifier = inv.identifier if inv is not None else None

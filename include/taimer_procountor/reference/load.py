@@ -1,6 +1,7 @@
-"""The steps of the reference sync as plain functions over a ``Ledger``, a ``ProcountorClient`` and a
-``TaimerAdapter``. The DAG calls one per task; tests call them directly. Each returns a small JSON-able summary
-(ids and counts, never the data), which is what travels through XCom.
+"""The load steps of the reference sync, plain functions over a ``Ledger`` and a ``TaimerAdapter``:
+``store_snapshot`` saves what ``extract.fetch_snapshot`` read as one snapshot per kind in the ledger, ``push_kind``
+writes one Taimer kind from the ledger's snapshot. The DAG calls one per task; tests call them directly. Each
+returns a small JSON-able summary (ids and counts, never the data), which is what travels through XCom.
 
 Push protocol (only what changed is written): for each Taimer kind, build the full desired set from the ledger's
 current snapshot rows, ask the ledger which items differ from what was last pushed
@@ -15,18 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from taimer_procountor.redaction import get_logger
-from taimer_procountor.reference.bank import check_bank_accounts
-from taimer_procountor.reference.fetch import (
-    ITEM_DUPLICATE_KEY,
-    ITEM_INVALID,
+from taimer_procountor.reference.extract import (
     KEEP_ITEM,
     KEEP_MISSING,
     SKIP_KIND,
     FetchedSnapshot,
-    problem,
 )
 from taimer_procountor.reference.kinds import PUSHED_KEY_FIELD, SNAPSHOT_KINDS, TAIMER_KINDS, pushed_kind
 from taimer_procountor.reference.persons import MatchResult, match_persons
@@ -38,48 +35,17 @@ from taimer_procountor.reference.transform import (
     product_items,
     vat_rate_items,
 )
+from taimer_procountor.reference.validate import screen_items
+
+if TYPE_CHECKING:
+    from taimer_procountor.ledger import Ledger
+    from taimer_procountor.taimer.adapter import TaimerAdapter
+    from taimer_procountor.taimer.models import User
 
 log = get_logger(__name__)
 
 
-def screen_items(
-    kind: str, items: Sequence[dict[str, Any]], key_field: str
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Split ``items`` into rows the ledger can key and problems: a row without its key field is
-    ``REFERENCE_ITEM_INVALID`` (``keep_missing``: nothing of the kind is marked removed this time); a key that several
-    rows carry is ``REFERENCE_ITEM_DUPLICATE_KEY`` and all those rows are left out (which one is right is unknown;
-    the key keeps its last good copy). Details name the kind and key only, never a row's content."""
-    counts: dict[str, int] = {}
-    for item in items:
-        if item.get(key_field) is not None:
-            counts[str(item[key_field])] = counts.get(str(item[key_field]), 0) + 1
-    good: list[dict[str, Any]] = []
-    problems: list[dict[str, Any]] = []
-    keyless = 0
-    for item in items:
-        value = item.get(key_field)
-        if value is None:
-            keyless += 1
-        elif counts[str(value)] == 1:
-            good.append(item)
-    if keyless:
-        problems.append(
-            problem(ITEM_INVALID, kind, f"{kind}: {keyless} row(s) without {key_field}", effect=KEEP_MISSING)
-        )
-    for key in sorted(k for k, n in counts.items() if n > 1):
-        problems.append(
-            problem(
-                ITEM_DUPLICATE_KEY,
-                kind,
-                f"{kind}: {counts[key]} rows with {key_field} {key}; none of them was taken",
-                item=key,
-                effect=KEEP_ITEM,
-            )
-        )
-    return good, problems
-
-
-def store_snapshot(ledger: Any, fetched: FetchedSnapshot, *, fetched_at: datetime | None = None) -> dict[str, Any]:
+def store_snapshot(ledger: Ledger, fetched: FetchedSnapshot, *, fetched_at: datetime | None = None) -> dict[str, Any]:
     """Save one snapshot per kind in the ledger; return per-kind ids and added/changed/removed/unchanged/kept
     counts, the problems (errors of the report) and notices.
 
@@ -92,13 +58,13 @@ def store_snapshot(ledger: Any, fetched: FetchedSnapshot, *, fetched_at: datetim
     - ``keep_missing`` (a malformed row without an id): the rest is saved and no item of the kind is marked removed.
 
     The run goes on either way; the problems make the run ``partial``."""
-    problems = [dict(p) for p in fetched.problems]
+    problems = list(fetched.problems)
     kinds: dict[str, Any] = {}
     for kind, key_field in SNAPSHOT_KINDS.items():
         items, screened = screen_items(kind, fetched.items[kind], key_field)
         problems += screened
-        mine = [p for p in problems if p.get("kind") == kind]
-        if any(p.get("effect", SKIP_KIND) == SKIP_KIND for p in mine):
+        mine = [p for p in problems if p.kind == kind]
+        if any(p.effect == SKIP_KIND for p in mine):
             kinds[kind] = {"snapshot_id": None, "items": None, "skipped": True}
             continue
         diff = ledger.reference.save_reference_snapshot(
@@ -106,21 +72,21 @@ def store_snapshot(ledger: Any, fetched: FetchedSnapshot, *, fetched_at: datetim
             items,
             key_field=key_field,
             fetched_at=fetched_at,
-            keep_keys=[p["item"] for p in mine if p.get("effect") == KEEP_ITEM and p.get("item") is not None],
-            keep_missing=any(p.get("effect") == KEEP_MISSING for p in mine),
+            keep_keys=[p.item for p in mine if p.effect == KEEP_ITEM and p.item is not None],
+            keep_missing=any(p.effect == KEEP_MISSING for p in mine),
         )
         kinds[kind] = {"snapshot_id": diff.snapshot_id, "items": len(items), **diff.summary()}
     changed = any(k.get("added") or k.get("changed") or k.get("removed") for k in kinds.values())
     return {
         "kinds": kinds,
         "changed": changed,
-        "problems": problems,
-        "notices": [dict(n) for n in fetched.notices],
+        "problems": [p.to_json() for p in problems],
+        "notices": [n.to_json() for n in fetched.notices],
     }
 
 
 def desired_items(
-    ledger: Any, taimer_kind: str, *, users: Sequence[Any] | None = None, pseudonym_key: str | None = None
+    ledger: Ledger, taimer_kind: str, *, users: Sequence[User] | None = None, pseudonym_key: str | None = None
 ) -> tuple[list[tuple[str, Any]], MatchResult | None]:
     """The full set of ``taimer_kind`` Taimer should hold, built from the ledger's current snapshot rows (and, for
     person IDs, matched to ``users``; ``pseudonym_key``: the identifier HMAC key, None = match by e-mail only)."""
@@ -141,7 +107,7 @@ def desired_items(
 
 
 def push_kind(
-    ledger: Any, taimer: Any, taimer_kind: str, *, full: bool = False, pseudonym_key: str | None = None
+    ledger: Ledger, taimer: TaimerAdapter, taimer_kind: str, *, full: bool = False, pseudonym_key: str | None = None
 ) -> dict[str, Any]:
     """Bring Taimer's ``taimer_kind`` up to date with the ledger, writing only if something changed (``full``:
     write the whole set even if the ledger thinks Taimer has it, e.g. after someone edited Taimer by hand).
@@ -184,16 +150,3 @@ def push_kind(
     if matches is not None:
         summary["persons"] = matches.summary()
     return summary
-
-
-def bank_account_check(ledger: Any, taimer: Any) -> dict[str, Any]:
-    """Taimer's company IBANs against the Procountor bank accounts in the ledger's current snapshot."""
-    company = taimer.get_company_settings()
-    check = check_bank_accounts(
-        [b.iban for b in company.bank_accounts], ledger.reference.reference_items("bank_accounts")
-    )
-    if check.ok:
-        log.info("bank accounts: all %d Taimer account(s) are active in Procountor", check.taimer_accounts)
-    for found in check.problems:
-        log.warning("bank accounts: %s %s: %s", found["code"], found["iban"], found["detail"])
-    return check.summary()

@@ -1,7 +1,10 @@
-"""A small hand-made Finnish Taimer installation: the sandbox's default state and the tests' baseline.
+"""Taimer datasets: ``TaimerDataset`` (the whole state of one Taimer installation, what the sandbox loads through
+``POST /_control/fixture`` and the seed generator produces) and two hand-made ones.
 
-Big or defective datasets come from the seed generator (``python -m sandboxes.seed``); this one is small enough to
-read, and covers every document kind, row kind, payment source and attachment storage once.
+``default_dataset()`` is a small Finnish installation, the sandbox's default state and the tests' baseline: small
+enough to read, and it covers every document kind, row kind, payment source and attachment storage once.
+``paging_dataset(n)`` holds many invoices for paging tests. Big or defective datasets come from the seed generator
+(``python -m sandboxes.seed``).
 """
 
 from __future__ import annotations
@@ -10,10 +13,13 @@ import base64
 from datetime import date, datetime
 from decimal import Decimal
 
+from pydantic import Field
+
 from taimer_procountor.taimer.models import (
     Address,
     ApprovalState,
     Attachment,
+    AttachmentBlob,
     AttachmentStorage,
     BankAccount,
     Bill,
@@ -32,18 +38,37 @@ from taimer_procountor.taimer.models import (
     Product,
     Project,
     PurchaseInvoiceViewRight,
+    ReferenceData,
     RowKind,
     SalesInvoice,
     SalesInvoiceRow,
     Supplier,
     SyncState,
     SyntheticBlob,
-    TaimerDataset,
+    TaimerModel,
     TravelLeg,
     TravelReport,
     User,
     WorkType,
 )
+
+
+class TaimerDataset(TaimerModel):
+    """The whole state of one Taimer installation: what the sandbox loads and the seed generator produces."""
+
+    company: CompanySettings
+    users: list[User] = Field(default_factory=list)
+    customers: list[Customer] = Field(default_factory=list)
+    projects: list[Project] = Field(default_factory=list)
+    products: list[Product] = Field(default_factory=list)
+    work_types: list[WorkType] = Field(default_factory=list)
+    sales_invoices: list[SalesInvoice] = Field(default_factory=list)
+    bills: list[Bill] = Field(default_factory=list)
+    expense_reports: list[ExpenseReport] = Field(default_factory=list)
+    travel_reports: list[TravelReport] = Field(default_factory=list)
+    reference: ReferenceData = Field(default_factory=ReferenceData)
+    attachment_blobs: dict[str, AttachmentBlob] = Field(default_factory=dict)
+
 
 COMPANY_IBAN = "FI2112345600000785"
 
@@ -52,7 +77,7 @@ def _ready() -> IntegrationStatus:
     return IntegrationStatus(sync_state=SyncState.READY)
 
 
-def demo_dataset() -> TaimerDataset:
+def default_dataset() -> TaimerDataset:
     txt = "Tuntierittely tammikuu 2025\r\nSuunnittelu 12 h\r\n".encode("cp1252")
     return TaimerDataset(
         company=CompanySettings(
@@ -314,9 +339,9 @@ def demo_dataset() -> TaimerDataset:
 
 
 def paging_dataset(count: int) -> TaimerDataset:
-    """The demo company with ``count`` sales invoices ``si-001``…, every sixth already transferred and the rest
+    """The default company with ``count`` sales invoices ``si-001``…, every sixth already transferred and the rest
     ready: enough rows to page through, with a filter that has something to leave out."""
-    dataset = demo_dataset()
+    dataset = default_dataset()
     template = dataset.sales_invoices[0]
     dataset.sales_invoices = [
         template.model_copy(

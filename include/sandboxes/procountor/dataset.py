@@ -1,12 +1,12 @@
 """One Procountor company's reference data, as the sandbox serves it (``POST /_control/fixture`` loads one).
 
-Field names of ``ProcountorFixture`` are ours (snake_case); the values are Procountor's own API shapes (camelCase
+Field names of ``ProcountorDataset`` are ours (snake_case); the values are Procountor's own API shapes (camelCase
 dicts), validated against the OpenAPI YAML where it has a schema (``Company``, ``LedgerAccount``, ``Dimension``,
-``Person``, ``FiscalYear``, ``VatStatusInfo``, ``Invoice``) or against the sandbox's own schema from FACTS (``Product``,
+``Person``, ``FiscalYear``, ``VatStatusInfo``, ``Invoice``) or against the sandbox's own schemas (``Product``,
 ``BankAccountInfo``). The sandbox serves them as they are. ``vat_rates`` is our own shape: which percentages the company
-uses for sales/purchase and when each is valid. Credentials are not part of a fixture.
+uses for sales/purchase and when each is valid. Credentials are not part of a dataset.
 
-``default_fixture()`` is a realistic Finnish company whose fiscal years reach at least a year past today, so tests keep
+``default_dataset()`` is a realistic Finnish company whose fiscal years reach at least a year past today, so tests keep
 working after 2027.
 """
 
@@ -61,7 +61,7 @@ def _check(name: str, items: list[dict[str, Any]], what: str) -> list[dict[str, 
     return items
 
 
-class ProcountorFixture(BaseModel):
+class ProcountorDataset(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     company: dict[str, Any]
@@ -125,7 +125,7 @@ class ProcountorFixture(BaseModel):
         return _check("Invoice", v, "invoices")
 
     @model_validator(mode="after")
-    def _ids_present(self) -> ProcountorFixture:
+    def _ids_present(self) -> ProcountorDataset:
         for what in ("dimensions", "products", "persons", "bank_accounts", "fiscal_years"):
             for i, item in enumerate(getattr(self, what)):
                 if not isinstance(item.get("id"), int):
@@ -218,7 +218,7 @@ def person(
     }
 
 
-def default_fixture(today: date | None = None) -> ProcountorFixture:
+def default_dataset(today: date | None = None) -> ProcountorDataset:
     """A realistic Finnish company: Finnish VAT by date, a chart of accounts, a cost-center dimension, products,
     persons, two bank accounts, fiscal years 2024 (closed) through at least next year (open)."""
     today = today or date.today()
@@ -339,7 +339,7 @@ def default_fixture(today: date | None = None) -> ProcountorFixture:
         "NDEAFIHH", "OKOYFIHH", "HELSFIHH", "DABAFIHH", "HANDFIHH", "AABAFI22", "SBANFIHH", "POPFFI22",
         "ITELFIHH", "FIYAPSOL", "INEXCHANGE", "PEPPOL",
     ]  # fmt: skip
-    return ProcountorFixture(
+    return ProcountorDataset(
         company=company,
         ledger_accounts=ledger_accounts,
         dimensions=dimensions,
