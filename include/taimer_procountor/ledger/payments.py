@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import ColumnElement, and_, delete, or_, select, true
 
 from taimer_procountor.ledger._common import conditional_update, insert_for, new_token, now_or, ttl_delta
 from taimer_procountor.ledger.engine import Repository
@@ -31,7 +31,7 @@ class ReceiptToPay:
     currency: str
 
 
-def _claimable(now: datetime):
+def _claimable(now: datetime) -> ColumnElement[bool]:
     return or_(
         P.state.in_([PaymentState.PENDING, PaymentState.OUTCOME_UNKNOWN, PaymentState.FAILED]),
         and_(P.state == PaymentState.MARKING, P.claim_expires_at <= now),
@@ -82,7 +82,7 @@ class PaymentRepository(Repository):
             s.execute(
                 delete(P).where(
                     P.document_id == doc_id,
-                    P.receipt_key.not_in(keys) if keys else True,
+                    P.receipt_key.not_in(keys) if keys else true(),
                     P.state.in_([PaymentState.PENDING, PaymentState.FAILED]),
                 )
             )

@@ -155,7 +155,7 @@ NOT_SENT_FIELDS = frozenset(
 def document_hash(document: TaimerDocument, customer: Customer | None) -> str:
     """Hash of what is sent: the document without its integration fields and timestamps, plus its customer (a
     changed customer address changes the invoice)."""
-    body = document.model_dump(mode="json", exclude=NOT_SENT_FIELDS)
+    body = document.model_dump(mode="json", exclude=set(NOT_SENT_FIELDS))
     return content_hash({"document": body, "customer": customer.model_dump(mode="json") if customer else None})
 
 

@@ -106,10 +106,11 @@ def mark_company_receipts(
             moved[hit.id] = hit
     clean = True
     for invoice_id, doc in docs.items():
-        hit = moved.get(invoice_id)
-        if hit is None or (hit.status or "UNFINISHED") in NOT_MARKABLE:
-            _describe(result, doc, ledger.payments.receipts_of(doc.id), hit.status if hit else None)
+        found = moved.get(invoice_id)
+        if found is None or (found.status or "UNFINISHED") in NOT_MARKABLE:
+            _describe(result, doc, ledger.payments.receipts_of(doc.id), found.status if found else None)
             continue
+        hit = found
         clean &= _mark_invoice(ledger, client, doc, hit, result, claim_ttl)
         if taimer is not None:
             _write_status(ledger, client, taimer, doc, result)

@@ -33,7 +33,9 @@ from taimer_procountor.taimer.models import (
     Customer,
     DocumentKind,
     ExpenseReport,
+    MileageRow,
     PaymentSource,
+    PerDiemRow,
     TaimerDocument,
     TravelReport,
     User,
@@ -351,7 +353,7 @@ def _travel_products(
     product valid on the row's date (an id not in the register at all is ``OUTBOUND_PRODUCT_NOT_IN_PROCOUNTOR``'s)."""
     assert isinstance(document, TravelReport)
     out = []
-    rows = [*document.per_diem_rows, *document.mileage_rows]  # the transform's row order
+    rows: list[PerDiemRow | MileageRow] = [*document.per_diem_rows, *document.mileage_rows]  # the transform's order
     for n, row in enumerate(rows):
         field = f"invoiceRows[{n}].productId"
         pid = row.procountor_product_id
@@ -691,6 +693,11 @@ def invoice_line(
     }
 
 
+def _row_day(dates: Sequence[date | None], n: int) -> str | None:
+    day = dates[n] if n < len(dates) else None
+    return day.isoformat() if day is not None else None
+
+
 def row_lines(index: int, prepared: PreparedInvoice) -> list[dict[str, Any]]:
     payload = prepared.payload
     dates = prepared.row_dates
@@ -700,7 +707,7 @@ def row_lines(index: int, prepared: PreparedInvoice) -> list[dict[str, Any]]:
             "invoice": index,
             "row": n,
             "invoice_day": payload.get("date"),
-            "row_day": (dates[n].isoformat() if n < len(dates) and dates[n] else None) or payload.get("date"),
+            "row_day": _row_day(dates, n) or payload.get("date"),
             "vat_percent": str(as_percent(row.get("vatPercent", 0))),
             "product": row.get("product") or "",
             "procountor_product_id": row.get("productId"),
