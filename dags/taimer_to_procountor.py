@@ -1,5 +1,5 @@
 """
-### Taimer → Procountor: sales invoices, validated, exactly once
+### Taimer → Procountor: sales, purchase, travel and expense invoices, validated, exactly once
 
 Nightly at **02:30 Europe/Helsinki** (an hour after the reference sync at 01:30, so it validates against last
 night's snapshot) and on demand. Per document kind (the `kinds` param; one mapped task per kind):
@@ -16,13 +16,16 @@ night's snapshot) and on demand. Per document kind (the `kinds` param; one mappe
    record; an edited document updates its `UNFINISHED` invoice (`PUT` with `version`) or is reported as a
    conflict; then the ledger receipt's sales account and cost center, each attachment once, and the write-back
    to Taimer (Procountor id, number, status, or the errors).
-5. **reconcile** (pool `procountor_api`): exactly one Procountor invoice per Taimer number, the same gross total,
+5. **mark_paid** (pool `procountor_api`; when `expense_report` is among the kinds): company-money expense claims
+   that someone moved on in Procountor (found by one version-date search) get one payment event per receipt,
+   dated on the receipt's payment date, each exactly once; the own-money half is never marked.
+6. **reconcile** (pool `procountor_api`): exactly one Procountor invoice per Taimer number, the same gross total,
    Taimer's write-back equal to Procountor's state; every difference is an error with its own code.
-6. **report**: counts per kind (extracted / invalid / created / updated / unchanged / conflicts / failed /
+7. **report**: counts per kind (extracted / invalid / created / updated / unchanged / conflicts / failed /
    pending), the Taimer ↔ Procountor number map, attachments moved / refused / not moved, every error and notice
    with its code: the task's return value (XCom), a table with Finnish and English texts in its log, the ledger's
    run record and the plugin's page.
-7. **publish**: the `taimer_procountor://outbound-invoices` asset event when invoices were created or updated.
+8. **publish**: the `taimer_procountor://outbound-invoices` asset event when invoices were created or updated.
 
 `dry_run`: extract and validate only, and the validate task's log shows each request body that would be sent;
 nothing is written to Taimer or Procountor. Every task is safe to rerun; two runs at once end as one run would.
@@ -48,7 +51,7 @@ from taimer_procountor.airflow.pools import PROCOUNTOR_POOL
 
 TIMEZONE = "Europe/Helsinki"
 FLOW = "outbound"
-KINDS = ["sales_invoice"]  # outbound.steps.SUPPORTED_KINDS
+KINDS = ["sales_invoice", "bill", "travel_report", "expense_report"]  # outbound.steps.SUPPORTED_KINDS
 RETRY_DELAY_SECONDS = float(os.environ.get("TAIMER_PROCOUNTOR_RETRY_DELAY_SECONDS") or 30)
 
 
@@ -78,7 +81,7 @@ def _guard(where: str):
     max_active_runs=1,
     doc_md=__doc__,
     on_failure_callback=RunAlertNotifier(run_failed=True),
-    tags=["taimer", "procountor", "outbound", "sales-invoices"],
+    tags=["taimer", "procountor", "outbound", "sales-invoices", "purchase-invoices", "travel-expense"],
     default_args={
         "owner": "data-engineering",
         "retries": 2,
@@ -215,6 +218,19 @@ def taimer_to_procountor():
         with _guard(f"reconcile[{kind}]"), ProcountorHook().get_client() as client:
             return reconcile_step(get_ledger(), TaimerHook().get_adapter(), client, kind, doc_ids)
 
+    @task(pool=PROCOUNTOR_POOL, multiple_outputs=False)
+    def mark_paid(run: dict) -> dict:
+        """Company-money expense claims that moved on in Procountor: each receipt marked paid once, on its date."""
+        from taimer_procountor.airflow.ledger_connection import get_ledger
+        from taimer_procountor.airflow.procountor_hook import ProcountorHook
+        from taimer_procountor.airflow.taimer_hook import TaimerHook
+        from taimer_procountor.outbound.steps import mark_paid_step
+
+        if run["dry_run"] or "expense_report" not in run["kinds"]:
+            return {"kind": "expense_report", "skipped": True, "counts": {}, "reports": {}, "problems": []}
+        with _guard("mark_paid"), ProcountorHook().get_client() as client:
+            return mark_paid_step(get_ledger(), TaimerHook().get_adapter(), client)
+
     @task(trigger_rule="all_done", multiple_outputs=False, on_success_callback=RunAlertNotifier())
     def report() -> dict:
         """The run's FlowSummary (XCom: counts, ids and codes), a table in the log, the ledger's run record. A
@@ -239,6 +255,10 @@ def taimer_to_procountor():
                 values = [values]
             return {v["kind"]: v for v in values or [] if isinstance(v, dict) and "kind" in v}
 
+        paid = ti.xcom_pull(task_ids="mark_paid")
+        failed = [] if run else ["prepare"]
+        if run and paid is None and not run.get("dry_run") and "expense_report" in kinds:
+            failed.append("mark_paid")
         record = ledger.runs.get_run(dag_id, run_id, FLOW)
         summary = build_summary(
             ledger,
@@ -250,9 +270,10 @@ def taimer_to_procountor():
             validations=by_kind("validate"),
             loads=by_kind("load"),
             reconciles=by_kind("reconcile"),
+            payments=paid,
             dry_run=bool(run.get("dry_run")),
             selection=run.get("selection"),
-            failed_steps=[] if run else ["prepare"],
+            failed_steps=failed,
             step_errors=ledger.runs.step_errors(dag_id, run_id, FLOW),
         )
         get_logger(__name__).info("\n%s", render_table(summary))
@@ -289,9 +310,11 @@ def taimer_to_procountor():
     extracted = extract.partial(run=run).expand(kind=kinds)
     validated = validate.partial(run=run).expand(extracted=extracted)
     loaded = load.partial(run=run).expand(validated=validated)
+    paid = mark_paid(run)
     reconciled = reconcile.partial(run=run).expand(loaded=loaded)
+    loaded >> paid >> reconciled  # marking changes a claim's status in Taimer too: reconcile after it
     summary = report()
-    [run, extracted, validated, loaded, reconciled] >> summary
+    [run, extracted, validated, loaded, reconciled, paid] >> summary
     publish(summary)
 
 

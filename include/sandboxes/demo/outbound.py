@@ -10,6 +10,11 @@
 
 Returns whether both outbound runs succeeded, every valid invoice is in Procountor exactly once and the second run
 wrote nothing to either side.
+
+``run_kinds_act`` is the second act, the other kinds (``sandboxes.outbound_kinds_scenario``): bills, a travel report,
+an expense report split into an own-money and a company-money claim, and reports stopped on a person ID. After the
+first run it simulates an approval in Procountor (the company-money claim is sent to circulation, as a person would)
+and runs again: the claim's receipts get their payment events, each on its own payment date.
 """
 
 from __future__ import annotations
@@ -85,3 +90,62 @@ def run_outbound_act(
     exact = all(per_number.get(n) == 1 for n in valid) and all(per_number.get(n, 0) <= 1 for n in per_number)
     quiet = not runs[1]["procountor_writes"] and not runs[1]["taimer_writes"]
     return ref["state"] == "success" and all(r["state"] == "success" for r in runs) and exact and quiet
+
+
+def run_kinds_act(env: Mapping[str, str], root: Path, log_path: Path, procountor_url: str, taimer_url: str) -> bool:
+    """Bills, travel and expense reports; company-money receipts marked paid after a simulated approval."""
+    from sandboxes.demo.program import PROCOUNTOR_CLIENT
+    from sandboxes.outbound_kinds_scenario import EXPENSE_NUMBER, kinds_seed
+    from taimer_procountor.outbound.report import render_table
+    from taimer_procountor.procountor.client import ProcountorClient
+    from taimer_procountor.procountor.settings import ProcountorSettings
+    from taimer_procountor.summary import FlowSummary
+
+    result = kinds_seed()
+    load_seed(result, taimer_url, procountor_url)
+    report = next(r for r in result.taimer.expense_reports if r.number == EXPENSE_NUMBER)
+    company_rows = [r for r in report.rows if r.payment_source.value == "company"]
+    print(
+        f"\nPurchase, travel and expense invoices: {len(result.taimer.bills)} bills, "
+        f"{len(result.taimer.travel_reports)} travel report(s), {len(result.taimer.expense_reports)} expense reports; "
+        f"report {EXPENSE_NUMBER} (written {report.report_date}) has {len(report.rows) - len(company_rows)} own-money "
+        f"and {len(company_rows)} company-money receipts"
+    )
+    ref = run_dag_in_subprocess(env, dag_file=root / "dags" / REFERENCE_DAG_FILE, log_path=log_path)
+    print(f"  procountor_reference_sync (the new company's reference data): {ref['state'].upper()}")
+    conf = {"kinds": ["bill", "travel_report", "expense_report"]}
+    runs = []
+
+    def outbound(title: str) -> dict[str, Any]:
+        print(f"\n{title}: airflow dag.test(taimer_to_procountor, kinds {conf['kinds']}) ...", flush=True)
+        run = run_dag_in_subprocess(env, dag_file=root / "dags" / OUTBOUND_DAG_FILE, log_path=log_path, conf=conf)
+        print(f"  DAG run {run.get('run_id')}: {run['state'].upper()} in {run.get('seconds')} s")
+        summary = run.get("xcom", {}).get("report")
+        if summary:
+            print("  " + render_table(FlowSummary.from_json(summary), explain=not runs).replace("\n", "\n  "))
+        runs.append(run)
+        return run
+
+    outbound("Outbound run (other kinds)")
+    state = requests.get(f"{procountor_url}/_control/state", timeout=30).json()
+    claim = next(i for i in state["invoices"] if i.get("originalInvoiceNumber") == f"{EXPENSE_NUMBER}-Y")
+    print(
+        f"\nSimulated approval: someone sends the company-money claim {claim['originalInvoiceNumber']} "
+        f"(Procountor {claim['id']}, {claim['status']}) to circulation in Procountor ..."
+    )
+    client_id, secret, api_key = PROCOUNTOR_CLIENT
+    settings = ProcountorSettings(f"{procountor_url}/api", client_id, secret, api_key)
+    with ProcountorClient(settings) as client:
+        client.invoices.send_to_circulation(claim["id"])
+    outbound("Outbound run after the approval")
+    state = requests.get(f"{procountor_url}/_control/state", timeout=30).json()
+    events = [e for e in state["payment_events"] if e["invoiceId"] == claim["id"]]
+    print(f"\nPayment events on {claim['originalInvoiceNumber']} (from Procountor's own state):")
+    for event in sorted(events, key=lambda e: e["paymentDate"]):
+        print(f"  {event['paymentDate']}  {event['amount']:>10} {event['currency']}  {event['type']}")
+    own = next(i for i in state["invoices"] if i.get("originalInvoiceNumber") == f"{EXPENSE_NUMBER}-O")
+    own_events = [e for e in state["payment_events"] if e["invoiceId"] == own["id"]]
+    print(f"  the own-money claim {own['originalInvoiceNumber']} has {len(own_events)} (paid to the employee there)")
+    wanted = sorted(r.receipt_date.isoformat() for r in company_rows)
+    ok = sorted(e["paymentDate"] for e in events) == wanted and not own_events
+    return ref["state"] == "success" and all(r["state"] == "success" for r in runs) and ok

@@ -15,7 +15,10 @@ machine, through real Airflow.
    run records, asset events, and the request rate the Procountor client kept;
 6. the outbound act (``sandboxes.demo.outbound``): a mixed batch of sales invoices (valid ones, every sales defect,
    attachments of every kind), the reference DAG, then ``taimer_to_procountor`` twice with both reports printed;
-7. the inbound act (``sandboxes.demo.inbound``): Procountor simulates received e-invoices, an approval and payments,
+7. the other kinds (``run_kinds_act``): bills, a travel report, an expense report split by payment source, reports
+   stopped on a person ID; then a simulated approval in Procountor and the run that marks the company-money receipts
+   paid, with the payment events printed from Procountor's state;
+8. the inbound act (``sandboxes.demo.inbound``): Procountor simulates received e-invoices, an approval and payments,
    then ``procountor_to_taimer`` runs twice with its report printed.
 
 Exit status 0 when every DAG run succeeded, the second run of each DAG wrote nothing (Taimer; and for the outbound
@@ -233,12 +236,13 @@ def main(argv: list[str] | None = None) -> int:
             )
         ledger.engine.dispose()
 
-        from sandboxes.demo.outbound import run_outbound_act
+        from sandboxes.demo.inbound import run_inbound_act
+        from sandboxes.demo.outbound import run_kinds_act, run_outbound_act
 
         outbound_ok = run_outbound_act(env, root, log_path, procountor.base_url, taimer.base_url, seed=args.seed)
-
-        from sandboxes.demo.inbound import run_inbound_act
-
+        kinds_ok = run_kinds_act(env, root, log_path, procountor.base_url, taimer.base_url)
+        print(f"\n{'OK' if kinds_ok else 'FAILED'}: purchase, travel and expense invoices (see above)")
+        outbound_ok = outbound_ok and kinds_ok
         inbound_ok = run_inbound_act(env, root, log_path, procountor.base_url, taimer.base_url)
     finally:
         taimer.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from taimer_procountor.errors.codes_inbound import INBOUND_CODES
 from taimer_procountor.errors.codes_outbound import OUTBOUND_CODES
+from taimer_procountor.errors.codes_outbound_kinds import OUTBOUND_KINDS_CODES
 from taimer_procountor.errors.codes_outbound_load import OUTBOUND_LOAD_CODES
 from taimer_procountor.errors.codes_procountor import PROCOUNTOR_CODES
 from taimer_procountor.errors.codes_reference import REFERENCE_CODES
@@ -17,6 +18,7 @@ _SOURCES: tuple[tuple[ErrorEntry, ...], ...] = (
     REFERENCE_CODES,
     OUTBOUND_CODES,
     OUTBOUND_LOAD_CODES,
+    OUTBOUND_KINDS_CODES,
     INBOUND_CODES,
     RUN_CODES,
 )

@@ -15,8 +15,9 @@ from taimer_procountor.ledger.inbound import MappingResult, WatermarkValue
 from taimer_procountor.ledger.ledger import Ledger, connect
 from taimer_procountor.ledger.migrate import current, history, migrate
 from taimer_procountor.ledger.outbound import UpsertResult
+from taimer_procountor.ledger.payments import ReceiptToPay
 from taimer_procountor.ledger.reference import SnapshotDiff
-from taimer_procountor.ledger.states import AttachmentState, DocState, RunStatus
+from taimer_procountor.ledger.states import AttachmentState, DocState, PaymentState, RunStatus
 
 __all__ = [
     "AttachmentState",
@@ -28,6 +29,8 @@ __all__ = [
     "LookupRequired",
     "MappingResult",
     "NotFound",
+    "PaymentState",
+    "ReceiptToPay",
     "RunStatus",
     "SnapshotDiff",
     "UpsertResult",

@@ -8,13 +8,14 @@ that the two never drift apart.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Enum,
     Float,
@@ -28,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from taimer_procountor.ledger.states import AttachmentState, DocState, RunStatus
+from taimer_procountor.ledger.states import AttachmentState, DocState, PaymentState, RunStatus
 from taimer_procountor.ledger.types import UTCDateTime, utcnow
 
 NAMING_CONVENTION = {
@@ -209,6 +210,34 @@ class OutboundAttachment(Base):
     uploaded_at: Mapped[datetime | None]
 
     document: Mapped[OutboundDocument] = relationship(back_populates="attachments")
+
+
+class OutboundReceiptPayment(Base):
+    """One company-money receipt of an expense claim: marked paid in Procountor on its own payment date, at most
+    once (``pending -> marking -> marked``; ``outcome_unknown``: look at the invoice's payment events first)."""
+
+    __tablename__ = "outbound_receipt_payment"
+    __table_args__ = (
+        UniqueConstraint("document_id", "receipt_key"),
+        Index("ix_outbound_receipt_payment_state", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("outbound_document.id", ondelete="CASCADE"), index=True)
+    receipt_key: Mapped[str] = mapped_column(String(128))
+    payment_date: Mapped[date] = mapped_column(Date())
+    amount: Mapped[str] = mapped_column(String(32))  # decimal as text: exact on both backends
+    currency: Mapped[str] = mapped_column(String(3))
+    state: Mapped[PaymentState] = mapped_column(_state_enum(PaymentState), default=PaymentState.PENDING)
+    procountor_payment_event_id: Mapped[int | None] = mapped_column(BigInteger)
+    error_code: Mapped[str | None] = mapped_column(String(128))
+    error_detail: Mapped[str | None] = mapped_column(Text)
+    attempt_count: Mapped[int] = mapped_column(Integer, default=0)
+    claim_token: Mapped[str | None] = mapped_column(String(64))
+    claim_expires_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    marked_at: Mapped[datetime | None]
 
 
 # ----------------------------------------------------------------------------------------------------------- inbound

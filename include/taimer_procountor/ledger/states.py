@@ -58,6 +58,24 @@ ATTACHMENT_CLAIM_STATES: tuple[AttachmentState, ...] = (AttachmentState.CLAIMED,
 ATTACHMENT_DONE: tuple[AttachmentState, ...] = (AttachmentState.UPLOADED, AttachmentState.SKIPPED)
 
 
+class PaymentState(StrEnum):
+    """A company-money receipt's payment event in Procountor (``outbound_receipt_payment``)."""
+
+    PENDING = "pending"  # not marked yet (its invoice may still be UNFINISHED)
+    MARKING = "marking"  # committed just before PUT .../paymentevents/markpaid: the outcome may be unknown from here
+    OUTCOME_UNKNOWN = "outcome_unknown"  # timeout / 5xx after the PUT: check the payment events before marking again
+    MARKED = "marked"  # the payment event exists (procountor_payment_event_id)
+    FAILED = "failed"  # Procountor refused it (error_code); tried again by a later run
+
+
+PAYMENT_OPEN: tuple[PaymentState, ...] = (
+    PaymentState.PENDING,
+    PaymentState.MARKING,
+    PaymentState.OUTCOME_UNKNOWN,
+    PaymentState.FAILED,
+)
+
+
 class RunStatus(StrEnum):
     RUNNING = "running"
     SUCCESS = "success"

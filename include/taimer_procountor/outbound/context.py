@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from taimer_procountor.finnish_vat import as_percent, is_valid_on
 from taimer_procountor.identifiers import normalise_iban
 from taimer_procountor.reference.transform import is_finnish
-from taimer_procountor.taimer.models import CompanySettings, Product, VatRateKind, WorkType
+from taimer_procountor.taimer.models import CompanySettings, Product, User, VatRateKind, WorkType
 
 if TYPE_CHECKING:
     from taimer_procountor.ledger import Ledger
@@ -59,7 +59,8 @@ EINVOICE_OPERATORS: frozenset[str] = frozenset(
     }
 )
 
-# The VAT status of a domestic sale (Procountor "Kotimaan myynti/osto"); the only one sales invoices use so far.
+# The VAT status of a domestic sale or purchase (Procountor "Kotimaan myynti/osto"); sales and purchase invoices
+# carry it (travel and expense invoices need none).
 DOMESTIC_VAT_STATUS = 1
 
 
@@ -75,6 +76,29 @@ class CostCenter:
     dimension_id: int | None
     item_id: int | None
     active: bool
+
+
+@dataclass(frozen=True)
+class Person:
+    """One person of Procountor's person register (the reference snapshot's ``persons``), by person ID."""
+
+    id: int
+    name: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class TravelProduct:
+    """A product of type TRAVEL (per diems, mileage) with its validity; ``None`` ends mean open."""
+
+    id: int
+    name: str
+    active: bool
+    start: date | None
+    end: date | None
+
+    def valid_on(self, day: date) -> bool:
+        return self.active and (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
 
 
 @dataclass(frozen=True)
@@ -105,6 +129,9 @@ class OutboundContext:
     fiscal_periods: tuple[FiscalPeriod, ...] = ()
     einvoice_operators: frozenset[str] = EINVOICE_OPERATORS
     empty_kinds: tuple[str, ...] = ()  # reference kinds the snapshot held no item of (never synced, or emptied)
+    persons: Mapping[int, Person] = field(default_factory=dict)  # Procountor person ID -> person (inactive too)
+    travel_products: Mapping[int, TravelProduct] = field(default_factory=dict)  # products of type TRAVEL
+    users: Mapping[str, User] = field(default_factory=dict)  # Taimer user id -> user (owners and transferrers)
 
     # --- lookups the rules share ------------------------------------------------------------------------------
 
@@ -165,16 +192,40 @@ def _periods(rows: Iterable[Row]) -> tuple[FiscalPeriod, ...]:
     return tuple(sorted(out, key=lambda p: p.start))
 
 
+def _day(value: Any) -> date | None:
+    return date.fromisoformat(str(value)[:10]) if value else None
+
+
+def _persons(rows: Iterable[Row]) -> dict[int, Person]:
+    out = {}
+    for r in rows:
+        if isinstance(r.get("id"), int):
+            name = " ".join(str(n) for n in (r.get("firstName"), r.get("lastName")) if n)
+            out[int(r["id"])] = Person(int(r["id"]), name, _active(r))
+    return out
+
+
+def _travel_products(rows: Iterable[Row]) -> dict[int, TravelProduct]:
+    return {
+        int(r["id"]): TravelProduct(
+            int(r["id"]), str(r.get("name") or ""), _active(r), _day(r.get("startDate")), _day(r.get("endDate"))
+        )
+        for r in rows
+        if r.get("type") == "TRAVEL" and isinstance(r.get("id"), int)
+    }
+
+
 def context_from_snapshot(
     company: CompanySettings,
     items: Mapping[str, Sequence[Row]],
     *,
     taimer_products: Iterable[Product] = (),
     work_types: Iterable[WorkType] = (),
+    users: Iterable[User] = (),
     einvoice_operators: Iterable[str] | None = None,
 ) -> OutboundContext:
     """An ``OutboundContext`` from reference rows per snapshot kind (``ledger.reference.reference_items(kind)`` or
-    ``FetchedSnapshot.items``) and Taimer's company settings, products and work types."""
+    ``FetchedSnapshot.items``) and Taimer's company settings, products, work types and users."""
     banks = items.get("bank_accounts", ())
     active_ibans = {normalise_iban(b.get("iban")) for b in banks if (b.get("status") or "ACTIVE") == "ACTIVE"}
     inactive_ibans = {normalise_iban(b.get("iban")) for b in banks} - active_ibans
@@ -212,6 +263,9 @@ def context_from_snapshot(
         work_types={w.id: w.procountor_product_id for w in work_types if w.procountor_product_id is not None},
         fiscal_periods=_periods(items.get("fiscal_years", ())),
         empty_kinds=tuple(kind for kind in CONTEXT_KINDS if not items.get(kind)),
+        persons=_persons(items.get("persons", ())),
+        travel_products=_travel_products(items.get("products", ())),
+        users={u.id: u for u in users},
         einvoice_operators=EINVOICE_OPERATORS
         if einvoice_operators is None
         else frozenset(normalise_operator(o) for o in einvoice_operators),
@@ -224,6 +278,7 @@ CONTEXT_KINDS: tuple[str, ...] = (
     "ledger_accounts",
     "cost_centers",
     "products",
+    "persons",
     "vat_percentages",
     "vat_statuses",
     "bank_accounts",
@@ -237,8 +292,10 @@ def build_context(
     *,
     taimer_products: Iterable[Product] = (),
     work_types: Iterable[WorkType] = (),
+    users: Iterable[User] = (),
 ) -> OutboundContext:
     """The context of one outbound run: the ledger's current reference items (one read per kind) and Taimer's
-    company settings, product register and work types (``TaimerAdapter.iter_products``/``iter_work_types``)."""
+    company settings, product register, work types and users (``TaimerAdapter.iter_products``/
+    ``iter_work_types``/``iter_users``)."""
     items = {kind: ledger.reference.reference_items(kind) for kind in CONTEXT_KINDS}
-    return context_from_snapshot(company, items, taimer_products=taimer_products, work_types=work_types)
+    return context_from_snapshot(company, items, taimer_products=taimer_products, work_types=work_types, users=users)

@@ -14,6 +14,11 @@ Every selected document is upserted into the ledger with a hash of its content (
 as DISCOVERED, unsent ones whose content changed go back to DISCOVERED, sent ones whose content changed are flagged
 ``changed_after_send`` (the update path in ``load``). Attachments are recorded per document. Nothing is written to
 Taimer or Procountor here. The step returns ledger ids and counts (XCom), never document contents.
+
+An expense report becomes one ledger row per half (own money, company money; ``transform.invoice_parts``), so each
+half is sent exactly once on its own: the row's ``source_id`` is the Taimer id plus ``:own``/``:company``
+(``ledger_source_id``), its number the half's ``originalInvoiceNumber``, and the company half's receipts are
+recorded for ``markpaid``.
 """
 
 from __future__ import annotations
@@ -23,7 +28,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from taimer_procountor.ledger import Ledger, content_hash
+from taimer_procountor.ledger import Ledger, ReceiptToPay, content_hash
+from taimer_procountor.outbound.transform import (
+    COMPANY,
+    PART_SUFFIXES,
+    company_receipts,
+    invoice_parts,
+    part_attachments,
+    part_number,
+)
 from taimer_procountor.redaction import get_logger
 from taimer_procountor.summary import Problem
 from taimer_procountor.taimer.adapter import TaimerAdapter
@@ -35,6 +48,18 @@ log = get_logger(__name__)
 # Taimer's clock and ours may differ a little; a change listing re-reads this much before the last run's start.
 CHANGED_OVERLAP = timedelta(minutes=10)
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+PART_SEPARATOR = ":"  # between a Taimer id and the part of the document a ledger row is (expense halves)
+
+
+def ledger_source_id(document_id: str, part: str | None) -> str:
+    """The ledger's ``source_id`` of one Procountor invoice made from a Taimer document."""
+    return document_id if part is None else f"{document_id}{PART_SEPARATOR}{part}"
+
+
+def split_source_id(source_id: str) -> tuple[str, str | None]:
+    """(Taimer id, part) of a ledger ``source_id``."""
+    document_id, _, part = source_id.partition(PART_SEPARATOR)
+    return document_id, part or None
 
 
 @dataclass(frozen=True)
@@ -110,18 +135,36 @@ def document_number(document: TaimerDocument) -> str:
     return str(getattr(document, "number", None) or document.id)
 
 
+# Fields of a Taimer document that are not sent: the integration's own status, timestamps, and a bill's inbound
+# identity and routing, which Taimer sets itself when we write back (a bill's procountor_id among them).
+NOT_SENT_FIELDS = frozenset(
+    {
+        "integration",
+        "updated_at",
+        "procountor_id",
+        "procountor_status",
+        "approval_state",
+        "approved_by_user_id",
+        "approved_at",
+        "recipient_user_id",
+        "routing_reason",
+    }
+)
+
+
 def document_hash(document: TaimerDocument, customer: Customer | None) -> str:
     """Hash of what is sent: the document without its integration fields and timestamps, plus its customer (a
     changed customer address changes the invoice)."""
-    body = document.model_dump(mode="json", exclude={"integration", "updated_at"})
+    body = document.model_dump(mode="json", exclude=set(NOT_SENT_FIELDS))
     return content_hash({"document": body, "customer": customer.model_dump(mode="json") if customer else None})
 
 
 def read_document(
     taimer: TaimerAdapter, kind: DocumentKind, document_id: str
 ) -> tuple[TaimerDocument, Customer | None]:
-    """One document and (sales invoices) its customer. Raises ``TaimerError`` subclasses."""
-    document = taimer.get_document(kind, document_id)
+    """One document and (sales invoices) its customer; ``document_id`` may be a ledger ``source_id`` with its part.
+    Raises ``TaimerError`` subclasses."""
+    document = taimer.get_document(kind, split_source_id(document_id)[0])
     customer_id = getattr(document, "customer_id", None)
     customer = taimer.get_customer(customer_id) if customer_id else None
     return document, customer
@@ -143,7 +186,7 @@ def _candidates(
         yield from once(taimer.iter_ready(kind))
         if since is not None:
             for item in once(taimer.iter_changed_since(kind, since)):
-                if ledger.outbound.find_outbound(kind.value, item.id) is not None:
+                if _known(ledger, kind, item.id):
                     yield item
         return
     # numbers / date range: every document of the kind, filtered below (Taimer's listing has no number or date
@@ -153,8 +196,14 @@ def _candidates(
         if selection.mode == "numbers":
             if str(item.number) in wanted:
                 yield item
-        elif item.sync_state == SyncState.READY or ledger.outbound.find_outbound(kind.value, item.id) is not None:
+        elif item.sync_state == SyncState.READY or _known(ledger, kind, item.id):
             yield item
+
+
+def _known(ledger: Ledger, kind: DocumentKind, document_id: str) -> bool:
+    """The ledger has the document (or a half of it)."""
+    parts = (None, *PART_SUFFIXES) if kind is DocumentKind.EXPENSE_REPORT else (None,)
+    return any(ledger.outbound.find_outbound(kind.value, ledger_source_id(document_id, p)) is not None for p in parts)
 
 
 def extract_kind(
@@ -182,20 +231,23 @@ def extract_kind(
             continue
         if selection.mode == "date_range" and not _in_range(document_date(document), selection):
             continue
-        number = document_number(document)
-        upsert = ledger.outbound.upsert_outbound(
-            kind.value,
-            document.id,
-            number,
-            document_hash(document, customer),
-        )
-        doc = upsert.document
-        result.doc_ids.append(doc.id)
-        result.new += int(upsert.created)
-        result.changed_before_send += int(upsert.reset)
-        result.changed_after_send += int(upsert.flagged)
-        for att in getattr(document, "attachments", None) or []:
-            ledger.attachments.upsert_attachment(doc.id, att.id, att.name, size=att.size, mime_type=att.mime_type)
+        digest = document_hash(document, customer)
+        for part in invoice_parts(document):
+            number = document_number(document) if part is None else part_number(document, part)  # type: ignore[arg-type]
+            upsert = ledger.outbound.upsert_outbound(kind.value, ledger_source_id(document.id, part), number, digest)
+            doc = upsert.document
+            result.doc_ids.append(doc.id)
+            result.new += int(upsert.created)
+            result.changed_before_send += int(upsert.reset)
+            result.changed_after_send += int(upsert.flagged)
+            for att in part_attachments(document, part):
+                ledger.attachments.upsert_attachment(doc.id, att.id, att.name, size=att.size, mime_type=att.mime_type)
+            if part == COMPANY:
+                currency = getattr(document, "currency", "EUR")
+                receipts = company_receipts(document)  # type: ignore[arg-type]
+                ledger.payments.upsert_receipts(
+                    doc.id, [ReceiptToPay(r.key, r.payment_date, r.amount, currency) for r in receipts]
+                )
     if selection.mode == "nightly":
         ledger.inbound.advance_watermark(flow, now.astimezone(UTC).replace(tzinfo=None), overlap=CHANGED_OVERLAP)
     log.info(

@@ -43,7 +43,8 @@ from taimer_procountor.ledger.states import (
     SENDABLE_STATES,
     AttachmentState,
 )
-from taimer_procountor.outbound.extract import document_hash, read_document
+from taimer_procountor.outbound.extract import document_hash, ledger_source_id, read_document, split_source_id
+from taimer_procountor.outbound.transform import PART_SUFFIXES, prepared_part
 from taimer_procountor.procountor.client import ProcountorClient
 from taimer_procountor.procountor.errors import ProcountorError, ProcountorOutcomeUnknown
 from taimer_procountor.procountor.models import AttachmentMeta, DimensionItemValue, InvoiceBasicInfo, LedgerReceipt
@@ -56,6 +57,7 @@ from taimer_procountor.taimer.models import (
     IntegrationError,
     IntegrationUpdate,
     LinkedProcountorInvoice,
+    PaymentSource,
     SyncState,
 )
 
@@ -232,7 +234,11 @@ class Loader:
             result.errors.append(self._problem("OUTBOUND_DOCUMENT_UNREADABLE", doc, detail=exc))
             return
         current_hash = document_hash(document, customer)
-        prepared = self._prepare(document, customer, self.ctx)[0]
+        part = split_source_id(doc.source_id)[1]
+        prepared = prepared_part(self._prepare(document, customer, self.ctx), part)
+        if prepared is None:  # an expense report edited so that this half has no receipts any more
+            result.errors.append(self._problem("OUTBOUND_CHANGED_DURING_RUN", doc, detail=f"no {part} money half"))
+            return
         if doc.state not in POST_SEND_STATES:
             if current_hash != doc.content_hash:  # edited after validation: back to DISCOVERED for the next run
                 self.ledger.outbound.upsert_outbound(doc.source_type, doc.source_id, doc.taimer_number, current_hash)
@@ -543,16 +549,57 @@ class Loader:
             ]
             or None,
         )
+        if split_source_id(doc.source_id)[1] is not None:
+            try:
+                update = self._halves_update(doc, status, update)
+            except TaimerError as exc:
+                result.errors.append(self._problem("OUTBOUND_WRITE_BACK_FAILED", doc, detail=exc))
+                return
         if not_moved:
             update.attachments_skipped_reason = "google_drive"
         try:
-            self.taimer.write_back(self.kind, doc.source_id, update)
+            self.taimer.write_back(self.kind, split_source_id(doc.source_id)[0], update)
         except TaimerError as exc:
             result.errors.append(self._problem("OUTBOUND_WRITE_BACK_FAILED", doc, detail=exc))
             return
         result.status = status
         if record:
             self.ledger.outbound.record_written_back(doc.id)
+
+    def _halves_update(self, doc: OutboundDocument, status: str, update: IntegrationUpdate) -> IntegrationUpdate:
+        """The write-back of one half of an expense report: both halves in ``linked_invoices`` (each with its payment
+        source and the status Taimer last heard, this one's now), the report's own Procountor fields those of its
+        first half; the report is ``transferred`` only once every half is in Procountor."""
+        document_id, _part = split_source_id(doc.source_id)
+        known = {
+            link.procountor_id: link.status
+            for link in self.taimer.get_document(self.kind, document_id).integration.linked_invoices
+        }
+        halves = [
+            (part, self.ledger.outbound.find_outbound(doc.source_type, ledger_source_id(document_id, part)))
+            for part in PART_SUFFIXES
+        ]
+        present = [(part, half) for part, half in halves if half is not None]
+        sent = [(part, half) for part, half in present if half.procountor_invoice_id is not None]
+        links = [
+            LinkedProcountorInvoice(
+                procountor_id=int(half.procountor_invoice_id or 0),
+                procountor_number=int(half.procountor_invoice_number) if half.procountor_invoice_number else None,
+                payment_source=PaymentSource(part),
+                status=status if half.id == doc.id else known.get(int(half.procountor_invoice_id or 0), UNFINISHED),
+            )
+            for part, half in sent
+        ]
+        first = links[0]
+        fields = update.model_dump(exclude_unset=True) | {
+            "procountor_id": first.procountor_id,
+            "procountor_number": first.procountor_number,
+            "procountor_status": first.status,
+            "linked_invoices": [*(update.linked_invoices or []), *links],
+        }
+        if len(sent) < len(present) or any(h.state not in POST_SEND_STATES for _p, h in present):
+            fields.pop("sync_state")  # the other half is not in Procountor yet: the report stays marked for transfer
+        return IntegrationUpdate(**fields)
 
     def _write_back_errors(self, doc: OutboundDocument) -> None:
         """An invalid or refused document: its errors go to Taimer once (again only after they changed)."""
@@ -568,7 +615,7 @@ class Loader:
             ],
         )
         try:
-            self.taimer.write_back(self.kind, doc.source_id, update)
+            self.taimer.write_back(self.kind, split_source_id(doc.source_id)[0], update)
         except TaimerError as exc:
             log.warning("write-back of %s #%s's errors failed: %s", self.kind, doc.taimer_number, exc.code)
             return

@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING, Any
 
 from taimer_procountor.ledger import Ledger
 from taimer_procountor.ledger.states import POST_SEND_STATES
-from taimer_procountor.outbound.extract import read_document
+from taimer_procountor.outbound.extract import read_document, split_source_id
 from taimer_procountor.outbound.load import INVALIDATED, problem
+from taimer_procountor.outbound.transform import prepared_part
 from taimer_procountor.procountor.client import ProcountorClient
 from taimer_procountor.procountor.errors import ProcountorError
 from taimer_procountor.summary import Problem
@@ -79,7 +80,9 @@ def reconcile_kind(
 
         try:
             document, customer = read_document(taimer, kind, doc.source_id)
-            prepared = prepare(document, customer, ctx)[0]
+            prepared = prepared_part(prepare(document, customer, ctx), split_source_id(doc.source_id)[1])
+            if prepared is None:
+                return [p("OUTBOUND_CHANGED_DURING_RUN", "the report has no such half any more")]
             hits = [
                 h
                 for h in client.invoices.find_by_original_number(prepared.original_invoice_number)
@@ -106,6 +109,9 @@ def reconcile_kind(
             found.append(p("OUTBOUND_RECONCILE_TOTAL_MISMATCH", f"Procountor {total}, Taimer {prepared.gross_total}"))
         status = document.integration
         ours = (status.procountor_id, status.procountor_number, status.procountor_status)
+        if prepared.part is not None:  # an expense half: its entry among the report's linked invoices
+            link = next((li for li in status.linked_invoices if li.procountor_id == invoice.id), None)
+            ours = (link.procountor_id, link.procountor_number, link.status) if link else (None, None, None)
         theirs = (invoice.id, invoice.invoice_number, invoice.status)
         if ours != theirs:
             found.append(p("OUTBOUND_RECONCILE_WRITE_BACK_MISMATCH", f"Taimer {ours}, Procountor {theirs}"))

@@ -46,6 +46,7 @@ def build_summary(
     validations: Mapping[str, Mapping[str, Any] | None],
     loads: Mapping[str, Mapping[str, Any] | None],
     reconciles: Mapping[str, Mapping[str, Any] | None],
+    payments: Mapping[str, Any] | None = None,
     dry_run: bool = False,
     selection: Mapping[str, Any] | None = None,
     failed_steps: Sequence[str] = (),
@@ -138,6 +139,8 @@ def build_summary(
         code = entry["code"] if entry else STEP_FAILED
         detail = (entry or {}).get("detail") or "see the task's log"
         failures.append(StepFailure(step, code, detail, int((entry or {}).get("try_number") or 1)))
+    if payments and not payments.get("skipped"):
+        errors += _problems(payments.get("problems"))
     errors_t, notices_t = _dedupe(errors), _dedupe(notices)
     details: dict[str, Any] = {
         "selection": dict(selection or {}),
@@ -147,6 +150,9 @@ def build_summary(
         "attachments_not_moved": not_moved_docs,
         "reconciled": {k: (reconciles.get(k) or {}).get("checked", 0) for k in kinds},
     }
+    if payments and not payments.get("skipped"):
+        # company-money expense claims: per report, each receipt's payment date and state, and what still waits
+        details["company_money"] = {"counts": dict(payments.get("counts") or {}), "reports": payments.get("reports")}
     if dry_run:
         details["would_send"] = would_send
     return FlowSummary(
@@ -199,6 +205,13 @@ def render_table(summary: FlowSummary, *, explain: bool = True) -> str:
         lines += ["", f"{'Taimer':<28}{'Procountor id':>14}{'number':>10}"]
         for where, ids in sorted(number_map.items()):
             lines.append(f"{where:<28}{ids['procountor_id'] or '':>14}{ids['procountor_number'] or '':>10}")
+    company = (summary.details.get("company_money") or {}).get("reports") or {}
+    if company:
+        lines += ["", "company money (marked paid per receipt, on its payment date):"]
+        for where, entry in sorted(company.items()):
+            lines.append(f"  {where} (Procountor {entry['procountor_id']}, {entry['procountor_status']}):")
+            for r in entry["receipts"]:
+                lines.append(f"    receipt {r['receipt']:<8} {r['payment_date']} {r['amount']:>10} {r['state']}")
     if summary.dry_run:
         for kind, would in (summary.details.get("would_send") or {}).items():
             lines.append(f"would create {kind}: {would.get('create')}; would update: {would.get('update')}")

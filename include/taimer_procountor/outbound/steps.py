@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from taimer_procountor.ledger import DocState, Ledger
 from taimer_procountor.ledger.states import POST_SEND_STATES
-from taimer_procountor.outbound.extract import Selection, document_hash, extract_kind, read_document
+from taimer_procountor.outbound.extract import (
+    Selection,
+    document_hash,
+    extract_kind,
+    read_document,
+    split_source_id,
+)
 from taimer_procountor.outbound.load import Loader, LoadSettings, problem
 from taimer_procountor.outbound.reconcile import reconcile_kind
 from taimer_procountor.procountor.client import ProcountorClient
@@ -32,7 +38,12 @@ if TYPE_CHECKING:
 log = get_logger(__name__)
 
 FLOW = "outbound"
-SUPPORTED_KINDS: tuple[str, ...] = (DocumentKind.SALES_INVOICE.value,)
+SUPPORTED_KINDS: tuple[str, ...] = (
+    DocumentKind.SALES_INVOICE.value,
+    DocumentKind.BILL.value,
+    DocumentKind.TRAVEL_REPORT.value,
+    DocumentKind.EXPENSE_REPORT.value,
+)
 # Tuning read where a task runs (tests shorten the claim so a killed task's documents are taken over quickly).
 CLAIM_TTL_ENV = "TAIMER_PROCOUNTOR_CLAIM_TTL_SECONDS"
 CONCURRENCY_ENV = "TAIMER_PROCOUNTOR_OUTBOUND_CONCURRENCY"
@@ -99,6 +110,7 @@ def build_context(ledger: Ledger, taimer: TaimerAdapter) -> OutboundContext:
         taimer.get_company_settings(),
         taimer_products=list(taimer.iter_products()),
         work_types=list(taimer.iter_work_types()),
+        users=list(taimer.iter_users()),
     )
 
 
@@ -153,6 +165,8 @@ def validate_step(
             target = would_update if doc.state in POST_SEND_STATES else would_create
             target.append(doc.taimer_number)
             for invoice in prepared:
+                if invoice.part != split_source_id(doc.source_id)[1]:
+                    continue  # the other half of an expense report: its own ledger row logs it
                 verb = "PUT /invoices/{id}" if doc.state in POST_SEND_STATES else "POST /invoices"
                 log.info("dry run: would send %s for %s #%s:\n%s", verb, kind, doc.taimer_number, _pretty(invoice))
     return {
@@ -219,3 +233,12 @@ def reconcile_step(
         "reconcile %s: %d checked, %d agree, %d problem(s)", kind, result.checked, result.agreed, len(result.problems)
     )
     return result.to_json()
+
+
+def mark_paid_step(ledger: Ledger, taimer: TaimerAdapter, client: ProcountorClient) -> dict[str, Any]:
+    """Company-money expense claims that Procountor now allows: one payment event per receipt, on its payment date
+    (``outbound.markpaid``); the report's per-receipt view."""
+    from taimer_procountor.outbound.markpaid import mark_company_receipts
+
+    ttl = _env_float(CLAIM_TTL_ENV, 300.0)
+    return mark_company_receipts(ledger, client, taimer, claim_ttl=ttl).to_json()

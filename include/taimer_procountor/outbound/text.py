@@ -22,6 +22,10 @@ TEXT_SHORTENED = "OUTBOUND_TEXT_SHORTENED"
 # Procountor's length limits (``Invoice`` schema in the OpenAPI document) for the fields the transform fills.
 LIMITS: dict[str, int] = {
     "comment": 512,
+    "departure": 40,
+    "arrival": 40,
+    "places": 255,
+    "purpose": 255,
     "headerText": 512,
     "explanationText": 512,
     "name": 80,

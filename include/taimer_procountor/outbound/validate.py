@@ -24,11 +24,23 @@ from typing import TYPE_CHECKING, Any
 
 from taimer_procountor.errors import DocumentError
 from taimer_procountor.finnish_vat import FINNISH_VAT_VALIDITY, as_percent
-from taimer_procountor.identifiers import is_valid_business_id, is_valid_reference, normalise_iban
+from taimer_procountor.identifiers import is_valid_business_id, is_valid_iban, is_valid_reference, normalise_iban
 from taimer_procountor.outbound.context import OutboundContext, normalise_operator
 from taimer_procountor.outbound.text import cp1252_offenders, strings, stripped
-from taimer_procountor.outbound.transform import PREPARERS, PreparedInvoice, document_kind
-from taimer_procountor.taimer.models import Customer, DocumentKind, TaimerDocument, VatRateKind
+from taimer_procountor.outbound.transform import PREPARERS, PreparedInvoice, document_kind, owner_of, transferrer_of
+from taimer_procountor.taimer.models import (
+    Bill,
+    Customer,
+    DocumentKind,
+    ExpenseReport,
+    MileageRow,
+    PaymentSource,
+    PerDiemRow,
+    TaimerDocument,
+    TravelReport,
+    User,
+    VatRateKind,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -36,7 +48,10 @@ if TYPE_CHECKING:
 BatchItem = tuple[TaimerDocument, Customer | None, tuple[PreparedInvoice, ...]]
 
 SALES = frozenset({DocumentKind.SALES_INVOICE})
+BILLS = frozenset({DocumentKind.BILL})
 INVOICED = frozenset({DocumentKind.SALES_INVOICE, DocumentKind.BILL})  # documents with a due date and a reference
+REPORTS = frozenset({DocumentKind.TRAVEL_REPORT, DocumentKind.EXPENSE_REPORT})  # a person's, with a person ID
+TRAVEL = frozenset({DocumentKind.TRAVEL_REPORT})
 ALL_KINDS = frozenset(DocumentKind)
 SALES_SIDE_KINDS = SALES
 
@@ -186,14 +201,15 @@ def _vat_on_date(ctx: OutboundContext, kind: DocumentKind, frame: pd.DataFrame) 
     for percent, (valid_from, valid_to) in FINNISH_VAT_VALIDITY.items():
         if valid_from is None and valid_to is None:
             continue
-        out.append(
-            gx.expectations.ExpectColumnValuesToBeBetween(
-                column="invoice_date",
-                min_value=pd.Timestamp(valid_from) if valid_from else None,
-                max_value=pd.Timestamp(valid_to) if valid_to else None,
-                **_when(("vat_percent", str(as_percent(percent)))),
+        for column in ("invoice_date", "row_date"):  # Procountor judges the invoice date; we also the row's own
+            out.append(
+                gx.expectations.ExpectColumnValuesToBeBetween(
+                    column=column,
+                    min_value=pd.Timestamp(valid_from) if valid_from else None,
+                    max_value=pd.Timestamp(valid_to) if valid_to else None,
+                    **_when(("vat_percent", str(as_percent(percent)))),
+                )
             )
-        )
     return out
 
 
@@ -246,12 +262,14 @@ def _email_format(ctx: OutboundContext, kind: DocumentKind, frame: pd.DataFrame)
 def _business_id(
     document: TaimerDocument, customer: Customer | None, prepared: tuple[PreparedInvoice, ...], ctx: OutboundContext
 ) -> list[DocumentError]:
-    """A Finnish customer's business ID must be ``NNNNNNN-C`` with the right check digit (``identifiers.py``);
-    a foreign customer's identifier is not ours to judge, unless it is shaped like a Finnish one."""
-    if customer is None or not (customer.business_id or "").strip():
+    """A Finnish customer's (sales) or supplier's (bill) business ID must be ``NNNNNNN-C`` with the right check
+    digit (``identifiers.py``); a foreign one's identifier is not ours to judge, unless it is shaped like a Finnish
+    one."""
+    party = document.supplier if isinstance(document, Bill) else customer
+    if party is None or not (party.business_id or "").strip():
         return []
-    value = (customer.business_id or "").strip()
-    finnish = (customer.address.country or "FI").upper() == "FI" or bool(_FI_BUSINESS_ID_LIKE.match(value))
+    value = (party.business_id or "").strip()
+    finnish = (party.address.country or "FI").upper() == "FI" or bool(_FI_BUSINESS_ID_LIKE.match(value))
     if finnish and not is_valid_business_id(value):
         return [DocumentError("OUTBOUND_BUSINESS_ID_INVALID", "counterParty.identifier", value)]
     return []
@@ -278,6 +296,93 @@ def _cp1252(
             if bad:
                 shown = " ".join(f"U+{ord(c):04X}" for c in bad)
                 out.append(DocumentError("OUTBOUND_TEXT_NOT_CP1252", path, f"characters {shown}", {"characters": bad}))
+    return out
+
+
+def _supplier_iban(
+    document: TaimerDocument, customer: Customer | None, prepared: tuple[PreparedInvoice, ...], ctx: OutboundContext
+) -> list[DocumentError]:
+    """A purchase invoice is paid to the supplier's account: the bill's IBAN must be there and valid."""
+    assert isinstance(document, Bill)
+    iban = (document.supplier.iban or "").strip()
+    field = "paymentInfo.bankAccount.accountNumber"
+    if not iban:
+        return [DocumentError("OUTBOUND_SUPPLIER_IBAN_MISSING", field)]
+    if not is_valid_iban(iban):
+        return [DocumentError("OUTBOUND_SUPPLIER_IBAN_INVALID", field, iban)]
+    return []
+
+
+def person_label(user: User | None, user_id: str | None) -> str:
+    """How an error names a person: name and Taimer user id (never a personal identifier)."""
+    return f"{user.name} (Taimer user {user.id})" if user is not None else f"Taimer user {user_id or '-'} (not found)"
+
+
+def _person_ids(
+    document: TaimerDocument, customer: Customer | None, prepared: tuple[PreparedInvoice, ...], ctx: OutboundContext
+) -> list[DocumentError]:
+    """The owner and the transferring user each need a Procountor person ID that is in the person register and
+    active there; each failure names the person."""
+    assert isinstance(document, ExpenseReport)
+    out = []
+    for role, user, user_id, missing in (
+        ("owner", owner_of(document, ctx), document.owner_user_id, "OUTBOUND_OWNER_PERSON_ID_MISSING"),
+        (
+            "transferrer",
+            transferrer_of(document, ctx),
+            document.transferring_user_id or document.owner_user_id,
+            "OUTBOUND_TRANSFERRER_PERSON_ID_MISSING",
+        ),
+    ):
+        label = person_label(user, user_id)
+        field = "partnerId" if role == "owner" else "transferringUser"
+        pid = user.procountor_person_id if user is not None else None
+        if pid is None:
+            out.append(DocumentError(missing, field, f"{role} {label}", {"role": role}))
+        elif pid not in ctx.persons:
+            out.append(DocumentError("OUTBOUND_PERSON_ID_UNKNOWN", field, f"{role} {label}: person ID {pid}"))
+        elif not ctx.persons[pid].active:
+            out.append(DocumentError("OUTBOUND_PERSON_INACTIVE", field, f"{role} {label}: person ID {pid}"))
+    return out
+
+
+def _travel_products(
+    document: TaimerDocument, customer: Customer | None, prepared: tuple[PreparedInvoice, ...], ctx: OutboundContext
+) -> list[DocumentError]:
+    """Per-diem and mileage rows go through Procountor's travel products: each names one, and it is a TRAVEL
+    product valid on the row's date (an id not in the register at all is ``OUTBOUND_PRODUCT_NOT_IN_PROCOUNTOR``'s)."""
+    assert isinstance(document, TravelReport)
+    out = []
+    rows: list[PerDiemRow | MileageRow] = [*document.per_diem_rows, *document.mileage_rows]  # the transform's order
+    for n, row in enumerate(rows):
+        field = f"invoiceRows[{n}].productId"
+        pid = row.procountor_product_id
+        if pid is None:
+            out.append(DocumentError("OUTBOUND_TRAVEL_PRODUCT_MISSING", field, row.id))
+        elif pid in ctx.procountor_products and not (
+            pid in ctx.travel_products and ctx.travel_products[pid].valid_on(row.date)
+        ):
+            out.append(DocumentError("OUTBOUND_TRAVEL_PRODUCT_NOT_VALID", field, f"{pid} on {row.date.isoformat()}"))
+    return out
+
+
+def _receipts(
+    document: TaimerDocument, customer: Customer | None, prepared: tuple[PreparedInvoice, ...], ctx: OutboundContext
+) -> list[DocumentError]:
+    """Every receipt has an amount; a company-money receipt's payment date is in an open period (it is marked paid
+    on that date; when the report's own date is closed, that is the one error to fix)."""
+    assert isinstance(document, ExpenseReport)
+    out = []
+    report_open = ctx.period_open(document.report_date)
+    for n, row in enumerate(document.rows):
+        if row.amount == 0:
+            out.append(DocumentError("OUTBOUND_RECEIPT_AMOUNT_MISSING", f"rows[{n}].amount", row.id))
+        if report_open and row.payment_source is PaymentSource.COMPANY and not ctx.period_open(row.receipt_date):
+            out.append(
+                DocumentError(
+                    "OUTBOUND_RECEIPT_DATE_CLOSED_PERIOD", f"rows[{n}].receipt_date", row.receipt_date.isoformat()
+                )
+            )
     return out
 
 
@@ -442,11 +547,45 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "OUTBOUND_BUSINESS_ID_INVALID",
-        SALES,
-        "customer's business ID has a valid check digit (identifiers.py)",
+        SALES | BILLS,
+        "customer's (sales) or supplier's (bill) business ID has a valid check digit (identifiers.py)",
         PLAIN,
         "counterParty.identifier",
         check=_business_id,
+    ),
+    Rule(
+        "OUTBOUND_SUPPLIER_IBAN_MISSING",
+        BILLS,
+        "the supplier's IBAN is on the bill and valid (OUTBOUND_SUPPLIER_IBAN_INVALID)",
+        PLAIN,
+        "paymentInfo.bankAccount.accountNumber",
+        check=_supplier_iban,
+    ),
+    Rule(
+        "OUTBOUND_OWNER_PERSON_ID_MISSING",
+        REPORTS,
+        "owner and transferring user have a Procountor person ID (OUTBOUND_TRANSFERRER_PERSON_ID_MISSING) that is "
+        "in the person register (OUTBOUND_PERSON_ID_UNKNOWN) and active (OUTBOUND_PERSON_INACTIVE)",
+        PLAIN,
+        "partnerId",
+        check=_person_ids,
+    ),
+    Rule(
+        "OUTBOUND_TRAVEL_PRODUCT_MISSING",
+        TRAVEL,
+        "per-diem and mileage rows name a travel product valid on the row's date (OUTBOUND_TRAVEL_PRODUCT_NOT_VALID)",
+        PLAIN,
+        "invoiceRows[{row}].productId",
+        check=_travel_products,
+    ),
+    Rule(
+        "OUTBOUND_RECEIPT_AMOUNT_MISSING",
+        REPORTS,
+        "every receipt has an amount; company-money receipts are dated in an open period "
+        "(OUTBOUND_RECEIPT_DATE_CLOSED_PERIOD)",
+        PLAIN,
+        "rows[{row}].amount",
+        check=_receipts,
     ),
     Rule(
         "OUTBOUND_EINVOICE_ADDRESS_MISSING",
@@ -554,14 +693,21 @@ def invoice_line(
     }
 
 
+def _row_day(dates: Sequence[date | None], n: int) -> str | None:
+    day = dates[n] if n < len(dates) else None
+    return day.isoformat() if day is not None else None
+
+
 def row_lines(index: int, prepared: PreparedInvoice) -> list[dict[str, Any]]:
     payload = prepared.payload
+    dates = prepared.row_dates
     return [
         {
             "document_id": prepared.document_id,
             "invoice": index,
             "row": n,
             "invoice_day": payload.get("date"),
+            "row_day": _row_day(dates, n) or payload.get("date"),
             "vat_percent": str(as_percent(row.get("vatPercent", 0))),
             "product": row.get("product") or "",
             "procountor_product_id": row.get("productId"),
@@ -585,6 +731,8 @@ def frames(batch: Sequence[BatchItem]) -> tuple[pd.DataFrame, pd.DataFrame]:
     for frame in (invoice_frame, row_frame):
         if "invoice_day" in frame:
             frame["invoice_date"] = pd.to_datetime(frame["invoice_day"], errors="coerce")
+    if "row_day" in row_frame:
+        row_frame["row_date"] = pd.to_datetime(row_frame["row_day"], errors="coerce")
     if "due_day" in invoice_frame:
         invoice_frame["due_date"] = pd.to_datetime(invoice_frame["due_day"], errors="coerce")
     if "procountor_product_id" in row_frame:

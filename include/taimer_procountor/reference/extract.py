@@ -164,7 +164,8 @@ def fetch_snapshot(
             )
         )
     persons = []
-    for basic in client.persons(on_invalid=invalid("persons")):
+    # inactive persons too: an outbound travel or expense invoice naming one is refused as inactive, not unknown
+    for basic in client.persons(include_inactive=True, on_invalid=invalid("persons")):
         person = basic
         if person_details and basic.id is not None:
             try:

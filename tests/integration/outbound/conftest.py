@@ -64,7 +64,11 @@ def seeded_context(
         try:
             store_snapshot(ledger, fetch_snapshot(client, person_details=False))
             return build_context(
-                ledger, seed.taimer.company, taimer_products=seed.taimer.products, work_types=seed.taimer.work_types
+                ledger,
+                seed.taimer.company,
+                taimer_products=seed.taimer.products,
+                work_types=seed.taimer.work_types,
+                users=seed.taimer.users,
             )
         finally:
             ledger.engine.dispose()

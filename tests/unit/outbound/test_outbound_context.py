@@ -15,7 +15,10 @@ ROWS = {
                         {"ledgerAccountCode": "3010"}],
     "cost_centers": [{"id": 71, "codeName": "100", "dimensionId": 7, "active": True},
                      {"id": 79, "codeName": "900", "dimensionId": 7, "status": "P"}],
-    "products": [{"id": 7001, "name": "A", "active": True}, {"id": 7009, "name": "B", "active": False}],
+    "products": [{"id": 7001, "name": "A", "active": True}, {"id": 7009, "name": "B", "active": False},
+                 {"id": 7021, "type": "TRAVEL", "name": "Päiväraha", "startDate": "2026-01-01"}],
+    "persons": [{"id": 801, "firstName": "Maija", "lastName": "M", "active": True},
+                {"id": 804, "firstName": "Pekka", "lastName": "E", "active": False}],
     "vat_percentages": [{"vatPercent": "25.5", "sales": True, "purchase": True},
                         {"vatPercent": "24.0", "sales": True, "purchase": False},
                         {"vatPercent": "12", "sales": False, "purchase": True}],
@@ -46,7 +49,12 @@ def test_rows_become_normalised_lookups():
     assert ctx.ledger_accounts == {"3000": True, "3990": False, "3010": True}
     assert (ctx.cost_centers["100"].active, ctx.cost_centers["900"].active) == (True, False)
     assert ctx.cost_centers["100"].dimension_id == 7 and ctx.cost_centers["100"].item_id == 71
-    assert ctx.procountor_products == {7001: True, 7009: False}
+    assert ctx.procountor_products == {7001: True, 7009: False, 7021: True}
+    assert {p.id: (p.name, p.active) for p in ctx.persons.values()} == {801: ("Maija M", True), 804: ("Pekka E", False)}
+    assert set(ctx.travel_products) == {7021}
+    assert ctx.travel_products[7021].valid_on(date(2026, 1, 1)) and not ctx.travel_products[7021].valid_on(
+        date(2025, 12, 31)
+    )
     assert ctx.products == {"tp-1": 7001} and ctx.work_types == {"wt-1": 7009}
     assert ctx.procountor_product_for("tp-1", "wt-1") == 7009 and ctx.procountor_product_for("tp-2", None) is None
     assert not ctx.period_open(date(2025, 3, 1)) and ctx.period_open(date(2025, 8, 1))

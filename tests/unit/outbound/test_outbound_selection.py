@@ -34,8 +34,8 @@ def test_explicit_params_win_over_the_backfill_interval_and_numbers_over_dates()
     assert Selection.from_json(numbered.to_json()) == numbered
 
 
-def test_kinds_default_to_sales_invoices_and_unknown_kinds_are_refused():
-    assert resolve_kinds({}) == ["sales_invoice"]
+def test_kinds_default_to_every_kind_and_unknown_kinds_are_refused():
+    assert resolve_kinds({}) == ["sales_invoice", "bill", "travel_report", "expense_report"]
     assert resolve_kinds({"kinds": ["sales_invoice", "sales_invoice"]}) == ["sales_invoice"]
-    with pytest.raises(ValueError, match="not supported yet"):
-        resolve_kinds({"kinds": ["travel_report"]})
+    with pytest.raises(ValueError, match="not supported"):
+        resolve_kinds({"kinds": ["salary"]})
