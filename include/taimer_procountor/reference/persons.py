@@ -1,6 +1,6 @@
 """Matching Procountor persons to Taimer users: the rule, in one place.
 
-For each Procountor person (only active persons are read):
+For each active Procountor person (the snapshot keeps inactive ones too; they are never matched):
 
 1. **Personal identifier** (henkilötunnus): the person's identifier and the user's ``personal_identifier``, both
    normalised (spaces removed, upper case), compared as keyed HMAC-SHA256 pseudonyms (``identifier_hmac``; the key
