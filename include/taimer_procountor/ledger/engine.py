@@ -10,9 +10,11 @@ upgrades a read lock to a write lock half-way.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
@@ -45,6 +47,22 @@ def create_ledger_engine(url: str | URL, *, echo: bool = False) -> Engine:
     return create_engine(url, echo=echo, pool_pre_ping=True)
 
 
+def _use_wal(cur: Any) -> None:
+    """Switch the file to WAL (kept in the file, so later connections find it set). Two processes opening a new file
+    at once can both ask: the switch needs the file to themselves and SQLite answers "database is locked" at once,
+    without waiting on ``busy_timeout``, so the loser asks again for a bounded time."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                cur.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def _install_sqlite_hooks(engine: Engine) -> None:
     memory = engine.url.database in (None, "", ":memory:")
 
@@ -54,7 +72,7 @@ def _install_sqlite_hooks(engine: Engine) -> None:
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         if not memory:
-            cur.execute("PRAGMA journal_mode = WAL")
+            _use_wal(cur)
             cur.execute("PRAGMA synchronous = NORMAL")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.close()
