@@ -23,6 +23,8 @@ recorded for ``markpaid``.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -159,14 +161,43 @@ def document_hash(document: TaimerDocument, customer: Customer | None) -> str:
     return content_hash({"document": body, "customer": customer.model_dump(mode="json") if customer else None})
 
 
+class CustomerCache:
+    """Customers read once per step (thread-safe): many invoices share a customer, so each step asks Taimer for
+    each customer at most once per ``ttl`` seconds instead of once per invoice. Bounded: at ``max_size`` entries it
+    starts over. Staleness is safe: a customer edited after validation changes the document hash, which the load
+    compares (back to DISCOVERED before the send; after it, the next extract flags the change for an update)."""
+
+    def __init__(self, taimer: TaimerAdapter, *, ttl: float = 60.0, max_size: int = 10_000) -> None:
+        self._taimer = taimer
+        self._ttl = ttl
+        self._max_size = max_size
+        self._lock = threading.Lock()
+        self._items: dict[str, tuple[float, Customer]] = {}
+
+    def get(self, customer_id: str) -> Customer:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._items.get(customer_id)
+        if hit is not None and now - hit[0] < self._ttl:
+            return hit[1]
+        customer = self._taimer.get_customer(customer_id)
+        with self._lock:
+            if len(self._items) >= self._max_size:
+                self._items.clear()
+            self._items[customer_id] = (now, customer)
+        return customer
+
+
 def read_document(
-    taimer: TaimerAdapter, kind: DocumentKind, document_id: str
+    taimer: TaimerAdapter, kind: DocumentKind, document_id: str, *, customers: CustomerCache | None = None
 ) -> tuple[TaimerDocument, Customer | None]:
     """One document and (sales invoices) its customer; ``document_id`` may be a ledger ``source_id`` with its part.
-    Raises ``TaimerError`` subclasses."""
+    ``customers`` reads each customer once per step. Raises ``TaimerError`` subclasses."""
     document = taimer.get_document(kind, split_source_id(document_id)[0])
     customer_id = getattr(document, "customer_id", None)
-    customer = taimer.get_customer(customer_id) if customer_id else None
+    if not customer_id:
+        return document, None
+    customer = customers.get(customer_id) if customers is not None else taimer.get_customer(customer_id)
     return document, customer
 
 
@@ -221,9 +252,10 @@ def extract_kind(
     since = ledger.inbound.watermark_read_from(flow) if selection.mode == "nightly" else None
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
+    customers = CustomerCache(taimer)
     for summary in _candidates(taimer, ledger, kind, selection, since):
         try:
-            document, customer = read_document(taimer, kind, summary.id)
+            document, customer = read_document(taimer, kind, summary.id, customers=customers)
         except TaimerError as exc:
             result.problems.append(
                 Problem(exc.code, f"{kind.value}:{summary.number or summary.id}", detail=str(exc)[:300])

@@ -43,7 +43,13 @@ from taimer_procountor.ledger.states import (
     SENDABLE_STATES,
     AttachmentState,
 )
-from taimer_procountor.outbound.extract import document_hash, ledger_source_id, read_document, split_source_id
+from taimer_procountor.outbound.extract import (
+    CustomerCache,
+    document_hash,
+    ledger_source_id,
+    read_document,
+    split_source_id,
+)
 from taimer_procountor.outbound.transform import PART_SUFFIXES, prepared_part
 from taimer_procountor.procountor.client import ProcountorClient
 from taimer_procountor.procountor.errors import ProcountorError, ProcountorOutcomeUnknown
@@ -168,6 +174,7 @@ class Loader:
         self.settings = settings
         self._prepare = prepare
         self._local = threading.local()
+        self._customers = CustomerCache(taimer)
 
     # ------------------------------------------------------------------------------------------------- driver
     def run(self, doc_ids: Sequence[int]) -> list[DocResult]:
@@ -229,7 +236,7 @@ class Loader:
             result.errors.append(self._problem("OUTBOUND_CHANGED_DURING_RUN", doc))
             return
         try:
-            document, customer = read_document(self.taimer, self.kind, doc.source_id)
+            document, customer = read_document(self.taimer, self.kind, doc.source_id, customers=self._customers)
         except TaimerError as exc:
             result.errors.append(self._problem("OUTBOUND_DOCUMENT_UNREADABLE", doc, detail=exc))
             return
@@ -406,7 +413,7 @@ class Loader:
         if not self.ledger.outbound.unlink_invalidated(doc.id, current_hash):
             return
         result.notices.append(self._problem("OUTBOUND_RESENT_AFTER_INVALIDATION", doc, detail=f"replaces {old_id}"))
-        document, customer = read_document(self.taimer, self.kind, doc.source_id)
+        document, customer = read_document(self.taimer, self.kind, doc.source_id, customers=self._customers)
         errors = validate_batch([(document, customer, (prepared,))], self.ctx).get(document.id, ())
         self.ledger.outbound.mark_validated(
             doc.id, [{"code": e.code, "field": e.field, "message": e.detail} for e in errors], content_hash=current_hash

@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from taimer_procountor.ledger import DocState, Ledger
 from taimer_procountor.ledger.states import POST_SEND_STATES
 from taimer_procountor.outbound.extract import (
+    CustomerCache,
     Selection,
     document_hash,
     extract_kind,
@@ -48,6 +49,7 @@ SUPPORTED_KINDS: tuple[str, ...] = (
 CLAIM_TTL_ENV = "TAIMER_PROCOUNTOR_CLAIM_TTL_SECONDS"
 CONCURRENCY_ENV = "TAIMER_PROCOUNTOR_OUTBOUND_CONCURRENCY"
 HELD_WAIT_ENV = "TAIMER_PROCOUNTOR_HELD_WAIT_SECONDS"
+VALIDATE_CHUNK = 1_000  # documents per GX batch in the validate step
 
 
 def _env_float(name: str, default: float) -> float:
@@ -129,46 +131,51 @@ def validate_step(
 
     doc_kind = DocumentKind(kind)
     ctx = build_context(ledger, taimer)
-    docs = [ledger.outbound.get_outbound(i) for i in dict.fromkeys(doc_ids)]
-    batch, rows, problems, notices = [], [], [], []
-    for doc in docs:
-        if doc.state not in (DocState.DISCOVERED, DocState.VALID) and not (
-            dry_run and doc.state in POST_SEND_STATES and doc.changed_after_send
-        ):
-            continue
-        try:
-            document, customer = read_document(taimer, doc_kind, doc.source_id)
-            prepared = prepare(document, customer, ctx)
-        except TaimerError as exc:
-            problems.append(problem("OUTBOUND_DOCUMENT_UNREADABLE", kind, doc.taimer_number, detail=exc))
-            continue
-        batch.append((document, customer, prepared))
-        rows.append((doc, document_hash(document, customer)))
-        for invoice in prepared:
-            notices += [
-                problem(n.code, kind, doc.taimer_number, field=n.field, detail=n.detail) for n in invoice.notices
-            ]
-    verdicts = validate_batch(batch, ctx) if batch else {}
+    customers = CustomerCache(taimer)
+    problems: list[Problem] = []
+    notices: list[Problem] = []
     counts: Counter[str] = Counter()
     would_create: list[str | None] = []
     would_update: list[str | None] = []
-    for (doc, digest), (document, _customer, prepared) in zip(rows, batch, strict=True):
-        errors = verdicts.get(document.id, ())
-        if doc.state in (DocState.DISCOVERED, DocState.VALID):
-            ledger.outbound.mark_validated(
-                doc.id,
-                [{"code": e.code, "field": e.field, "message": e.detail} for e in errors],
-                content_hash=digest,
-            )
-            counts["invalid" if errors else "valid"] += 1
-        if dry_run and not errors:
-            target = would_update if doc.state in POST_SEND_STATES else would_create
-            target.append(doc.taimer_number)
+    # Bounded chunks: one GX batch (and its DataFrame) per VALIDATE_CHUNK documents, so memory does not grow with N.
+    for chunk in _chunks(list(dict.fromkeys(doc_ids)), VALIDATE_CHUNK):
+        batch, rows = [], []
+        for doc_id in chunk:
+            doc = ledger.outbound.get_outbound(doc_id)
+            if doc.state not in (DocState.DISCOVERED, DocState.VALID) and not (
+                dry_run and doc.state in POST_SEND_STATES and doc.changed_after_send
+            ):
+                continue
+            try:
+                document, customer = read_document(taimer, doc_kind, doc.source_id, customers=customers)
+                prepared = prepare(document, customer, ctx)
+            except TaimerError as exc:
+                problems.append(problem("OUTBOUND_DOCUMENT_UNREADABLE", kind, doc.taimer_number, detail=exc))
+                continue
+            batch.append((document, customer, prepared))
+            rows.append((doc, document_hash(document, customer)))
             for invoice in prepared:
-                if invoice.part != split_source_id(doc.source_id)[1]:
-                    continue  # the other half of an expense report: its own ledger row logs it
-                verb = "PUT /invoices/{id}" if doc.state in POST_SEND_STATES else "POST /invoices"
-                log.info("dry run: would send %s for %s #%s:\n%s", verb, kind, doc.taimer_number, _pretty(invoice))
+                notices += [
+                    problem(n.code, kind, doc.taimer_number, field=n.field, detail=n.detail) for n in invoice.notices
+                ]
+        verdicts = validate_batch(batch, ctx) if batch else {}
+        for (doc, digest), (document, _customer, prepared) in zip(rows, batch, strict=True):
+            errors = verdicts.get(document.id, ())
+            if doc.state in (DocState.DISCOVERED, DocState.VALID):
+                ledger.outbound.mark_validated(
+                    doc.id,
+                    [{"code": e.code, "field": e.field, "message": e.detail} for e in errors],
+                    content_hash=digest,
+                )
+                counts["invalid" if errors else "valid"] += 1
+            if dry_run and not errors:
+                target = would_update if doc.state in POST_SEND_STATES else would_create
+                target.append(doc.taimer_number)
+                for invoice in prepared:
+                    if invoice.part != split_source_id(doc.source_id)[1]:
+                        continue  # the other half of an expense report: its own ledger row logs it
+                    verb = "PUT /invoices/{id}" if doc.state in POST_SEND_STATES else "POST /invoices"
+                    log.info("dry run: would send %s for %s #%s:\n%s", verb, kind, doc.taimer_number, _pretty(invoice))
     return {
         "kind": kind,
         "doc_ids": list(doc_ids),
@@ -180,6 +187,11 @@ def validate_step(
         "would_create": would_create,
         "would_update": would_update,
     }
+
+
+def _chunks(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _pretty(invoice: Any) -> str:
