@@ -133,7 +133,7 @@ def taimer_to_procountor():
             run = get_ledger().runs.start_run(dag_id, run_id, FLOW)
             dag_run = context["dag_run"]
             selection = resolve_selection(
-                params, run_type=str(dag_run.run_type), data_interval_end=context.get("data_interval_end")
+                params, run_type=dag_run.run_type, data_interval_end=context.get("data_interval_end")
             )
             return {
                 "dag_id": dag_id,

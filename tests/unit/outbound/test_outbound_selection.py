@@ -26,6 +26,16 @@ def test_a_backfill_run_takes_the_day_before_its_scheduled_time():
     )
 
 
+def test_the_task_sdks_run_type_enum_is_a_backfill_as_given():
+    """The DAG passes ``dag_run.run_type`` as the Task SDK gives it: a str enum whose ``str()`` is its name
+    (``DagRunType.BACKFILL``), not its value, so it is passed as is (the stack e2e runs a real backfill)."""
+    from airflow.sdk.api.datamodels._generated import DagRunType
+
+    assert str(DagRunType.BACKFILL) != "backfill"
+    selection = resolve_selection({}, run_type=DagRunType.BACKFILL, data_interval_end=TICK)
+    assert (selection.mode, selection.date_from) == ("date_range", date(2026, 3, 4))
+
+
 def test_explicit_params_win_over_the_backfill_interval_and_numbers_over_dates():
     dated = resolve_selection({"date_from": "2025-01-01", "date_to": "2025-01-31"}, run_type="backfill")
     assert (dated.date_from, dated.date_to) == (date(2025, 1, 1), date(2025, 1, 31))
