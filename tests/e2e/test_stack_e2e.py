@@ -28,7 +28,8 @@ from sandboxes.runner import free_port
 from sandboxes.stack.launcher import Stack, seed_demo
 from sandboxes.stack.rest import AirflowApi
 from sandboxes.stack.settings import StackConfig
-from taimer_procountor.outbound.extract import document_date
+from taimer_procountor.outbound.extract import document_date, document_number
+from taimer_procountor.outbound.transform import invoice_parts, part_number
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(1200)]
 
@@ -193,22 +194,21 @@ OUTBOUND_TYPES = {
     "travel_reports": "TRAVEL_INVOICE",
     "expense_reports": "BILL_OF_CHARGES",
 }
-EXPENSE_SUFFIXES = {"own": "-O", "company": "-Y"}
 
 
 def seeded_outbound(rs: RunningStack) -> dict[tuple[str, str], set[str]]:
     """Every document the seed marked for transfer, by (collection, Taimer id), with the ``originalInvoiceNumber``s
-    it must become in Procountor if valid (an expense report one per payment source its rows use)."""
+    it must become in Procountor if valid (an expense report one per payment source its rows use, by the documented
+    suffixes)."""
     expected: dict[tuple[str, str], set[str]] = {}
     for collection in OUTBOUND_TYPES:
         for doc in getattr(rs.taimer_data, collection):
             if doc.integration.sync_state != "ready":
                 continue
-            number = str(doc.number if doc.number is not None else doc.id)
             if collection == "expense_reports":
-                expected[collection, doc.id] = {number + EXPENSE_SUFFIXES[r.payment_source] for r in doc.rows}
+                expected[collection, doc.id] = {part_number(doc, part) for part in invoice_parts(doc)}
             else:
-                expected[collection, doc.id] = {number}
+                expected[collection, doc.id] = {document_number(doc)}
     return expected
 
 
@@ -230,7 +230,8 @@ def check_outbound(rs: RunningStack, runs: list[dict[str, Any]]) -> None:
     taimer = rs.state("taimer")
     outcome: Counter[tuple[str, str]] = Counter()
     accounted: set[tuple[str, str]] = set()
-    for (collection, doc_id), originals in seeded_outbound(rs).items():
+    seeded = seeded_outbound(rs)
+    for (collection, doc_id), originals in seeded.items():
         doc = next(d for d in taimer[collection] if d["id"] == doc_id)
         integration, kind = doc["integration"], OUTBOUND_TYPES[collection]
         state = integration["sync_state"]
@@ -259,7 +260,7 @@ def check_outbound(rs: RunningStack, runs: list[dict[str, Any]]) -> None:
     assert [e for e in rs.request_log("procountor") if e["status"] == 400] == []
     # The seeded company bank account is not in Procountor and every sales invoice carries it: each one is held
     # with OUTBOUND_BANK_ACCOUNT_NOT_IN_PROCOUNTOR (the reference run warned of it). The other kinds do not use it.
-    sales = [d for d in taimer["sales_invoices"] if ("sales_invoices", d["id"]) in seeded_outbound(rs)]
+    sales = [d for d in taimer["sales_invoices"] if ("sales_invoices", d["id"]) in seeded]
     assert sales and all(
         "OUTBOUND_BANK_ACCOUNT_NOT_IN_PROCOUNTOR" in {e["code"] for e in d["integration"]["errors"]} for d in sales
     ), [d["integration"]["errors"] for d in sales]

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from taimer_procountor.ledger import Ledger
 from taimer_procountor.ledger.states import POST_SEND_STATES
-from taimer_procountor.outbound.extract import read_document, split_source_id
+from taimer_procountor.outbound.extract import CustomerCache, read_document, split_source_id
 from taimer_procountor.outbound.load import INVALIDATED, problem
 from taimer_procountor.outbound.transform import prepared_part
 from taimer_procountor.procountor.client import ProcountorClient
@@ -73,13 +73,14 @@ def reconcile_kind(
     result = ReconcileResult(kind.value)
     docs = [ledger.outbound.get_outbound(i) for i in dict.fromkeys(doc_ids)]
     sent = [d for d in docs if d.state in POST_SEND_STATES]
+    customers = CustomerCache(taimer)
 
     def check(doc: Any) -> list[Problem]:
         def p(code: str, detail: object = None, field: str | None = None) -> Problem:
             return problem(code, kind.value, doc.taimer_number, field=field, detail=detail)
 
         try:
-            document, customer = read_document(taimer, kind, doc.source_id)
+            document, customer = read_document(taimer, kind, doc.source_id, customers=customers)
             prepared = prepared_part(prepare(document, customer, ctx), split_source_id(doc.source_id)[1])
             if prepared is None:
                 return [p("OUTBOUND_CHANGED_DURING_RUN", "the report has no such half any more")]
