@@ -8,6 +8,7 @@ from its state. Small on purpose (a handful of documents): the machine is shared
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -189,8 +190,11 @@ def test_three_kinds_through_the_dag_and_company_receipts_marked_paid_once_each(
     # --- someone circulates the company-money claim in Procountor; the next run marks its receipts ---------------
     with world.client() as client:
         client.invoices.send_to_circulation(company["id"])
-    world.fault({"kind": "drop_after_commit", "path": f"^/api/invoices/{company['id']}{MARKPAID}$", "method": "PUT",
-                 "nth": 1})  # fmt: skip
+    # the first receipt's PUT is committed but its answer lost, the second's refused with a 5xx before commit: both
+    # settle within the run (the first adopted from the payment events, the second marked again), nothing waits
+    markpaid = f"^/api/invoices/{company['id']}{MARKPAID}$"
+    world.fault({"kind": "drop_after_commit", "path": markpaid, "method": "PUT", "nth": 1})
+    world.fault({"kind": "error_before_commit", "path": markpaid, "method": "PUT", "nth": 2})
     before = len(world.log())
     second = world.run(2)
     assert second["state"] == "success"
@@ -201,6 +205,9 @@ def test_three_kinds_through_the_dag_and_company_receipts_marked_paid_once_each(
     ), "one payment event per receipt, dated on the receipt's payment date"
     assert events_of(state, own["id"]) == []
     run2 = world.log()[before:]
+    fired = Counter(kind for e in run2 if MARKPAID in e["path"] for kind in e.get("faults", []))
+    assert fired == {"drop_after_commit": 1, "error_before_commit": 1}, fired
+    assert len([e for e in run2 if MARKPAID in e["path"]]) == 3  # two receipts, one PUT again after the 5xx
     searches = [e for e in run2 if e["method"] == "GET" and e["path"] == "/api/invoices"
                 and "versionStartDate" in (e.get("query") or "")]  # fmt: skip
     assert searches, "claims that moved on are found by a version-date search"
@@ -212,8 +219,12 @@ def test_three_kinds_through_the_dag_and_company_receipts_marked_paid_once_each(
     assert not [e for e in second_report["errors"] if e["code"].startswith("OUTBOUND_RECONCILE")], second_report[
         "errors"
     ]
-    entry = second["xcom"]["report"]["details"]["company_money"]["reports"][f"expense_report:{COMPANY}"]
+    company_money = second_report["details"]["company_money"]
+    entry = company_money["reports"][f"expense_report:{COMPANY}"]
     assert entry["waiting"] == 0
+    marking = {k: v for k, v in company_money["counts"].items() if v}
+    assert marking == {"marked": 1, "adopted": 1}, company_money["counts"]
+    assert not [e for e in second_report["errors"] if e["code"].startswith("OUTBOUND_RECEIPT_MARK_PAID")]
     assert sorted(r["payment_date"] for r in entry["receipts"]) == sorted(
         r.receipt_date.isoformat() for r in company_rows
     )

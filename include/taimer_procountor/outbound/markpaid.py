@@ -13,7 +13,8 @@ has moved the invoice on in Procountor (sent it to circulation, verified or appr
 3. per invoice that allows it, reads its payment events once and, per open receipt, either adopts an event that is
    already there (same date and amount, not recorded for another receipt: an earlier PUT whose answer was lost) or
    claims the receipt in the ledger (committed before the PUT) and marks it; the event id is recorded, a timeout
-   is recorded as ``outcome_unknown`` and settled by the next look at the events, never by a blind second PUT.
+   is recorded as ``outcome_unknown`` and settled by the next look at the events (in the same run, up to
+   ``SETTLE_PASSES`` looks), never by a blind second PUT.
 
 The watermark moves (to the newest version the search saw) only when nothing failed, so a refused or unknown
 receipt is found again. The own-money half is never marked by us: it is paid to the employee in Procountor.
@@ -51,6 +52,8 @@ NOT_MARKABLE = frozenset({"UNFINISHED", "INVALIDATED", "DELETED", "EMPTY", "UNSA
 FAILED_CODE = "OUTBOUND_RECEIPT_MARK_PAID_FAILED"
 UNKNOWN_CODE = "OUTBOUND_RECEIPT_MARK_PAID_UNKNOWN"
 KIND = DocumentKind.EXPENSE_REPORT
+# looks at one invoice's payment events per run: the first, and two more to settle PUTs that had no answer
+SETTLE_PASSES = 3
 
 
 @dataclass
@@ -137,20 +140,54 @@ def _mark_invoice(
     result: MarkPaidResult,
     claim_ttl: float,
 ) -> bool:
-    """Mark the open receipts of one claim; True when none failed or stayed unknown."""
+    """Mark the open receipts of one claim; True when none failed or stayed unknown.
+
+    A receipt whose PUT had no answer is settled in the same run: the next pass reads the payment events again and
+    adopts the event if the PUT went through, or marks the receipt again if it did not (a 5xx before commit), so a
+    passing fault leaves nothing waiting for the next run. A refusal is not repeated within the run."""
     invoice_id = int(hit.id)
+    refused: dict[int, Problem] = {}
+    unknown: dict[int, Problem] = {}
+    for _ in range(SETTLE_PASSES):
+        rows = [r for r in ledger.payments.receipts_of(doc.id) if r.state != PaymentState.MARKED]
+        if not [r for r in rows if r.id not in refused]:
+            break
+        try:
+            events = client.invoices.payment_events(invoice_id)
+        except ProcountorError as exc:
+            result.problems.append(problem(exc.code, KIND.value, doc.taimer_number, field="paymentEvents", detail=exc))
+            _describe(result, doc, ledger.payments.receipts_of(doc.id), hit.status)
+            return False
+        if not _mark_pass(ledger, client, doc, invoice_id, events, refused, unknown, result, claim_ttl):
+            break
+    final = {r.id: r.state for r in ledger.payments.receipts_of(doc.id)}
+    left = [p for row_id, p in (unknown | refused).items() if final.get(row_id) != PaymentState.MARKED]
+    result.counts["failed"] += len([i for i in refused if final.get(i) != PaymentState.MARKED])
+    result.counts["unknown"] += len([i for i in unknown if final.get(i) == PaymentState.OUTCOME_UNKNOWN])
+    result.problems.extend(left)
+    _describe(result, doc, ledger.payments.receipts_of(doc.id), hit.status)
+    return not left
+
+
+def _mark_pass(
+    ledger: Ledger,
+    client: ProcountorClient,
+    doc: OutboundDocument,
+    invoice_id: int,
+    events: list[PaymentEvent],
+    refused: dict[int, Problem],
+    unknown: dict[int, Problem],
+    result: MarkPaidResult,
+    claim_ttl: float,
+) -> bool:
+    """One look at the invoice's payment events: adopt or mark each open receipt. True when a PUT had no answer
+    (another pass settles it)."""
     rows = ledger.payments.receipts_of(doc.id)
-    try:
-        events = client.invoices.payment_events(invoice_id)
-    except ProcountorError as exc:
-        result.problems.append(problem(exc.code, KIND.value, doc.taimer_number, field="paymentEvents", detail=exc))
-        _describe(result, doc, rows, hit.status)
-        return False
     recorded = {r.procountor_payment_event_id for r in rows if r.procountor_payment_event_id is not None}
     free = [e for e in events if e.id is not None and e.id not in recorded]
-    clean = True
+    again = False
     for row in rows:
-        if row.state == PaymentState.MARKED:
+        if row.state == PaymentState.MARKED or row.id in refused:
             continue
         found = next((e for e in free if _matches(e, row)), None)
         if found is not None:  # Procountor has it already: an earlier PUT went through
@@ -166,46 +203,16 @@ def _mark_invoice(
             event = client.invoices.mark_paid(invoice_id, body)
         except ProcountorOutcomeUnknown as exc:
             ledger.payments.record_outcome(row.id, token, PaymentState.OUTCOME_UNKNOWN, exc.code, exc)
-            result.counts["unknown"] += 1
-            result.problems.append(_receipt_problem(UNKNOWN_CODE, doc, row, exc))
-            clean = False
+            unknown[row.id] = _receipt_problem(UNKNOWN_CODE, doc, row, exc)
+            again = True
             continue
         except ProcountorError as exc:
             ledger.payments.record_outcome(row.id, token, PaymentState.FAILED, exc.code, exc)
-            result.counts["failed"] += 1
-            result.problems.append(_receipt_problem(FAILED_CODE, doc, row, f"{exc.code}: {exc}"))
-            clean = False
+            refused[row.id] = _receipt_problem(FAILED_CODE, doc, row, f"{exc.code}: {exc}")
             continue
         ledger.payments.record_marked(row.id, token, event.id)
         result.counts["marked"] += 1
-    if not clean:  # settle the unknown ones now if Procountor has them (the next run would, too)
-        clean = _settle_unknown(ledger, client, doc, invoice_id)
-    _describe(result, doc, ledger.payments.receipts_of(doc.id), hit.status)
-    return clean
-
-
-def _settle_unknown(ledger: Ledger, client: ProcountorClient, doc: OutboundDocument, invoice_id: int) -> bool:
-    rows = ledger.payments.receipts_of(doc.id)
-    if not any(r.state == PaymentState.OUTCOME_UNKNOWN for r in rows):
-        return False
-    try:
-        events = client.invoices.payment_events(invoice_id)
-    except ProcountorError:
-        return False
-    recorded = {r.procountor_payment_event_id for r in rows if r.procountor_payment_event_id is not None}
-    free = [e for e in events if e.id is not None and e.id not in recorded]
-    settled = True
-    for row in rows:
-        if row.state != PaymentState.OUTCOME_UNKNOWN:
-            settled &= row.state == PaymentState.MARKED
-            continue
-        found = next((e for e in free if _matches(e, row)), None)
-        if found is None:
-            settled = False
-            continue
-        free.remove(found)
-        ledger.payments.adopt(row.id, int(found.id or 0))
-    return settled
+    return again
 
 
 def _receipt_problem(code: str, doc: OutboundDocument, row: OutboundReceiptPayment, detail: object) -> Problem:
