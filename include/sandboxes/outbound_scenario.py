@@ -20,6 +20,13 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 LOGIN_PATH = "/api/oauth/token"  # getting a token changes nothing: not a write
 SALES_DEFECTS: tuple[Defect, ...] = tuple(d for d in DOCUMENT_DEFECTS if SALES in DEFECTS[d].kinds)
 ATTACHMENT_DEFECTS: tuple[Defect, ...] = tuple(d for d in SALES_DEFECTS if DEFECTS[d].attachment)
+# Taimer's collections of outbound documents and the Procountor invoice type each becomes
+OUTBOUND_TYPES = {
+    "sales_invoices": "SALES_INVOICE",
+    "bills": "PURCHASE_INVOICE",
+    "travel_reports": "TRAVEL_INVOICE",
+    "expense_reports": "BILL_OF_CHARGES",
+}
 
 
 def outbound_seed(
@@ -67,6 +74,25 @@ def store_reference_snapshot(ledger: Any, procountor_url: str, credentials: tupl
     settings = ProcountorSettings(f"{procountor_url}/api", client_id, secret, api_key, rate_per_second=50)
     with ProcountorClient(settings) as client:
         return store_snapshot(ledger, fetch_snapshot(client))
+
+
+def marked_for_transfer(dataset: Any) -> dict[tuple[str, str], set[str]]:
+    """Every document of a Taimer dataset marked for transfer, by (collection, Taimer id), with the
+    ``originalInvoiceNumber``s it becomes in Procountor when valid (an expense report one per payment source its
+    rows use, by the documented suffixes)."""
+    from taimer_procountor.outbound.extract import document_number
+    from taimer_procountor.outbound.transform import invoice_parts, part_number
+
+    expected: dict[tuple[str, str], set[str]] = {}
+    for collection in OUTBOUND_TYPES:
+        for doc in getattr(dataset, collection):
+            if doc.integration.sync_state != "ready":
+                continue
+            if collection == "expense_reports":
+                expected[collection, doc.id] = {part_number(doc, part) for part in invoice_parts(doc)}
+            else:
+                expected[collection, doc.id] = {document_number(doc)}
+    return expected
 
 
 def write_requests(entries: list[dict[str, Any]]) -> list[str]:

@@ -24,16 +24,24 @@ import requests
 
 from sandboxes import dag_runner as airflow_dag_runner
 from sandboxes.demo import program as demo
-from sandboxes.outbound_scenario import SALES_DEFECTS, outbound_seed, store_reference_snapshot, write_requests
+from sandboxes.outbound_scenario import (
+    OUTBOUND_TYPES,
+    SALES_DEFECTS,
+    marked_for_transfer,
+    outbound_seed,
+    store_reference_snapshot,
+    write_requests,
+)
 from sandboxes.procountor.app import create_app as procountor_app
 from sandboxes.procountor.settings import ProcountorSandboxSettings
 from sandboxes.runner import RunningServer, serve_in_thread
-from sandboxes.seed import SeedResult
+from sandboxes.seed import SeedConfig, SeedResult, generate
 from sandboxes.seed.__main__ import load as load_seed
 from sandboxes.seed.defects import DEFECTS, OUTBOUND_EXPECTED_CODES
 from sandboxes.taimer.app import create_app as taimer_app
 from sandboxes.taimer.settings import TaimerSandboxSettings
 from taimer_procountor.ledger import Ledger, connect, migrate
+from taimer_procountor.outbound.transform import COMPANY, invoice_parts, part_number
 from taimer_procountor.procountor.client import ProcountorClient
 from taimer_procountor.procountor.settings import ProcountorSettings
 from taimer_procountor.taimer.models import DocumentKind
@@ -139,10 +147,11 @@ def world_factory(tmp_path: Path) -> Iterator[Callable[..., World]]:
 
 # ------------------------------------------------------------------------------------------------- assertions
 def invoices_by_number(state: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """Procountor's live invoices (not INVALIDATED) per originalInvoiceNumber, from the sandbox's own state."""
+    """Procountor's live sales invoices (not INVALIDATED) per originalInvoiceNumber, from the sandbox's own state."""
     out: dict[str, list[dict[str, Any]]] = {}
     for inv in state["invoices"]:
-        if inv.get("status") != "INVALIDATED" and inv.get("originalInvoiceNumber"):
+        live = inv.get("status") != "INVALIDATED" and inv.get("originalInvoiceNumber")
+        if live and inv["type"] == "SALES_INVOICE":
             out.setdefault(inv["originalInvoiceNumber"], []).append(inv)
     return out
 
@@ -340,17 +349,67 @@ def sqlite_dump(path: Path) -> str:
         con.close()
 
 
-@pytest.mark.timeout(900)
-def test_faults_and_a_killed_load_end_with_every_invoice_once(world_factory) -> None:
-    world = world_factory(outbound_seed(seed=11, sales_invoices=200, attachment_share=0.3), rate=40)
-    for rule in FAULTS:
+FOUR_KINDS = ["sales_invoice", "bill", "travel_report", "expense_report"]
+MARKPAID = r"^/api/invoices/\d+/paymentevents/markpaid$"
+# company-money receipts: three answers lost after commit, then two 5xx before commit in a row (one receipt may
+# need all three of the run's looks at its payment events)
+MARKPAID_FAULTS = [
+    {"kind": "drop_after_commit", "method": "PUT", "path": MARKPAID, "nth": 2, "count": 3},
+    {"kind": "error_before_commit", "method": "PUT", "path": MARKPAID, "nth": 7, "count": 2},
+]
+
+
+def four_kinds_seed() -> SeedResult:
+    """A few hundred valid documents of the four outbound kinds, 30 % with attachments."""
+    return generate(
+        SeedConfig(seed=11, customers=8, projects=4, users=4, sales_invoices=90, bills=40, inbound_bills=0,
+                   expense_reports=30, travel_reports=30, defect_share=0, attachment_share=0.3)
+    )  # fmt: skip
+
+
+def assert_every_kind_once(world: World) -> dict[tuple[str, str], dict[str, Any]]:
+    """Every document marked for transfer is in Procountor once per invoice it becomes (both halves of an expense
+    report), nothing else is, and Taimer's write-back names each invoice's id, number and status. Returns
+    Procountor's invoice per (type, originalInvoiceNumber)."""
+    received = {inv["id"] for inv in world.seed.procountor.invoices}
+    procountor: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for inv in world.procountor_state()["invoices"]:
+        if inv["id"] not in received and inv.get("status") != "INVALIDATED":
+            procountor.setdefault((inv["type"], str(inv.get("originalInvoiceNumber"))), []).append(inv)
+    assert {k: len(v) for k, v in procountor.items() if len(v) > 1} == {}, "an invoice is in Procountor twice"
+    taimer = world.taimer_state()
+    expected: set[tuple[str, str]] = set()
+    for (collection, doc_id), numbers in marked_for_transfer(world.seed.taimer).items():
+        keys = {(OUTBOUND_TYPES[collection], n) for n in numbers}
+        expected |= keys
+        assert keys <= procountor.keys(), f"{collection} {doc_id}: missing {sorted(keys - procountor.keys())}"
+        integration = next(d for d in taimer[collection] if d["id"] == doc_id)["integration"]
+        assert integration["sync_state"] == "transferred", (collection, doc_id, integration["errors"])
+        written = (
+            {(li["procountor_id"], li["procountor_number"], li["status"]) for li in integration["linked_invoices"]}
+            if collection == "expense_reports"
+            else {(integration["procountor_id"], integration["procountor_number"], integration["procountor_status"])}
+        )
+        invoices = [procountor[k][0] for k in keys]
+        assert written == {(inv["id"], inv.get("invoiceNumber"), inv["status"]) for inv in invoices}, doc_id
+    assert set(procountor) == expected, f"not asked for: {sorted(set(procountor) - expected)}"
+    return {k: v[0] for k, v in procountor.items()}
+
+
+@pytest.mark.timeout(1200)
+def test_faults_and_a_killed_load_over_all_four_kinds_end_with_every_invoice_and_payment_event_once(
+    world_factory,
+) -> None:
+    world = world_factory(four_kinds_seed(), rate=40)
+    for rule in FAULTS + MARKPAID_FAULTS:
         world.fault(rule)
     conn = procountor_connection(world, rate=40, read_timeout=2.5)
+    conf = {"kinds": FOUR_KINDS}
     killed = kill_after_creates(world, 60)
-    first = world.run(extra=conn)
+    first = world.run(conf, extra=conn)
     assert killed and killed[0], "the DAG run was not killed"
     assert first["state"] == "crashed", first
-    second = world.run(extra=conn)
+    second = world.run(conf, extra=conn)
     assert second["state"] == "success", second
 
     fired = Counter(kind for e in world.procountor_log() for kind in e.get("faults", []))
@@ -358,26 +417,62 @@ def test_faults_and_a_killed_load_end_with_every_invoice_once(world_factory) -> 
         assert fired[kind] >= 1, (kind, fired)
     assert fired["rate_limit"] == 6 and fired["revoke_tokens"] == 1
 
-    expected = {str(d.number) for d in world.seed.taimer.sales_invoices}
-    invoices = assert_exactly_once(world, expected)
+    # sales invoices: the accounting on each ledger receipt, each attachment exactly once
+    invoices = assert_exactly_once(world, {str(d.number) for d in world.seed.taimer.sales_invoices})
     seeded = {(str(d.number), a.name) for d in world.seed.taimer.sales_invoices for a in d.attachments}
-    assert len(seeded) > 40
-    held = [
-        (a["referenceId"], a["name"])
-        for a in world.procountor_state()["attachments"]
-        if a["referenceType"] == "INVOICE"
-    ]
+    assert len(seeded) > 20
     by_id = {inv["id"]: n for n, inv in invoices.items()}
-    assert sorted((by_id[i], name) for i, name in held) == sorted(seeded)  # each attachment exactly once
+    held = [
+        (by_id[a["referenceId"]], a["name"])
+        for a in world.procountor_state()["attachments"]
+        if a["referenceType"] == "INVOICE" and a["referenceId"] in by_id
+    ]
+    assert sorted(held) == sorted(seeded)
+    procountor = assert_every_kind_once(world)
+    assert {t for t, _n in procountor} == set(OUTBOUND_TYPES.values())
     report = second["xcom"]["report"]
-    assert report["outcome"] == "success", report["errors"]
-    assert report["kinds"][0]["counts"]["pending"] == 0
+    assert {row["kind"] for row in report["kinds"]} >= set(FOUR_KINDS)
+    assert all(row["counts"].get("pending", 0) == 0 for row in report["kinds"]), report["kinds"]
+
+    # the company-money claims move on in Procountor: the next run marks each receipt once, despite lost answers
+    company_rows = {
+        part_number(r, COMPANY): [row for row in r.rows if row.payment_source.value == COMPANY]
+        for r in world.seed.taimer.expense_reports
+        if COMPANY in invoice_parts(r)
+    }
+    assert len(company_rows) >= 5 and sum(map(len, company_rows.values())) >= 10
+    with procountor_client(world) as client:
+        for number in company_rows:
+            client.invoices.send_to_circulation(procountor["BILL_OF_CHARGES", number]["id"])
+    third = world.run(conf, extra=conn)
+    assert third["state"] == "success", third
+    marked = Counter(kind for e in world.procountor_log() if re.match(MARKPAID, e["path"]) for kind in e["faults"])
+    assert marked == {"drop_after_commit": 3, "error_before_commit": 2}, marked
+
+    # a fourth run writes nothing anywhere
+    p_before, t_before = len(world.procountor_log()), len(world.taimer_log())
+    fourth = world.run(conf, extra=conn)
+    assert fourth["state"] == "success", fourth
+    assert writes(world.procountor_log()[p_before:]) == [] and writes(world.taimer_log()[t_before:]) == []
+
+    state = world.procountor_state()
+    events: dict[int, list[tuple[str, Decimal]]] = {}
+    for e in state["payment_events"]:
+        events.setdefault(e["invoiceId"], []).append((e["paymentDate"], Decimal(str(e["amount"]))))
+    for number, rows in company_rows.items():
+        invoice_id = procountor["BILL_OF_CHARGES", number]["id"]
+        assert sorted(events.pop(invoice_id, [])) == sorted((r.receipt_date.isoformat(), r.amount) for r in rows), (
+            number
+        )
+    assert events == {}, "a payment event on an invoice that is not a company-money claim"
+    assert_every_kind_once(world)  # the company halves' new status is written back
+    assert [e for e in world.procountor_log() if e["status"] == 400] == []
 
     texts = {
         "airflow log": (world.tmp / "airflow.log").read_text(encoding="utf-8"),
         "ledger": sqlite_dump(world.tmp / "ledger.sqlite"),
         "airflow metadata (XCom)": sqlite_dump(world.tmp / "airflow" / "airflow.db"),
-        "report": json.dumps(report),
+        "reports": json.dumps([r["xcom"]["report"] for r in (second, third, fourth)]),
     }
     assert world.issued_tokens and "XCOM" in texts["airflow metadata (XCom)"].upper()
     assert secrets_found(world, texts) == []

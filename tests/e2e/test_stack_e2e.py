@@ -24,12 +24,12 @@ from typing import Any
 import pytest
 import requests
 
+from sandboxes.outbound_scenario import OUTBOUND_TYPES, marked_for_transfer
 from sandboxes.runner import free_port
 from sandboxes.stack.launcher import Stack, seed_demo
 from sandboxes.stack.rest import AirflowApi
 from sandboxes.stack.settings import StackConfig
-from taimer_procountor.outbound.extract import document_date, document_number
-from taimer_procountor.outbound.transform import invoice_parts, part_number
+from taimer_procountor.outbound.extract import document_date
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(1200)]
 
@@ -187,31 +187,6 @@ def check_reference(rs: RunningStack, runs: list[dict[str, Any]]) -> None:
     assert (report.get("outcome") or report.get("status")) == "partial"
 
 
-# Taimer's collections of outbound documents and the Procountor invoice type each becomes
-OUTBOUND_TYPES = {
-    "sales_invoices": "SALES_INVOICE",
-    "bills": "PURCHASE_INVOICE",
-    "travel_reports": "TRAVEL_INVOICE",
-    "expense_reports": "BILL_OF_CHARGES",
-}
-
-
-def seeded_outbound(rs: RunningStack) -> dict[tuple[str, str], set[str]]:
-    """Every document the seed marked for transfer, by (collection, Taimer id), with the ``originalInvoiceNumber``s
-    it must become in Procountor if valid (an expense report one per payment source its rows use, by the documented
-    suffixes)."""
-    expected: dict[tuple[str, str], set[str]] = {}
-    for collection in OUTBOUND_TYPES:
-        for doc in getattr(rs.taimer_data, collection):
-            if doc.integration.sync_state != "ready":
-                continue
-            if collection == "expense_reports":
-                expected[collection, doc.id] = {part_number(doc, part) for part in invoice_parts(doc)}
-            else:
-                expected[collection, doc.id] = {document_number(doc)}
-    return expected
-
-
 def check_outbound(rs: RunningStack, runs: list[dict[str, Any]]) -> None:
     """taimer_to_procountor, judged from both sandboxes' state: every document the seed marked for transfer ended
     either transferred (each of its invoices in Procountor exactly once, and Taimer's write-back naming that
@@ -230,7 +205,7 @@ def check_outbound(rs: RunningStack, runs: list[dict[str, Any]]) -> None:
     taimer = rs.state("taimer")
     outcome: Counter[tuple[str, str]] = Counter()
     accounted: set[tuple[str, str]] = set()
-    seeded = seeded_outbound(rs)
+    seeded = marked_for_transfer(rs.taimer_data)
     for (collection, doc_id), originals in seeded.items():
         doc = next(d for d in taimer[collection] if d["id"] == doc_id)
         integration, kind = doc["integration"], OUTBOUND_TYPES[collection]
@@ -335,7 +310,7 @@ def check_backfill(rs: RunningStack) -> None:
     assert day in covered, (day, covered)
     expected = sum(
         len(originals)
-        for (collection, doc_id), originals in seeded_outbound(rs).items()
+        for (collection, doc_id), originals in marked_for_transfer(rs.taimer_data).items()
         if document_date(next(d for d in getattr(rs.taimer_data, collection) if d.id == doc_id)) in covered
     )
     selected = 0
