@@ -15,7 +15,7 @@ from html import escape
 
 from taimer_procountor.errors import lookup
 from taimer_procountor.redaction import redact
-from taimer_procountor.summary import FlowSummary, Outcome
+from taimer_procountor.summary import FlowSummary, Outcome, Problem
 
 SUBJECT_PREFIX = "[Taimer ⇄ Procountor]"
 MAX_LISTED = 20  # errors and notices listed one by one; the rest are counted (the report page has them all)
@@ -55,7 +55,7 @@ def counts_table_html(summary: FlowSummary) -> str:
     return f'<table border="1" cellpadding="4"><tr><th>kind</th>{head}</tr>{rows}</table>'
 
 
-def _problems_html(title: str, problems: tuple, explain: bool) -> str:
+def _problems_html(title: str, problems: tuple[Problem, ...], explain: bool) -> str:
     if not problems:
         return ""
     items = []

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     from taimer_procountor.ledger import Ledger
     from taimer_procountor.ledger.models import FlowRun
+    from taimer_procountor.summary import FlowSummary
 
 LEDGER_URL_ENV = "TAIMER_PROCOUNTOR_LEDGER_URL"
 EPILOG = (
@@ -69,7 +70,7 @@ def cmd_migrate(args: argparse.Namespace, out: TextIO) -> int:
 
 
 # ------------------------------------------------------------------------------------------------------- report
-def _summary_of(run: FlowRun):
+def _summary_of(run: FlowRun) -> FlowSummary | None:
     """The run's ``FlowSummary`` when its stored counts are one (every flow's report task stores it), else None."""
     from taimer_procountor.summary import FlowSummary
 

@@ -18,7 +18,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable
+from types import TracebackType
 
+# what ``logging`` passes to ``Formatter.formatException`` (``sys.exc_info()``)
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
 MASK = "***"
 # Shorter strings are too likely to occur by chance in ordinary text to be masked safely.
 MIN_SECRET_LENGTH = 8
@@ -127,7 +130,7 @@ class RedactingFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         return redact(super().format(record))
 
-    def formatException(self, ei) -> str:
+    def formatException(self, ei: ExcInfo) -> str:
         return redact(super().formatException(ei))
 
 
