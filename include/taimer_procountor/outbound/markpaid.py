@@ -16,8 +16,9 @@ has moved the invoice on in Procountor (sent it to circulation, verified or appr
    is recorded as ``outcome_unknown`` and settled by the next look at the events (in the same run, up to
    ``SETTLE_PASSES`` looks), never by a blind second PUT.
 
-The watermark moves (to the newest version the search saw) only when nothing failed, so a refused or unknown
-receipt is found again. The own-money half is never marked by us: it is paid to the employee in Procountor.
+The watermark moves (to the newest version the search saw) only when nothing failed, stayed unknown or was held by
+another worker's live claim, so such a receipt's claim is found again. The own-money half is never marked by us:
+it is paid to the employee in Procountor.
 """
 
 from __future__ import annotations
@@ -140,7 +141,7 @@ def _mark_invoice(
     result: MarkPaidResult,
     claim_ttl: float,
 ) -> bool:
-    """Mark the open receipts of one claim; True when none failed or stayed unknown.
+    """Mark the open receipts of one claim; True when none failed, stayed unknown or is held by a live claim.
 
     A receipt whose PUT had no answer is settled in the same run: the next pass reads the payment events again and
     adopts the event if the PUT went through, or marks the receipt again if it did not (a 5xx before commit), so a
@@ -166,7 +167,8 @@ def _mark_invoice(
     result.counts["unknown"] += len([i for i in unknown if final.get(i) == PaymentState.OUTCOME_UNKNOWN])
     result.problems.extend(left)
     _describe(result, doc, ledger.payments.receipts_of(doc.id), hit.status)
-    return not left
+    # a receipt another worker holds (or a crashed run's claim not expired yet) keeps the watermark where it is
+    return not left and PaymentState.MARKING not in final.values()
 
 
 def _mark_pass(

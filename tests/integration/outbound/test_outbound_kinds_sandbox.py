@@ -15,7 +15,11 @@ from sandboxes.seed.attachments import iter_blob
 from sandboxes.seed.defects import DEFECTS, DOCUMENT_DEFECTS, OUTBOUND_EXPECTED_CODES
 from sandboxes.seed.generator import SeedConfig, generate
 from taimer_procountor.errors import CATALOGUE
+from taimer_procountor.ledger import PaymentState, connect, migrate
+from taimer_procountor.ledger.payments import ReceiptToPay
 from taimer_procountor.outbound.attachments import AttachmentRefusedError, read_attachment
+from taimer_procountor.outbound.extract import ledger_source_id
+from taimer_procountor.outbound.markpaid import WATERMARK, mark_company_receipts
 from taimer_procountor.outbound.transform import PART_SUFFIXES, prepare
 from taimer_procountor.outbound.validate import validate_batch
 from taimer_procountor.taimer.models import DocumentKind, PaymentSource
@@ -109,3 +113,56 @@ def test_an_expense_report_is_split_by_payment_source_with_receipts_on_the_compa
     assert len(own.payload["invoiceRows"]) + len(company.payload["invoiceRows"]) == len(mixed.rows)
     owner = next(u for u in seeded.taimer.users if u.id == mixed.owner_user_id)
     assert own.payload["partnerId"] == company.payload["partnerId"] == owner.procountor_person_id
+
+
+def test_a_receipt_held_by_a_live_claim_keeps_the_markpaid_watermark_until_it_is_settled(
+    seeded, seeded_context, client, tmp_path
+):
+    """A receipt another worker holds (or a crashed run's claim, not expired yet) is left alone, and the
+    version-date watermark stays where it was, so the next run's search finds the claim again; once the claim is
+    settled, the next run marks that receipt and only then moves the watermark."""
+    ctx = seeded_context(seeded)
+    mixed = next(
+        r for r in seeded.taimer.expense_reports
+        if sum(row.payment_source is PaymentSource.COMPANY for row in r.rows) >= 2
+        and not seeded.manifest.defects_of(r.id)
+    )  # fmt: skip
+    company = next(p for p in prepare(mixed, None, ctx) if p.part == "company")
+    invoice = client.invoices.create(company.payload)
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    migrate(url)
+    ledger = connect(url)
+    try:
+        source_id = ledger_source_id(mixed.id, "company")
+        doc_id = ledger.outbound.upsert_outbound(
+            "expense_report", source_id, company.original_invoice_number, "h"
+        ).document.id
+        ledger.outbound.mark_validated(doc_id, [])
+        [claimed] = ledger.outbound.claim([doc_id], "test", 60)
+        ledger.outbound.mark_sending(doc_id, claimed.claim_token)
+        ledger.outbound.record_sent(doc_id, claimed.claim_token, int(invoice.id))
+        currency = mixed.currency
+        ledger.payments.upsert_receipts(
+            doc_id, [ReceiptToPay(r.key, r.payment_date, r.amount, currency) for r in company.receipts]
+        )
+        client.invoices.send_to_circulation(int(invoice.id))
+        held, *others = ledger.payments.receipts_of(doc_id)
+        token = ledger.payments.claim(held.id, ttl=300)  # another worker, mid-PUT
+        assert token is not None
+
+        first = mark_company_receipts(ledger, client)
+        states = {r.id: r.state for r in ledger.payments.receipts_of(doc_id)}
+        assert states == {held.id: PaymentState.MARKING, **{r.id: PaymentState.MARKED for r in others}}
+        assert first.counts["marked"] == len(others)
+        assert ledger.inbound.watermark_read_from(WATERMARK) is None  # the claim is looked for again next run
+
+        ledger.payments.record_outcome(held.id, token, PaymentState.OUTCOME_UNKNOWN, "X", "the worker died")
+        mark_company_receipts(ledger, client)
+        assert {r.state for r in ledger.payments.receipts_of(doc_id)} == {PaymentState.MARKED}
+        assert ledger.inbound.watermark_read_from(WATERMARK) is not None
+        events = client.invoices.payment_events(int(invoice.id))
+        assert sorted((e.payment_date, e.amount) for e in events) == sorted(
+            (r.payment_date, r.amount) for r in company.receipts
+        )  # one event per receipt: the held one marked once, after its claim was settled
+    finally:
+        ledger.engine.dispose()
