@@ -77,6 +77,9 @@ UNFINISHED = "UNFINISHED"
 INVALIDATED = "INVALIDATED"
 VERSION_CONFLICT = "ERROR_VERSION_CONFLICT"
 MAX_DETAIL = 300
+# an expense report half writes back again while the other half keeps moving, at most this often (each move of the
+# other half ends in that half's own write-back)
+HALVES_WRITE_ATTEMPTS = 3
 OPEN_ATTACHMENT = (
     AttachmentState.PENDING,
     AttachmentState.CLAIMED,
@@ -556,16 +559,13 @@ class Loader:
             ]
             or None,
         )
-        if split_source_id(doc.source_id)[1] is not None:
-            try:
-                update = self._halves_update(doc, status, update)
-            except TaimerError as exc:
-                result.errors.append(self._problem("OUTBOUND_WRITE_BACK_FAILED", doc, detail=exc))
-                return
         if not_moved:
             update.attachments_skipped_reason = "google_drive"
         try:
-            self.taimer.write_back(self.kind, split_source_id(doc.source_id)[0], update)
+            if split_source_id(doc.source_id)[1] is None:
+                self.taimer.write_back(self.kind, split_source_id(doc.source_id)[0], update)
+            else:
+                self._write_back_halves(doc, status, update)
         except TaimerError as exc:
             result.errors.append(self._problem("OUTBOUND_WRITE_BACK_FAILED", doc, detail=exc))
             return
@@ -573,7 +573,31 @@ class Loader:
         if record:
             self.ledger.outbound.record_written_back(doc.id)
 
-    def _halves_update(self, doc: OutboundDocument, status: str, update: IntegrationUpdate) -> IntegrationUpdate:
+    def _halves(self, doc: OutboundDocument) -> list[tuple[str, OutboundDocument]]:
+        """The ledger rows of every half of ``doc``'s expense report that the ledger has, by payment source."""
+        document_id, _part = split_source_id(doc.source_id)
+        halves = [
+            (part, self.ledger.outbound.find_outbound(doc.source_type, ledger_source_id(document_id, part)))
+            for part in PART_SUFFIXES
+        ]
+        return [(part, half) for part, half in halves if half is not None]
+
+    def _write_back_halves(self, doc: OutboundDocument, status: str, update: IntegrationUpdate) -> None:
+        """Write one half's write-back, which carries both halves, and write it again while the other half moved
+        meanwhile: Taimer's write-back replaces the report's fields, so when both halves finish at once (two threads,
+        or two workers) the write built from the older view may land last; the half that sees the other one moved
+        after its view writes again, so the last write always holds both."""
+        for _ in range(HALVES_WRITE_ATTEMPTS):
+            present = self._halves(doc)
+            self.taimer.write_back(
+                self.kind, split_source_id(doc.source_id)[0], self._halves_update(doc, status, update, present)
+            )
+            if _halves_view(self._halves(doc)) == _halves_view(present):
+                return
+
+    def _halves_update(
+        self, doc: OutboundDocument, status: str, update: IntegrationUpdate, present: list[tuple[str, OutboundDocument]]
+    ) -> IntegrationUpdate:
         """The write-back of one half of an expense report: both halves in ``linked_invoices`` (each with its payment
         source and the status Taimer last heard, this one's now), the report's own Procountor fields those of its
         first half; the report is ``transferred`` only once every half is in Procountor."""
@@ -582,11 +606,6 @@ class Loader:
             link.procountor_id: link.status
             for link in self.taimer.get_document(self.kind, document_id).integration.linked_invoices
         }
-        halves = [
-            (part, self.ledger.outbound.find_outbound(doc.source_type, ledger_source_id(document_id, part)))
-            for part in PART_SUFFIXES
-        ]
-        present = [(part, half) for part, half in halves if half is not None]
         sent = [(part, half) for part, half in present if half.procountor_invoice_id is not None]
         links = [
             LinkedProcountorInvoice(
@@ -651,6 +670,11 @@ class _HeldAttachments:
                 self._left.remove(meta)
                 return meta.id
         return None
+
+
+def _halves_view(halves: list[tuple[str, OutboundDocument]]) -> list[tuple[str, int | None, str, str | None]]:
+    """What a halves write-back is built from: each half's Procountor invoice, state and number."""
+    return [(part, h.procountor_invoice_id, h.state, h.procountor_invoice_number) for part, h in halves]
 
 
 def with_accounting(receipt: LedgerReceipt, accounting: ReceiptAccounting) -> LedgerReceipt | None:

@@ -1,14 +1,17 @@
 """The load loop without Airflow, against both sandboxes on loopback: two ``Loader``s (two workers, as two runs at
 once) over the same documents while the Procountor sandbox fails POSTs after committing them; each invoice and
-attachment ends in Procountor exactly once (from the sandbox's own state), and a rerun writes nothing."""
+attachment ends in Procountor exactly once (from the sandbox's own state), and a rerun writes nothing. And the two
+halves of an expense report finishing at once, in the order that loses a write-back unless it is written again."""
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
+from sandboxes.outbound_kinds_scenario import EXPENSE_NUMBER, kinds_seed
 from sandboxes.outbound_scenario import outbound_seed, store_reference_snapshot, write_requests
 from sandboxes.procountor.app import create_app as procountor_app
 from sandboxes.procountor.settings import ProcountorSandboxSettings
@@ -18,9 +21,10 @@ from sandboxes.taimer.app import create_app as taimer_app
 from sandboxes.taimer.settings import TaimerSandboxSettings
 from taimer_procountor.http import RetryPolicy
 from taimer_procountor.ledger import DocState, connect, migrate
-from taimer_procountor.outbound.extract import Selection, extract_kind
+from taimer_procountor.outbound.extract import Selection, extract_kind, ledger_source_id
 from taimer_procountor.outbound.load import Loader, LoadSettings
 from taimer_procountor.outbound.steps import build_context
+from taimer_procountor.outbound.transform import COMPANY, OWN, PART_SUFFIXES
 from taimer_procountor.procountor import ProcountorClient, ProcountorSettings
 from taimer_procountor.taimer.models import DocumentKind
 from taimer_procountor.taimer.rest import TaimerRestAdapter
@@ -93,4 +97,69 @@ def test_two_loaders_at_once_with_post_faults_send_each_invoice_and_attachment_o
         assert (
             write_requests(requests.get(f"{taimer_server.base_url}/_control/requests", timeout=10).json()[t_log:]) == []
         )
+        ledger.engine.dispose()
+
+
+def test_both_halves_of_an_expense_report_finishing_at_once_leave_both_in_taimer(tmp_path) -> None:
+    """The write-back of an expense report's half carries both halves, and Taimer keeps the last one written. Forced
+    interleaving: the own-money half builds its write-back while the company half is not in Procountor yet, and
+    that write lands after the company half's; the own-money half sees the company half moved and writes again, so
+    Taimer ends with both invoices linked."""
+    seed = kinds_seed()
+    with (
+        serve_in_thread(procountor_app(ProcountorSandboxSettings(rate_per_second=0))) as procountor,
+        serve_in_thread(taimer_app(TaimerSandboxSettings(api_key=TAIMER_KEY, dataset=seed.taimer))) as taimer_server,
+    ):
+        load_seed(seed, taimer_server.base_url, procountor.base_url)
+        url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+        migrate(url)
+        ledger = connect(url)
+        store_reference_snapshot(ledger, procountor.base_url, CREDENTIALS)
+        taimer = TaimerRestAdapter(requests.Session(), f"{taimer_server.base_url}/api/v1", TAIMER_KEY)
+        extract_kind(taimer, ledger, DocumentKind.EXPENSE_REPORT, Selection())
+        report = next(r for r in seed.taimer.expense_reports if r.number == EXPENSE_NUMBER)
+        halves = [
+            ledger.outbound.find_outbound("expense_report", ledger_source_id(report.id, p)) for p in (OWN, COMPANY)
+        ]
+        doc_ids = [h.id for h in halves if h is not None]
+        assert len(doc_ids) == 2
+        for doc_id in doc_ids:
+            assert ledger.outbound.mark_validated(doc_id, [])
+
+        stale_built, fresh_written = threading.Event(), threading.Event()
+        write_back = taimer.write_back
+
+        def interleaved_write_back(kind, document_id, update):
+            if len(update.linked_invoices or []) == 1 and not stale_built.is_set():
+                stale_built.set()  # built while the other half was not in Procountor: let it go, then land last
+                assert fresh_written.wait(30)
+                return write_back(kind, document_id, update)
+            answer = write_back(kind, document_id, update)
+            fresh_written.set()
+            return answer
+
+        taimer.write_back = interleaved_write_back
+        settings = ProcountorSettings(f"{procountor.base_url}/api", *CREDENTIALS, rate_per_second=200)
+        with ProcountorClient(settings) as client:
+            create = client.invoices.create
+
+            def company_half_waits(payload):
+                if str(payload["originalInvoiceNumber"]).endswith(PART_SUFFIXES[COMPANY]):
+                    assert stale_built.wait(30)
+                return create(payload)
+
+            client.invoices.create = company_half_waits
+            settings_ = LoadSettings(worker="w", run_id="r", claim_ttl=30, concurrency=2, held_wait=5)
+            results = Loader(ledger, taimer, client, build_context(ledger, taimer), DocumentKind.EXPENSE_REPORT,
+                             settings_).run(doc_ids)  # fmt: skip
+        assert {r.outcome for r in results} == {"created"} and stale_built.is_set() and fresh_written.is_set()
+        state = requests.get(f"{procountor.base_url}/_control/state", timeout=30).json()
+        invoices = {inv["originalInvoiceNumber"]: inv for inv in state["invoices"]}
+        doc = taimer.get_document(DocumentKind.EXPENSE_REPORT, report.id)
+        links = {li.payment_source.value: li.procountor_id for li in doc.integration.linked_invoices}
+        assert links == {
+            OWN: invoices[f"{EXPENSE_NUMBER}{PART_SUFFIXES[OWN]}"]["id"],
+            COMPANY: invoices[f"{EXPENSE_NUMBER}{PART_SUFFIXES[COMPANY]}"]["id"],
+        }
+        assert doc.integration.sync_state == "transferred"
         ledger.engine.dispose()
