@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
+from sqlalchemy.orm import Session
 
 from taimer_procountor.ledger._common import (
     conditional_update,
@@ -57,6 +58,15 @@ class UpsertResult:
     flagged: bool  # already in Procountor and changed: changed_after_send was set by this call
 
 
+@dataclass(frozen=True)
+class FinishResult:
+    """What ``record_finished`` recorded: the document's state after it, and whether the attach step succeeded
+    (False: an attachment is still open)."""
+
+    state: DocState
+    attached: bool
+
+
 def _doc_claimable(now: datetime) -> ColumnElement[bool]:
     """A document a worker may claim for sending: waiting (valid / outcome unknown) or held by an expired claim."""
     return or_(
@@ -71,6 +81,54 @@ def _error_fields(code: str | None, detail: object | None, errors: Sequence[Any]
         "last_error_detail": redact_text(detail),
         "errors": redact_json(to_json(list(errors or []))),
     }
+
+
+def _sending_values(
+    now: datetime, *, content_hash: str | None = None, ttl: float | timedelta | None = None
+) -> dict[str, Any]:
+    """The columns "about to POST" sets (``mark_sending``, ``claim(send=True)``)."""
+    values: dict[str, Any] = {
+        "state": DocState.SENDING,
+        "lookup_required": True,
+        "attempt_count": D.attempt_count + 1,
+        "last_attempt_at": now,
+        "updated_at": now,
+    }
+    if content_hash is not None:
+        values["content_hash"] = content_hash
+    if ttl is not None:
+        values["claim_expires_at"] = now + ttl_delta(ttl)
+    return values
+
+
+def _enriched(
+    s: Session, doc_id: int, now: datetime, *, ledger_receipt_id: int | None = None, version: str | None = None
+) -> bool:
+    values: dict[str, Any] = {"state": DocState.ENRICHED, "enriched_at": now, "updated_at": now}
+    if ledger_receipt_id is not None:
+        values["procountor_ledger_receipt_id"] = ledger_receipt_id
+    if version is not None:
+        values["procountor_version"] = version
+    return conditional_update(s, D, [D.id == doc_id, D.state == DocState.SENT], values) == 1
+
+
+def _open_attachments(s: Session, doc_id: int) -> int:
+    return s.execute(select(func.count()).where(A.document_id == doc_id, A.state.not_in(ATTACHMENT_DONE))).scalar_one()
+
+
+def _attached(s: Session, doc_id: int, now: datetime) -> bool:
+    cond = [D.id == doc_id, D.state.in_((DocState.SENT, DocState.ENRICHED))]
+    return conditional_update(s, D, cond, {"state": DocState.ATTACHED, "attached_at": now, "updated_at": now}) == 1
+
+
+def _written_back(s: Session, doc_id: int, now: datetime) -> bool:
+    after_send = (DocState.SENT, DocState.ENRICHED, DocState.ATTACHED)
+    values = {
+        "state": case((D.state.in_(after_send), DocState.WRITTEN_BACK), else_=D.state),
+        "written_back_at": now,
+        "updated_at": now,
+    }
+    return conditional_update(s, D, [D.id == doc_id], values) == 1
 
 
 class OutboundRepository(Repository):
@@ -200,16 +258,22 @@ class OutboundRepository(Repository):
         worker: str,
         ttl: float | timedelta,
         *,
+        send: bool = False,
         now: datetime | None = None,
     ) -> list[OutboundDocument]:
         """Claim the given documents for sending; returns those this worker got (others are held or not sendable).
 
         Claimable: VALID, OUTCOME_UNKNOWN, or CLAIMED/SENDING whose claim expired (a crashed worker). A document
-        taken over from SENDING keeps ``lookup_required``: the crashed worker may have posted it."""
+        taken over from SENDING keeps ``lookup_required``: the crashed worker may have posted it.
+
+        ``send``: a claimed document that owes no lookup is also marked SENDING (as ``mark_sending`` with ``ttl``)
+        in the same transaction. Nothing remote lies between the two steps then, so one commit is the same
+        guarantee as two: the claim is committed before the POST, and from that commit on a crash leaves a lookup
+        owed. Documents that owe a lookup stay CLAIMED: look them up first."""
         ids = list(doc_ids)
         if not ids:
             return []
-        return self._claim_docs(worker, ttl, now, D.id.in_(ids), limit=None)
+        return self._claim_docs(worker, ttl, now, D.id.in_(ids), limit=None, send=send)
 
     def claim_next(
         self,
@@ -236,6 +300,7 @@ class OutboundRepository(Repository):
         now: datetime | None,
         where: ColumnElement[bool],
         limit: int | None,
+        send: bool = False,
     ) -> list[OutboundDocument]:
         now = now_or(now)
         token = new_token()
@@ -257,6 +322,9 @@ class OutboundRepository(Repository):
             n = conditional_update(s, D, [D.id.in_(pick.scalar_subquery()), cond], values)
             if not n:
                 return []
+            if send:
+                owes_no_lookup = [D.claim_token == token, D.state == DocState.CLAIMED, D.lookup_required.is_(False)]
+                conditional_update(s, D, owes_no_lookup, _sending_values(now, ttl=ttl))
             return list(s.execute(select(D).where(D.claim_token == token).order_by(D.id)).scalars())
 
     def release_claim(self, doc_id: int, token: str, *, now: datetime | None = None) -> bool:
@@ -293,17 +361,7 @@ class OutboundRepository(Repository):
         (expired and taken over): in both cases do not post. ``content_hash``: hash of the content actually posted,
         when it differs from the validated one; ``ttl`` extends the claim to cover the request."""
         now = now_or(now)
-        values: dict[str, Any] = {
-            "state": DocState.SENDING,
-            "lookup_required": True,
-            "attempt_count": D.attempt_count + 1,
-            "last_attempt_at": now,
-            "updated_at": now,
-        }
-        if content_hash is not None:
-            values["content_hash"] = content_hash
-        if ttl is not None:
-            values["claim_expires_at"] = now + ttl_delta(ttl)
+        values = _sending_values(now, content_hash=content_hash, ttl=ttl)
         cond = [
             D.id == doc_id,
             D.claim_token == token,
@@ -463,48 +521,56 @@ class OutboundRepository(Repository):
         now: datetime | None = None,
     ) -> bool:
         """Sales account and cost center are on the ledger receipt: SENT -> ENRICHED (repeating is a no-op)."""
-        values: dict[str, Any] = {"state": DocState.ENRICHED, "enriched_at": now_or(now), "updated_at": now_or(now)}
-        if ledger_receipt_id is not None:
-            values["procountor_ledger_receipt_id"] = ledger_receipt_id
-        if version is not None:
-            values["procountor_version"] = version
         with self.write() as s:
-            return conditional_update(s, D, [D.id == doc_id, D.state == DocState.SENT], values) == 1
+            return _enriched(s, doc_id, now_or(now), ledger_receipt_id=ledger_receipt_id, version=version)
 
     def record_attached(self, doc_id: int, *, now: datetime | None = None) -> bool:
         """Every attachment is uploaded or skipped: SENT/ENRICHED -> ATTACHED. Raises ``ValueError`` while an
         attachment is still open."""
-        now = now_or(now)
         with self.write() as s:
-            open_ = s.execute(
-                select(func.count()).where(A.document_id == doc_id, A.state.not_in(ATTACHMENT_DONE))
-            ).scalar_one()
+            open_ = _open_attachments(s, doc_id)
             if open_:
                 raise ValueError(f"document {doc_id} still has {open_} attachment(s) not uploaded or skipped")
-            cond = [D.id == doc_id, D.state.in_((DocState.SENT, DocState.ENRICHED))]
-            return (
-                conditional_update(s, D, cond, {"state": DocState.ATTACHED, "attached_at": now, "updated_at": now}) == 1
-            )
+            return _attached(s, doc_id, now_or(now))
 
     def record_written_back(self, doc_id: int, *, now: datetime | None = None) -> bool:
         """Taimer has been told (Procountor id and number, or the errors): stamps ``written_back_at``; a document in
         Procountor moves on to WRITTEN_BACK. Returns whether the row changed."""
+        with self.write() as s:
+            return _written_back(s, doc_id, now_or(now))
+
+    def record_finished(
+        self,
+        doc_id: int,
+        *,
+        enriched: bool,
+        attach: bool,
+        written_back: bool,
+        ledger_receipt_id: int | None = None,
+        now: datetime | None = None,
+    ) -> FinishResult:
+        """The steps after the send, recorded together in one transaction after the last of them (the write-back
+        to Taimer): ``enriched`` as ``record_enriched``; ``attach`` as ``record_attached``, except that an open
+        attachment leaves the state as it is (``attached`` False) instead of raising; ``written_back`` as
+        ``record_written_back``, and only when the attach step (if asked) succeeded.
+
+        Why deferring is safe: every step recorded here is repeatable and checked against Procountor or Taimer
+        before it writes (the receipt is read and only what is missing is sent; attachments have their own
+        claim -> upload -> record rows, committed apart; the write-back is a PATCH of the same fields). A crash
+        before this commit leaves the document SENT (or ENRICHED), so the next pass or run repeats those checks,
+        sends nothing twice, and records them then. The caller commits ``record_enriched`` itself before any
+        attachment upload, so no commit is moved across a Procountor call."""
         now = now_or(now)
         with self.write() as s:
-            n = conditional_update(
-                s,
-                D,
-                [D.id == doc_id],
-                {
-                    "state": case(
-                        (D.state.in_((DocState.SENT, DocState.ENRICHED, DocState.ATTACHED)), DocState.WRITTEN_BACK),
-                        else_=D.state,
-                    ),
-                    "written_back_at": now,
-                    "updated_at": now,
-                },
-            )
-        return n == 1
+            if enriched:
+                _enriched(s, doc_id, now, ledger_receipt_id=ledger_receipt_id)
+            attached = not attach or not _open_attachments(s, doc_id)
+            if attach and attached:
+                _attached(s, doc_id, now)
+            if written_back and attached:
+                _written_back(s, doc_id, now)
+            state = s.execute(select(D.state).where(D.id == doc_id)).scalar_one()
+        return FinishResult(state, attached)
 
     def record_updated(
         self,
