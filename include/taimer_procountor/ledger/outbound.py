@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, raiseload
 
 from taimer_procountor.ledger._common import (
     conditional_update,
@@ -45,6 +45,9 @@ log = get_logger(__name__)
 
 D = OutboundDocument
 A = OutboundAttachment
+# The rows claim and record_sent return come without their attachments (``attachments.attachments_of`` reads
+# them): the caller has them already, and loading them is one more SELECT per call. Touching them raises.
+_NO_ATTACHMENTS = raiseload(D.attachments)
 
 
 @dataclass(frozen=True)
@@ -261,7 +264,8 @@ class OutboundRepository(Repository):
         send: bool = False,
         now: datetime | None = None,
     ) -> list[OutboundDocument]:
-        """Claim the given documents for sending; returns those this worker got (others are held or not sendable).
+        """Claim the given documents for sending; returns those this worker got (others are held or not sendable),
+        without their attachments.
 
         Claimable: VALID, OUTCOME_UNKNOWN, or CLAIMED/SENDING whose claim expired (a crashed worker). A document
         taken over from SENDING keeps ``lookup_required``: the crashed worker may have posted it.
@@ -325,7 +329,8 @@ class OutboundRepository(Repository):
             if send:
                 owes_no_lookup = [D.claim_token == token, D.state == DocState.CLAIMED, D.lookup_required.is_(False)]
                 conditional_update(s, D, owes_no_lookup, _sending_values(now, ttl=ttl))
-            return list(s.execute(select(D).where(D.claim_token == token).order_by(D.id)).scalars())
+            claimed = select(D).where(D.claim_token == token).order_by(D.id).options(_NO_ATTACHMENTS)
+            return list(s.execute(claimed).scalars())
 
     def release_claim(self, doc_id: int, token: str, *, now: datetime | None = None) -> bool:
         """Give a claimed document back unsent (e.g. the run is stopping): VALID again, or OUTCOME_UNKNOWN when a
@@ -397,7 +402,8 @@ class OutboundRepository(Repository):
         sent_by: str | None = None,
         now: datetime | None = None,
     ) -> OutboundDocument:
-        """The invoice exists in Procountor (POST answered, or a lookup found it): SENT with its ids.
+        """The invoice exists in Procountor (POST answered, or a lookup found it): SENT with its ids. Returns the
+        row without its attachments.
 
         A fact from Procountor is recorded even when the claim was lost meanwhile, so it can never be forgotten;
         clearing the claim then makes the other worker's ``mark_sending`` fail, so it does not post a second one.
@@ -405,7 +411,8 @@ class OutboundRepository(Repository):
         (e.g. the DAG run id) is kept in ``details["sent_by"]``: which run's report counts the invoice as created."""
         now = now_or(now)
         with self.write() as s:
-            doc = s.execute(select(D).where(D.id == doc_id).with_for_update()).scalar_one_or_none()
+            row = select(D).where(D.id == doc_id).with_for_update().options(_NO_ATTACHMENTS)
+            doc = s.execute(row).scalar_one_or_none()
             if doc is None:
                 raise NotFound(f"no outbound document {doc_id}")
             if doc.procountor_invoice_id is not None:
