@@ -13,7 +13,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
+from sqlalchemy import (
+    BigInteger,
+    BindParameter,
+    ColumnElement,
+    Integer,
+    String,
+    Update,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.orm import Session, raiseload
 
 from taimer_procountor.ledger._common import (
@@ -39,6 +54,7 @@ from taimer_procountor.ledger.states import (
     AttachmentState,
     DocState,
 )
+from taimer_procountor.ledger.types import UTCDateTime
 from taimer_procountor.redaction import get_logger
 
 log = get_logger(__name__)
@@ -70,7 +86,7 @@ class FinishResult:
     attached: bool
 
 
-def _doc_claimable(now: datetime) -> ColumnElement[bool]:
+def _doc_claimable(now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
     """A document a worker may claim for sending: waiting (valid / outcome unknown) or held by an expired claim."""
     return or_(
         D.state.in_(SENDABLE_STATES),
@@ -87,7 +103,10 @@ def _error_fields(code: str | None, detail: object | None, errors: Sequence[Any]
 
 
 def _sending_values(
-    now: datetime, *, content_hash: str | None = None, ttl: float | timedelta | None = None
+    now: datetime | BindParameter[datetime],
+    *,
+    content_hash: str | None = None,
+    expires: datetime | BindParameter[datetime] | None = None,
 ) -> dict[str, Any]:
     """The columns "about to POST" sets (``mark_sending``, ``claim(send=True)``)."""
     values: dict[str, Any] = {
@@ -99,39 +118,87 @@ def _sending_values(
     }
     if content_hash is not None:
         values["content_hash"] = content_hash
-    if ttl is not None:
-        values["claim_expires_at"] = now + ttl_delta(ttl)
+    if expires is not None:
+        values["claim_expires_at"] = expires
     return values
+
+
+# The statements the load runs for every invoice (claim, the steps after the send) are built once, their values
+# bound parameters: building and cache-keying an UPDATE costs SQLAlchemy more than SQLite takes to run it (about
+# 0.2 of 0.35 ms per statement, measured on SQLite).
+_NOW = bindparam("now", type_=UTCDateTime())
+_DOC = bindparam("doc_id", type_=Integer())
+_TOKEN = bindparam("token", type_=String())
+_EXPIRES = bindparam("expires", type_=UTCDateTime())
+
+
+def _update_docs(*cond: ColumnElement[bool]) -> Update:
+    return update(D).where(*cond).execution_options(synchronize_session=False)
+
+
+def _claim_statement(where: ColumnElement[bool], limit: int | None) -> Update:
+    """Claim the claimable documents ``where`` selects (parameters: now, token, worker, expires)."""
+    cond = and_(_doc_claimable(_NOW), where)
+    pick = select(D.id).where(cond).order_by(D.id).with_for_update(skip_locked=True)
+    if limit is not None:
+        pick = pick.limit(limit)
+    # The outer WHERE repeats the condition: PostgreSQL re-checks it on the newest row version after waiting for a
+    # concurrent writer, so a row another worker just claimed is skipped, not claimed twice.
+    return _update_docs(D.id.in_(pick.scalar_subquery()), cond).values(
+        state=DocState.CLAIMED,
+        claimed_by=bindparam("worker", type_=String()),
+        claim_token=_TOKEN,
+        claim_expires_at=_EXPIRES,
+        lookup_required=case((D.state == DocState.SENDING, True), else_=D.lookup_required),
+        updated_at=_NOW,
+    )
+
+
+_CLAIM_IDS = _claim_statement(D.id.in_(bindparam("ids", expanding=True)), None)
+_SEND_CLAIMED = _update_docs(D.claim_token == _TOKEN, D.state == DocState.CLAIMED, D.lookup_required.is_(False)).values(
+    **_sending_values(_NOW, expires=_EXPIRES)
+)
+_CLAIMED = select(D).where(D.claim_token == _TOKEN).order_by(D.id).options(_NO_ATTACHMENTS)
+_ENRICH = _update_docs(D.id == _DOC, D.state == DocState.SENT).values(
+    state=DocState.ENRICHED,
+    enriched_at=_NOW,
+    updated_at=_NOW,
+    procountor_ledger_receipt_id=func.coalesce(
+        bindparam("receipt_id", type_=BigInteger()), D.procountor_ledger_receipt_id
+    ),
+    procountor_version=func.coalesce(bindparam("version", type_=String()), D.procountor_version),
+)
+_OPEN_ATTACHMENTS = select(func.count()).where(A.document_id == _DOC, A.state.not_in(ATTACHMENT_DONE))
+_ATTACH = _update_docs(D.id == _DOC, D.state.in_((DocState.SENT, DocState.ENRICHED))).values(
+    state=DocState.ATTACHED, attached_at=_NOW, updated_at=_NOW
+)
+_WRITE_BACK = _update_docs(D.id == _DOC).values(
+    state=case(
+        (D.state.in_((DocState.SENT, DocState.ENRICHED, DocState.ATTACHED)), DocState.WRITTEN_BACK), else_=D.state
+    ),
+    written_back_at=_NOW,
+    updated_at=_NOW,
+)
+_STATE = select(D.state).where(D.id == _DOC)
 
 
 def _enriched(
     s: Session, doc_id: int, now: datetime, *, ledger_receipt_id: int | None = None, version: str | None = None
 ) -> bool:
-    values: dict[str, Any] = {"state": DocState.ENRICHED, "enriched_at": now, "updated_at": now}
-    if ledger_receipt_id is not None:
-        values["procountor_ledger_receipt_id"] = ledger_receipt_id
-    if version is not None:
-        values["procountor_version"] = version
-    return conditional_update(s, D, [D.id == doc_id, D.state == DocState.SENT], values) == 1
+    params = {"doc_id": doc_id, "now": now, "receipt_id": ledger_receipt_id, "version": version}
+    return rowcount(s.execute(_ENRICH, params)) == 1
 
 
 def _open_attachments(s: Session, doc_id: int) -> int:
-    return s.execute(select(func.count()).where(A.document_id == doc_id, A.state.not_in(ATTACHMENT_DONE))).scalar_one()
+    return s.execute(_OPEN_ATTACHMENTS, {"doc_id": doc_id}).scalar_one()
 
 
 def _attached(s: Session, doc_id: int, now: datetime) -> bool:
-    cond = [D.id == doc_id, D.state.in_((DocState.SENT, DocState.ENRICHED))]
-    return conditional_update(s, D, cond, {"state": DocState.ATTACHED, "attached_at": now, "updated_at": now}) == 1
+    return rowcount(s.execute(_ATTACH, {"doc_id": doc_id, "now": now})) == 1
 
 
 def _written_back(s: Session, doc_id: int, now: datetime) -> bool:
-    after_send = (DocState.SENT, DocState.ENRICHED, DocState.ATTACHED)
-    values = {
-        "state": case((D.state.in_(after_send), DocState.WRITTEN_BACK), else_=D.state),
-        "written_back_at": now,
-        "updated_at": now,
-    }
-    return conditional_update(s, D, [D.id == doc_id], values) == 1
+    return rowcount(s.execute(_WRITE_BACK, {"doc_id": doc_id, "now": now})) == 1
 
 
 class OutboundRepository(Repository):
@@ -277,7 +344,7 @@ class OutboundRepository(Repository):
         ids = list(doc_ids)
         if not ids:
             return []
-        return self._claim_docs(worker, ttl, now, D.id.in_(ids), limit=None, send=send)
+        return self._claim_docs(_CLAIM_IDS, {"ids": ids}, worker, ttl, now, send=send)
 
     def claim_next(
         self,
@@ -295,42 +362,30 @@ class OutboundRepository(Repository):
             extra.append(D.source_type == source_type)
         if max_attempts is not None:
             extra.append(D.attempt_count < max_attempts)
-        return self._claim_docs(worker, ttl, now, and_(true(), *extra), limit=limit)
+        return self._claim_docs(_claim_statement(and_(true(), *extra), limit), {}, worker, ttl, now)
 
     def _claim_docs(
         self,
+        statement: Update,
+        params: dict[str, Any],
         worker: str,
         ttl: float | timedelta,
         now: datetime | None,
-        where: ColumnElement[bool],
-        limit: int | None,
+        *,
         send: bool = False,
     ) -> list[OutboundDocument]:
+        """Run a ``_claim_statement`` (``params``: its own) under a new token; with ``send`` mark what owes no
+        lookup SENDING in the same transaction."""
         now = now_or(now)
         token = new_token()
-        cond = and_(_doc_claimable(now), where)
-        pick = select(D.id).where(cond).order_by(D.id).with_for_update(skip_locked=True)
-        if limit is not None:
-            pick = pick.limit(limit)
-        values = {
-            "state": DocState.CLAIMED,
-            "claimed_by": worker[:255],
-            "claim_token": token,
-            "claim_expires_at": now + ttl_delta(ttl),
-            "lookup_required": case((D.state == DocState.SENDING, True), else_=D.lookup_required),
-            "updated_at": now,
-        }
+        expires = now + ttl_delta(ttl)
+        params = {**params, "now": now, "token": token, "worker": worker[:255], "expires": expires}
         with self.write() as s:
-            # The outer WHERE repeats the condition: PostgreSQL re-checks it on the newest row version after waiting
-            # for a concurrent writer, so a row another worker just claimed is skipped, not claimed twice.
-            n = conditional_update(s, D, [D.id.in_(pick.scalar_subquery()), cond], values)
-            if not n:
+            if not rowcount(s.execute(statement, params)):
                 return []
             if send:
-                owes_no_lookup = [D.claim_token == token, D.state == DocState.CLAIMED, D.lookup_required.is_(False)]
-                conditional_update(s, D, owes_no_lookup, _sending_values(now, ttl=ttl))
-            claimed = select(D).where(D.claim_token == token).order_by(D.id).options(_NO_ATTACHMENTS)
-            return list(s.execute(claimed).scalars())
+                s.execute(_SEND_CLAIMED, {"token": token, "now": now, "expires": expires})
+            return list(s.execute(_CLAIMED, {"token": token}).scalars())
 
     def release_claim(self, doc_id: int, token: str, *, now: datetime | None = None) -> bool:
         """Give a claimed document back unsent (e.g. the run is stopping): VALID again, or OUTCOME_UNKNOWN when a
@@ -366,7 +421,8 @@ class OutboundRepository(Repository):
         (expired and taken over): in both cases do not post. ``content_hash``: hash of the content actually posted,
         when it differs from the validated one; ``ttl`` extends the claim to cover the request."""
         now = now_or(now)
-        values = _sending_values(now, content_hash=content_hash, ttl=ttl)
+        expires = now + ttl_delta(ttl) if ttl is not None else None
+        values = _sending_values(now, content_hash=content_hash, expires=expires)
         cond = [
             D.id == doc_id,
             D.claim_token == token,
@@ -576,7 +632,7 @@ class OutboundRepository(Repository):
                 _attached(s, doc_id, now)
             if written_back and attached:
                 _written_back(s, doc_id, now)
-            state = s.execute(select(D.state).where(D.id == doc_id)).scalar_one()
+            state = s.execute(_STATE, {"doc_id": doc_id}).scalar_one()
         return FinishResult(state, attached)
 
     def record_updated(
