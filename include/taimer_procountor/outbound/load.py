@@ -381,7 +381,7 @@ class Loader:
             written = self._write_back(doc, rows, result)
         attach = doc.state in (DocState.SENT, DocState.ENRICHED)
         if not (wrote or written):
-            result.done = not attaching and not _attachments_open(rows)  # written back before, nothing open
+            result.done = not attaching  # written back before, and no attachment open
             return
         finished = self.ledger.outbound.record_finished(
             doc.id, enriched=enriched, attach=attach, written_back=written and enriched, ledger_receipt_id=receipt_id
