@@ -122,9 +122,17 @@ def run_child(spec: Spec) -> dict[str, Any]:
 
 
 def _peak_rss_mb() -> float:
-    """This process's peak resident set so far (Linux: kB)."""
+    """This process's peak resident set so far: ``VmHWM`` (Linux), which starts afresh with the process's own
+    address space. ``ru_maxrss`` does not: Linux keeps it across fork and exec, so a spawned child reports at least
+    the parent's peak at the fork (the parent holds the generated seed: 339 MB at 20,000 invoices)."""
     import resource
 
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

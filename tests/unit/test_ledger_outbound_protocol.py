@@ -321,3 +321,48 @@ def test_record_sent_remembers_which_run_sent_it_and_a_repeat_keeps_it(ledger):
     ledger.outbound.record_sent(doc.id, c.claim_token, 601, sent_by="run-1")
     ledger.outbound.record_sent(doc.id, None, 601, sent_by="run-2")  # a repeat is a no-op
     assert ledger.outbound.get_outbound(doc.id).details["sent_by"] == "run-1"
+
+
+def test_claim_with_send_commits_sending_at_once_unless_a_lookup_is_owed(ledger):
+    fresh = _valid_doc(ledger, "S1", "1001", "h1")
+    crashed = _valid_doc(ledger, "S2", "1002", "h2")
+    [a] = ledger.outbound.claim([crashed.id], "worker-a", 60, now=T0)
+    ledger.outbound.mark_sending(crashed.id, a.claim_token, now=T0)  # ... and worker-a dies after its POST
+    later = T0 + timedelta(seconds=61)
+    got = {d.id: d for d in ledger.outbound.claim([fresh.id, crashed.id], "w", 60, send=True, now=later)}
+    sending, owed = got[fresh.id], got[crashed.id]
+    assert sending.state == DocState.SENDING and sending.lookup_required and sending.attempt_count == 1
+    assert sending.last_attempt_at == later and sending.claim_expires_at == later + timedelta(seconds=60)
+    assert owed.state == DocState.CLAIMED and owed.lookup_required and owed.attempt_count == 1  # not posted again
+    with pytest.raises(LookupRequired):
+        ledger.outbound.mark_sending(crashed.id, owed.claim_token, now=later)
+    # a crash right after that commit: the taker-over must look the invoice up before any POST
+    [b] = ledger.outbound.claim([fresh.id], "w2", 60, send=True, now=later + timedelta(seconds=61))
+    assert b.state == DocState.CLAIMED and b.lookup_required
+
+
+def test_record_finished_records_the_steps_after_the_send_in_one_go(ledger):
+    doc = _sent_doc(ledger)
+    done = ledger.outbound.record_finished(doc.id, enriched=True, attach=True, written_back=True, ledger_receipt_id=77)
+    assert (done.state, done.attached) == (DocState.WRITTEN_BACK, True)
+    row = ledger.outbound.get_outbound(doc.id)
+    assert row.procountor_ledger_receipt_id == 77
+    assert None not in (row.enriched_at, row.attached_at, row.written_back_at)
+
+
+def test_record_finished_with_an_open_attachment_or_no_enrichment_does_not_write_back(ledger):
+    doc = _sent_doc(ledger)
+    att = ledger.attachments.upsert_attachment(doc.id, "A1", "a.txt")
+    held = ledger.outbound.record_finished(doc.id, enriched=True, attach=True, written_back=True)
+    assert (held.state, held.attached) == (DocState.ENRICHED, False)
+    assert ledger.outbound.get_outbound(doc.id).written_back_at is None
+    assert ledger.attachments.skip_attachment(att.id, "ATTACHMENT_TYPE_NOT_ALLOWED")
+    again = ledger.outbound.record_finished(doc.id, enriched=True, attach=True, written_back=True)
+    assert (again.state, again.attached) == (DocState.WRITTEN_BACK, True)
+    # the write-back to Taimer failed: the other steps are recorded, written_back_at is not
+    other = _valid_doc(ledger, "S2", "1002", "h2")
+    [c] = ledger.outbound.claim([other.id], "w", 60, send=True)
+    ledger.outbound.record_sent(other.id, c.claim_token, 502)
+    failed = ledger.outbound.record_finished(other.id, enriched=True, attach=True, written_back=False)
+    assert (failed.state, failed.attached) == (DocState.ATTACHED, True)
+    assert ledger.outbound.get_outbound(other.id).written_back_at is None

@@ -126,6 +126,9 @@ class DocResult:
     errors: list[Problem] = field(default_factory=list)
     notices: list[Problem] = field(default_factory=list)
     attachments: Counter[str] = field(default_factory=Counter)
+    # this pass committed the document's last step itself (written back, no attachment open), so the driver
+    # knows it is finished without reading it again; False means "read the ledger to know"
+    done: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -195,23 +198,21 @@ class Loader:
                     if earlier is not None and earlier.outcome in (CREATED, UPDATED) and result.outcome == UNCHANGED:
                         result.outcome = earlier.outcome  # the earlier pass did it; this one finished the rest
                     results[result.doc_id] = result
-                todo = [i for i in todo if self._unfinished(i)]
+                todo = [i for i in todo if self._unfinished(results[i])]
                 deadline = deadline or time.monotonic() + self.settings.held_wait
                 if not todo or time.monotonic() >= deadline:
                     break
                 time.sleep(1.0)
         return [results[i] for i in dict.fromkeys(doc_ids) if i in results]
 
-    def _unfinished(self, doc_id: int) -> bool:
+    def _unfinished(self, result: DocResult) -> bool:
         """Still owed something this run can do: a send (claimable, held, outcome unknown) or a step after it."""
-        doc = self.ledger.outbound.get_outbound(doc_id)
+        if result.done:
+            return False
+        doc = self.ledger.outbound.get_outbound(result.doc_id)
         if doc.state in (*CLAIM_STATES, *SENDABLE_STATES, DocState.SENT, DocState.ENRICHED, DocState.ATTACHED):
             return True
-        return doc.state == DocState.WRITTEN_BACK and self._attachments_open(doc_id)
-
-    def _attachments_open(self, doc_id: int) -> bool:
-        """An attachment still to upload (a refused one, FAILED, waits for a person, not for a retry)."""
-        return any(a.state in OPEN_ATTACHMENT for a in self.ledger.attachments.attachments_of(doc_id))
+        return doc.state == DocState.WRITTEN_BACK and _attachments_open(doc.attachments)
 
     def process(self, doc_id: int) -> DocResult:
         doc = self.ledger.outbound.get_outbound(doc_id)
@@ -234,6 +235,7 @@ class Loader:
         if doc.state in (DocState.INVALID, DocState.FAILED):
             result.outcome = INVALID if doc.state == DocState.INVALID else FAILED
             self._write_back_errors(doc)
+            result.done = True  # nothing a later pass of this run could do
             return
         if doc.state == DocState.DISCOVERED:  # not validated (changed since the validate step): next run
             result.errors.append(self._problem("OUTBOUND_CHANGED_DURING_RUN", doc))
@@ -249,40 +251,42 @@ class Loader:
         if prepared is None:  # an expense report edited so that this half has no receipts any more
             result.errors.append(self._problem("OUTBOUND_CHANGED_DURING_RUN", doc, detail=f"no {part} money half"))
             return
+        rows = doc.attachments  # read with the document (``get_outbound``); sending does not change them
         if doc.state not in POST_SEND_STATES:
             if current_hash != doc.content_hash:  # edited after validation: back to DISCOVERED for the next run
                 self.ledger.outbound.upsert_outbound(doc.source_type, doc.source_id, doc.taimer_number, current_hash)
                 result.errors.append(self._problem("OUTBOUND_CHANGED_DURING_RUN", doc))
                 return
-            if not self._send(doc, prepared, result):
+            sent = self._send(doc, prepared, result)
+            if sent is None:
                 return
-            doc = self.ledger.outbound.get_outbound(doc.id)
-            if doc.state not in POST_SEND_STATES:
-                return
+            doc = sent
         elif result.outcome == PENDING:
             result.outcome = UNCHANGED
-        self._finish(doc, prepared, current_hash, result)
+        self._finish(doc, rows, prepared, current_hash, result)
 
     # --------------------------------------------------------------------------------------------------- send
-    def _send(self, doc: OutboundDocument, prepared: PreparedInvoice, result: DocResult) -> bool:
-        """Claim and send; True when the document is in Procountor afterwards (created now or found)."""
-        got = self.ledger.outbound.claim([doc.id], self.settings.worker, self.settings.claim_ttl)
+    def _send(self, doc: OutboundDocument, prepared: PreparedInvoice, result: DocResult) -> OutboundDocument | None:
+        """Claim and send; the document as the ledger holds it when it is in Procountor afterwards (created now or
+        found), else None. A claim that owes no lookup is committed SENDING at once (``claim(send=True)``)."""
+        settings = self.settings
+        got = self.ledger.outbound.claim([doc.id], settings.worker, settings.claim_ttl, send=True)
         if not got:
             now = self.ledger.outbound.get_outbound(doc.id)
             if now.state in POST_SEND_STATES:  # another worker finished it meanwhile
                 result.outcome = UNCHANGED
-                return True
+                return now
             result.errors.append(self._problem("OUTBOUND_SEND_PENDING", doc, detail=f"state {now.state}"))
-            return False
+            return None
         claimed = got[0]
         token = claimed.claim_token
         assert token is not None
         number = prepared.original_invoice_number
         try:
-            if claimed.lookup_required:
+            if claimed.state != DocState.SENDING:  # a lookup is owed before any POST
                 hit = self._lookup(number)
                 if hit is not None:
-                    self.ledger.outbound.record_sent(
+                    found = self.ledger.outbound.record_sent(
                         doc.id,
                         token,
                         hit.id,
@@ -292,22 +296,22 @@ class Loader:
                     )
                     log.info("%s #%s: found in Procountor as invoice %s; adopted", self.kind, number, hit.id)
                     result.outcome, result.status = CREATED, hit.status
-                    return True
+                    return found
                 self.ledger.outbound.record_lookup_absent(doc.id, token)
-            self.ledger.outbound.mark_sending(doc.id, token, ttl=self.settings.claim_ttl)
+                self.ledger.outbound.mark_sending(doc.id, token, ttl=settings.claim_ttl)
         except ProcountorError as exc:  # the lookup failed: the claim goes back, the lookup is still owed
             self.ledger.outbound.release_claim(doc.id, token)
             result.errors.append(self._problem("OUTBOUND_SEND_PENDING", doc, detail=exc))
-            return False
+            return None
         except (ClaimLost, LookupRequired) as exc:
             result.errors.append(self._problem("OUTBOUND_SEND_PENDING", doc, detail=exc))
-            return False
+            return None
         try:
             invoice = self.client.invoices.create(prepared.payload)
         except ProcountorOutcomeUnknown as exc:
             self.ledger.outbound.record_outcome_unknown(doc.id, token, exc.code, exc)
             result.errors.append(self._problem("OUTBOUND_SEND_PENDING", doc, detail=exc))
-            return False
+            return None
         except ProcountorError as exc:
             errors = exc.to_document_errors()
             self.ledger.outbound.record_failure(
@@ -319,11 +323,11 @@ class Loader:
                 result.outcome = FAILED
                 result.errors.extend(self._problem(e.code, doc, field=e.field, detail=e.detail) for e in errors)
                 self._write_back_errors(self.ledger.outbound.get_outbound(doc.id))
-            return False
+            return None
         if invoice.id is None:
             self.ledger.outbound.record_outcome_unknown(doc.id, token, "PROCOUNTOR_OUTCOME_UNKNOWN", "no id")
-            return False
-        self.ledger.outbound.record_sent(
+            return None
+        sent = self.ledger.outbound.record_sent(
             doc.id,
             token,
             invoice.id,
@@ -333,7 +337,7 @@ class Loader:
             sent_by=self.settings.run_id,
         )
         result.outcome, result.status = CREATED, invoice.status
-        return True
+        return sent
 
     def _lookup(self, original_number: str) -> InvoiceBasicInfo | None:
         """Our invoice in Procountor, if an earlier POST created it: the oldest live one with this number (an
@@ -342,7 +346,17 @@ class Loader:
         return min(hits, key=lambda h: h.id) if hits else None
 
     # ------------------------------------------------------------------------------------------ after the send
-    def _finish(self, doc: OutboundDocument, prepared: PreparedInvoice, current_hash: str, result: DocResult) -> None:
+    def _finish(
+        self,
+        doc: OutboundDocument,
+        rows: Sequence[OutboundAttachment],
+        prepared: PreparedInvoice,
+        current_hash: str,
+        result: DocResult,
+    ) -> None:
+        """The steps after the send for a document in Procountor (``doc`` as the ledger holds it, ``rows`` its
+        attachments as read before the send). Their ledger records are committed together at the end
+        (``record_finished``), except the enrichment's, committed before any attachment upload."""
         invoice_id = doc.procountor_invoice_id
         assert invoice_id is not None
         wrote = doc.state != DocState.WRITTEN_BACK
@@ -355,23 +369,29 @@ class Loader:
                 receipt_id, wrote = step, True
         enriched = True
         if doc.state == DocState.SENT or result.outcome == UPDATED:
-            enriched = self._enrich(doc, prepared.receipt_accounting, receipt_id, result)
-        if self._attachments_open(doc.id):
-            self._attach(doc, prepared, result)
-        attached = True
-        if doc.state in (DocState.SENT, DocState.ENRICHED):
-            try:
-                self.ledger.outbound.record_attached(doc.id)
-            except ValueError as exc:  # an attachment is still open (outcome unknown, failed): a later pass
-                attached = False
-                result.errors.append(self._problem("OUTBOUND_SEND_PENDING", doc, field="attachments", detail=exc))
-        doc = self.ledger.outbound.get_outbound(doc.id)
+            enriched, receipt_id = self._enrich(doc, prepared.receipt_accounting, receipt_id, result)
+        attaching = _attachments_open(rows)
+        if attaching:
+            if enriched:  # committed before the attachments' POSTs, so no Procountor call passes it by
+                self.ledger.outbound.record_enriched(doc.id, ledger_receipt_id=receipt_id)
+            self._attach(doc, rows, prepared, result)
         result.procountor_id = doc.procountor_invoice_id
         result.procountor_number = int(doc.procountor_invoice_number) if doc.procountor_invoice_number else None
+        written = False
         if wrote or result.outcome in (CREATED, UPDATED, CONFLICT):
             # Taimer learns the Procountor id at once; the ledger moves on only when every step is done, so an
             # unfinished enrichment or attachment is taken up again by a later pass or run
-            self._write_back(doc, result, record=enriched and attached)
+            written = self._write_back(doc, rows, result)
+        attach = doc.state in (DocState.SENT, DocState.ENRICHED)
+        if not (wrote or written):
+            result.done = not attaching  # written back before, and no attachment open
+            return
+        finished = self.ledger.outbound.record_finished(
+            doc.id, enriched=enriched, attach=attach, written_back=written and enriched, ledger_receipt_id=receipt_id
+        )
+        if not finished.attached:  # an attachment is still open (outcome unknown, failed): a later pass
+            result.errors.append(self._problem("OUTBOUND_SEND_PENDING", doc, field="attachments", detail="open"))
+        result.done = finished.state == DocState.WRITTEN_BACK and (attach or not rows)
 
     def _update(self, doc: OutboundDocument, prepared: PreparedInvoice, current_hash: str, result: DocResult) -> Any:
         """The Taimer document changed after it was sent, or a person asked to resend it. Returns the ledger
@@ -427,24 +447,24 @@ class Loader:
             self._write_back_errors(fresh)
             return
         result.outcome = PENDING
-        if self._send(fresh, prepared, result):
-            sent = self.ledger.outbound.get_outbound(doc.id)
-            if sent.state in POST_SEND_STATES:
-                self._finish(sent, prepared, current_hash, result)
+        sent = self._send(fresh, prepared, result)
+        if sent is not None:
+            self._finish(sent, self.ledger.attachments.attachments_of(doc.id), prepared, current_hash, result)
 
     def _enrich(
         self, doc: OutboundDocument, accounting: ReceiptAccounting | None, receipt_id: int | None, result: DocResult
-    ) -> bool:
+    ) -> tuple[bool, int | None]:
         """Sales account and cost center on every ENTRY transaction of the ledger receipt. Each try reads the
         receipt first and sends only what is missing, with its current version, so repeating after an unknown
-        outcome or a concurrent writer is safe. True when the receipt is as Taimer says."""
+        outcome or a concurrent writer is safe. (True when the receipt is as Taimer says, the receipt id); the
+        caller records it."""
         if accounting is not None and (accounting.sales_account or accounting.cost_center is not None):
             try:
                 if receipt_id is None:
                     receipt_id = self.client.invoices.get(int(doc.procountor_invoice_id or 0)).ledger_receipt_id
                 if receipt_id is None:
                     result.errors.append(self._problem("PROCOUNTOR_NOT_FOUND", doc, field="ledgerReceiptId"))
-                    return False
+                    return False, None
                 for attempt in range(1, 5):
                     wanted = with_accounting(self.client.ledger_receipts.get(receipt_id), accounting)
                     if wanted is None:
@@ -459,11 +479,14 @@ class Loader:
                         raise
             except ProcountorError as exc:
                 result.errors.append(self._problem(exc.code, doc, field=exc.field or "ledgerReceipt", detail=exc))
-                return False
-        self.ledger.outbound.record_enriched(doc.id, ledger_receipt_id=receipt_id)
-        return True
+                return False, receipt_id
+        return True, receipt_id
 
-    def _attach(self, doc: OutboundDocument, prepared: PreparedInvoice, result: DocResult) -> None:
+    def _attach(
+        self, doc: OutboundDocument, rows: Sequence[OutboundAttachment], prepared: PreparedInvoice, result: DocResult
+    ) -> None:
+        """Upload each open attachment once. ``rows`` may be stale (read before the send): every change below is a
+        conditional ledger update, so a row another worker took meanwhile is simply not claimed here."""
         from taimer_procountor.outbound.attachments import (
             HEAD_BYTES,
             NOT_MOVED_GOOGLE_DRIVE,
@@ -473,7 +496,6 @@ class Loader:
         )
 
         moving = {a.id: a for a in prepared.attachments}
-        rows = self.ledger.attachments.attachments_of(doc.id)
         held = _HeldAttachments(self.client, doc.procountor_invoice_id, rows)
         for row in rows:
             if row.state in ATTACHMENT_DONE:
@@ -534,12 +556,14 @@ class Loader:
             result.attachments["moved"] += 1
 
     # ----------------------------------------------------------------------------------------------- write-back
-    def _write_back(self, doc: OutboundDocument, result: DocResult, *, record: bool = True) -> None:
+    def _write_back(self, doc: OutboundDocument, rows: Sequence[OutboundAttachment], result: DocResult) -> bool:
+        """Procountor id, number and status (or the errors) to Taimer; True when Taimer took it (the caller
+        records it in the ledger). ``rows``: the attachments as read before the send (read again only if any)."""
         from taimer_procountor.outbound.attachments import NOT_MOVED_GOOGLE_DRIVE
 
         not_moved = any(
             a.state == AttachmentState.SKIPPED and a.error_code == NOT_MOVED_GOOGLE_DRIVE
-            for a in self.ledger.attachments.attachments_of(doc.id)
+            for a in (self.ledger.attachments.attachments_of(doc.id) if rows else ())
         )
         status = result.status or UNFINISHED
         update = IntegrationUpdate(
@@ -568,10 +592,9 @@ class Loader:
                 self._write_back_halves(doc, status, update)
         except TaimerError as exc:
             result.errors.append(self._problem("OUTBOUND_WRITE_BACK_FAILED", doc, detail=exc))
-            return
+            return False
         result.status = status
-        if record:
-            self.ledger.outbound.record_written_back(doc.id)
+        return True
 
     def _halves(self, doc: OutboundDocument) -> list[tuple[str, OutboundDocument]]:
         """The ledger rows of every half of ``doc``'s expense report that the ledger has, by payment source."""
@@ -675,6 +698,11 @@ class _HeldAttachments:
 def _halves_view(halves: list[tuple[str, OutboundDocument]]) -> list[tuple[str, int | None, str, str | None]]:
     """What a halves write-back is built from: each half's Procountor invoice, state and number."""
     return [(part, h.procountor_invoice_id, h.state, h.procountor_invoice_number) for part, h in halves]
+
+
+def _attachments_open(rows: Iterable[OutboundAttachment]) -> bool:
+    """An attachment still to upload (a refused one, FAILED, waits for a person, not for a retry)."""
+    return any(a.state in OPEN_ATTACHMENT for a in rows)
 
 
 def with_accounting(receipt: LedgerReceipt, accounting: ReceiptAccounting) -> LedgerReceipt | None:
