@@ -161,12 +161,13 @@ def _mark_invoice(
             return False
         if not _mark_pass(ledger, client, doc, invoice_id, events, refused, unknown, result, claim_ttl):
             break
-    final = {r.id: r.state for r in ledger.payments.receipts_of(doc.id)}
+    final_rows = ledger.payments.receipts_of(doc.id)
+    final = {r.id: r.state for r in final_rows}
     left = [p for row_id, p in (unknown | refused).items() if final.get(row_id) != PaymentState.MARKED]
     result.counts["failed"] += len([i for i in refused if final.get(i) != PaymentState.MARKED])
     result.counts["unknown"] += len([i for i in unknown if final.get(i) == PaymentState.OUTCOME_UNKNOWN])
     result.problems.extend(left)
-    _describe(result, doc, ledger.payments.receipts_of(doc.id), hit.status)
+    _describe(result, doc, final_rows, hit.status)
     # a receipt another worker holds (or a crashed run's claim not expired yet) keeps the watermark where it is
     return not left and PaymentState.MARKING not in final.values()
 

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
 
 import requests
 
@@ -15,12 +18,13 @@ from sandboxes.outbound_kinds_scenario import EXPENSE_NUMBER, kinds_seed
 from sandboxes.outbound_scenario import outbound_seed, store_reference_snapshot, write_requests
 from sandboxes.procountor.app import create_app as procountor_app
 from sandboxes.procountor.settings import ProcountorSandboxSettings
-from sandboxes.runner import serve_in_thread
+from sandboxes.runner import RunningServer, serve_in_thread
+from sandboxes.seed import SeedResult
 from sandboxes.seed.__main__ import load as load_seed
 from sandboxes.taimer.app import create_app as taimer_app
 from sandboxes.taimer.settings import TaimerSandboxSettings
 from taimer_procountor.http import RetryPolicy
-from taimer_procountor.ledger import DocState, connect, migrate
+from taimer_procountor.ledger import DocState, Ledger, connect, migrate
 from taimer_procountor.outbound.extract import Selection, extract_kind, ledger_source_id
 from taimer_procountor.outbound.load import Loader, LoadSettings
 from taimer_procountor.outbound.steps import build_context
@@ -33,8 +37,12 @@ CREDENTIALS = ("sandbox-client", "sandbox-secret", "sandbox-api-key")
 TAIMER_KEY = "taimer-sandbox-key"
 
 
-def test_two_loaders_at_once_with_post_faults_send_each_invoice_and_attachment_once(tmp_path) -> None:
-    seed = outbound_seed(seed=21, sales_invoices=24, attachment_share=0.5)
+World = tuple[RunningServer, RunningServer, Ledger, TaimerRestAdapter]  # Procountor, Taimer servers; ledger; adapter
+
+
+@contextmanager
+def seeded_world(seed: SeedResult, tmp_path: Path) -> Iterator[World]:
+    """Both sandboxes holding ``seed``, a migrated SQLite ledger with the reference snapshot, and a Taimer adapter."""
     with (
         serve_in_thread(procountor_app(ProcountorSandboxSettings(rate_per_second=0))) as procountor,
         serve_in_thread(taimer_app(TaimerSandboxSettings(api_key=TAIMER_KEY, dataset=seed.taimer))) as taimer_server,
@@ -44,7 +52,17 @@ def test_two_loaders_at_once_with_post_faults_send_each_invoice_and_attachment_o
         migrate(url)
         ledger = connect(url)
         store_reference_snapshot(ledger, procountor.base_url, CREDENTIALS)
-        taimer = TaimerRestAdapter(requests.Session(), f"{taimer_server.base_url}/api/v1", TAIMER_KEY)
+        yield (
+            procountor,
+            taimer_server,
+            ledger,
+            TaimerRestAdapter(requests.Session(), f"{taimer_server.base_url}/api/v1", TAIMER_KEY),
+        )
+
+
+def test_two_loaders_at_once_with_post_faults_send_each_invoice_and_attachment_once(tmp_path) -> None:
+    seed = outbound_seed(seed=21, sales_invoices=24, attachment_share=0.5)
+    with seeded_world(seed, tmp_path) as (procountor, taimer_server, ledger, taimer):
         extracted = extract_kind(taimer, ledger, DocumentKind.SALES_INVOICE, Selection())
         for doc_id in extracted.doc_ids:  # the seed's invoices are valid: the validate step is not what is tested
             assert ledger.outbound.mark_validated(doc_id, [])
@@ -106,16 +124,7 @@ def test_both_halves_of_an_expense_report_finishing_at_once_leave_both_in_taimer
     that write lands after the company half's; the own-money half sees the company half moved and writes again, so
     Taimer ends with both invoices linked."""
     seed = kinds_seed()
-    with (
-        serve_in_thread(procountor_app(ProcountorSandboxSettings(rate_per_second=0))) as procountor,
-        serve_in_thread(taimer_app(TaimerSandboxSettings(api_key=TAIMER_KEY, dataset=seed.taimer))) as taimer_server,
-    ):
-        load_seed(seed, taimer_server.base_url, procountor.base_url)
-        url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
-        migrate(url)
-        ledger = connect(url)
-        store_reference_snapshot(ledger, procountor.base_url, CREDENTIALS)
-        taimer = TaimerRestAdapter(requests.Session(), f"{taimer_server.base_url}/api/v1", TAIMER_KEY)
+    with seeded_world(seed, tmp_path) as (procountor, _taimer_server, ledger, taimer):
         extract_kind(taimer, ledger, DocumentKind.EXPENSE_REPORT, Selection())
         report = next(r for r in seed.taimer.expense_reports if r.number == EXPENSE_NUMBER)
         halves = [
