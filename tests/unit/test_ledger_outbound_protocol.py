@@ -241,7 +241,28 @@ def test_attachments_at_most_once(ledger):
     [c] = ledger.outbound.claim([doc.id], "w", 60)
     ledger.outbound.mark_sending(doc.id, c.claim_token)
     ledger.outbound.record_sent(doc.id, c.claim_token, 1)
+    assert ledger.outbound.record_enriched(doc.id)
     assert ledger.outbound.record_attached(doc.id)
+
+
+def test_the_steps_after_the_send_are_recorded_only_in_order(ledger):
+    doc = _sent_doc(ledger)
+    assert not ledger.outbound.record_attached(doc.id)  # not enriched yet
+    assert ledger.outbound.record_written_back(doc.id)  # stamped ...
+    assert ledger.outbound.get_outbound(doc.id).state == DocState.SENT  # ... but the enrichment is still owed
+    # the enrichment failed while the attachments and the write-back went through: the document stays SENT
+    held = ledger.outbound.record_finished(doc.id, enriched=False, attach=True, written_back=True)
+    assert (held.state, held.attached) == (DocState.SENT, True)
+    done = ledger.outbound.record_finished(doc.id, enriched=True, attach=True, written_back=True)
+    assert done.state == DocState.WRITTEN_BACK
+
+
+def test_an_update_puts_a_written_back_document_back_to_sent_for_its_new_receipt(ledger):
+    doc = _sent_doc(ledger)
+    ledger.outbound.record_finished(doc.id, enriched=True, attach=True, written_back=True)
+    assert ledger.outbound.record_updated(doc.id, "h-new", ledger_receipt_id=9002)
+    row = ledger.outbound.get_outbound(doc.id)
+    assert (row.state, row.procountor_ledger_receipt_id, row.content_hash) == (DocState.SENT, 9002, "h-new")
 
 
 def test_record_attached_refuses_open_attachments(ledger):

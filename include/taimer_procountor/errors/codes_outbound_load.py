@@ -111,4 +111,14 @@ OUTBOUND_LOAD_CODES: tuple[ErrorEntry, ...] = (
         FixWhere.TRANSIENT,
         retryable=True,
     ),
+    ErrorEntry(
+        "OUTBOUND_RECONCILE_ACCOUNTING_MISMATCH",
+        "Procountorin laskun tositteella ei ole Taimerin laskun myyntitiliä tai kustannuspaikkaa.",
+        "The ledger receipt of the Procountor invoice lacks the Taimer invoice's sales account or cost center.",
+        "Jos ajo ilmoitti tositteelle virheen, seuraava ajo asettaa ne uudelleen; muuten tarkista tositteen tilit "
+        "Procountorissa (ne on ehkä muutettu käsin).",
+        "If the run reported an error for the receipt, the next run sets them again; otherwise check the receipt's "
+        "accounts in Procountor (someone may have changed them by hand).",
+        FixWhere.PROCOUNTOR,
+    ),
 )

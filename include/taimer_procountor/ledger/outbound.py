@@ -169,13 +169,13 @@ _ENRICH = _update_docs(D.id == _DOC, D.state == DocState.SENT).values(
     procountor_version=func.coalesce(bindparam("version", type_=String()), D.procountor_version),
 )
 _OPEN_ATTACHMENTS = select(func.count()).where(A.document_id == _DOC, A.state.not_in(ATTACHMENT_DONE))
-_ATTACH = _update_docs(D.id == _DOC, D.state.in_((DocState.SENT, DocState.ENRICHED))).values(
+# The steps after the send go in order, each only from the one before: a document whose enrichment failed stays
+# SENT however its attachments and write-back went, so the next pass or run enriches it.
+_ATTACH = _update_docs(D.id == _DOC, D.state == DocState.ENRICHED).values(
     state=DocState.ATTACHED, attached_at=_NOW, updated_at=_NOW
 )
 _WRITE_BACK = _update_docs(D.id == _DOC).values(
-    state=case(
-        (D.state.in_((DocState.SENT, DocState.ENRICHED, DocState.ATTACHED)), DocState.WRITTEN_BACK), else_=D.state
-    ),
+    state=case((D.state == DocState.ATTACHED, DocState.WRITTEN_BACK), else_=D.state),
     written_back_at=_NOW,
     updated_at=_NOW,
 )
@@ -588,8 +588,8 @@ class OutboundRepository(Repository):
             return _enriched(s, doc_id, now_or(now), ledger_receipt_id=ledger_receipt_id, version=version)
 
     def record_attached(self, doc_id: int, *, now: datetime | None = None) -> bool:
-        """Every attachment is uploaded or skipped: SENT/ENRICHED -> ATTACHED. Raises ``ValueError`` while an
-        attachment is still open."""
+        """Every attachment is uploaded or skipped: ENRICHED -> ATTACHED (False from any other state). Raises
+        ``ValueError`` while an attachment is still open."""
         with self.write() as s:
             open_ = _open_attachments(s, doc_id)
             if open_:
@@ -597,8 +597,8 @@ class OutboundRepository(Repository):
             return _attached(s, doc_id, now_or(now))
 
     def record_written_back(self, doc_id: int, *, now: datetime | None = None) -> bool:
-        """Taimer has been told (Procountor id and number, or the errors): stamps ``written_back_at``; a document in
-        Procountor moves on to WRITTEN_BACK. Returns whether the row changed."""
+        """Taimer has been told (Procountor id and number, or the errors): stamps ``written_back_at``; an ATTACHED
+        document moves on to WRITTEN_BACK. Returns whether the row changed."""
         with self.write() as s:
             return _written_back(s, doc_id, now_or(now))
 
@@ -646,9 +646,11 @@ class OutboundRepository(Repository):
     ) -> bool:
         """The changed content was written to the (still UNFINISHED) Procountor invoice with PUT: the sent hash is
         now ``content_hash`` and ``changed_after_send`` clears when it matches what Taimer offers. A content change
-        re-creates the invoice's ledger receipt under a new id: pass it as ``ledger_receipt_id``."""
+        re-creates the invoice's ledger receipt under a new id: pass it as ``ledger_receipt_id``. The document goes
+        back to SENT: the new receipt's accounts and the write-back of the new content are owed again."""
         now = now_or(now)
         values: dict[str, Any] = {
+            "state": DocState.SENT,
             "content_hash": content_hash,
             "changed_after_send": D.latest_content_hash != content_hash,
             "updated_at": now,

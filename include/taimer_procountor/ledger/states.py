@@ -32,6 +32,9 @@ POST_SEND_STATES: tuple[DocState, ...] = (
     DocState.ATTACHED,
     DocState.WRITTEN_BACK,
 )
+# In Procountor with a step after the send still owed (enrichment, attachments, write-back): a later run takes these
+# up even when Taimer no longer offers the document.
+OWED_AFTER_SEND_STATES: tuple[DocState, ...] = (DocState.SENT, DocState.ENRICHED, DocState.ATTACHED)
 # Before sending: a content change puts the document back to DISCOVERED (validate again).
 PRE_SEND_STATES: tuple[DocState, ...] = (
     DocState.DISCOVERED,

@@ -12,6 +12,8 @@ document goes through the ledger protocol of docs/ledger.md:
    otherwise an ``OUTBOUND_UPDATE_CONFLICT`` and never a second invoice. A resend asked for (``numbers``) of an
    invoice ``INVALIDATED`` in Procountor unlinks it and creates a new one, keeping the link in the ledger.
 3. **enrich**: the sales account and cost center on the invoice's ledger receipt (GET + PUT with its version).
+   Until it succeeds the document stays SENT (the ledger takes the later steps only in order), so a later pass, or
+   for a refusal the next run, tries again.
 4. **attach**: each attachment at most once: content judged by its first bytes and streamed under a size guard;
    after an unknown outcome the invoice's attachment list is checked before uploading again.
 5. **write back** to Taimer: Procountor id, number and status, or the errors (invalid and refused documents).
@@ -30,6 +32,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import Enum
 from typing import TYPE_CHECKING, Any, cast
 
 from taimer_procountor.errors import FixWhere
@@ -87,6 +90,15 @@ OPEN_ATTACHMENT = (
     AttachmentState.OUTCOME_UNKNOWN,
 )
 _REPLACED = object()  # _update's answer when an invalidated invoice was replaced by a new one
+
+
+class Enrichment(Enum):
+    """How setting the ledger receipt's accounts went."""
+
+    DONE = "done"  # the receipt is as Taimer says (or there is nothing to set)
+    RETRY = "retry"  # a transient failure: a later pass of this run tries again
+    REFUSED = "refused"  # Procountor refused it: the error goes to Taimer and the next run tries again
+
 
 # What happened to one document in this run (the report's columns; ``pending`` is its own column).
 CREATED, UPDATED, UNCHANGED, CONFLICT, FAILED, INVALID, PENDING = (
@@ -359,7 +371,8 @@ class Loader:
         (``record_finished``), except the enrichment's, committed before any attachment upload."""
         invoice_id = doc.procountor_invoice_id
         assert invoice_id is not None
-        wrote = doc.state != DocState.WRITTEN_BACK
+        state = doc.state
+        wrote = state != DocState.WRITTEN_BACK
         receipt_id = doc.procountor_ledger_receipt_id
         if current_hash != doc.content_hash or self.settings.resend:
             step = self._update(doc, prepared, current_hash, result)
@@ -367,9 +380,12 @@ class Loader:
                 return
             if step is not None:
                 receipt_id, wrote = step, True
-        enriched = True
-        if doc.state == DocState.SENT or result.outcome == UPDATED:
-            enriched, receipt_id = self._enrich(doc, prepared.receipt_accounting, receipt_id, result)
+                if result.outcome == UPDATED:
+                    state = DocState.SENT  # as ``record_updated`` left it: the new receipt needs its accounts
+        enrichment = Enrichment.DONE
+        if state == DocState.SENT:
+            enrichment, receipt_id = self._enrich(doc, prepared.receipt_accounting, receipt_id, result)
+        enriched = enrichment is Enrichment.DONE
         attaching = _attachments_open(rows)
         if attaching:
             if enriched:  # committed before the attachments' POSTs, so no Procountor call passes it by
@@ -382,16 +398,19 @@ class Loader:
             # Taimer learns the Procountor id at once; the ledger moves on only when every step is done, so an
             # unfinished enrichment or attachment is taken up again by a later pass or run
             written = self._write_back(doc, rows, result)
-        attach = doc.state in (DocState.SENT, DocState.ENRICHED)
+        attach = state in (DocState.SENT, DocState.ENRICHED)
         if not (wrote or written):
             result.done = not attaching  # written back before, and no attachment open
             return
         finished = self.ledger.outbound.record_finished(
-            doc.id, enriched=enriched, attach=attach, written_back=written and enriched, ledger_receipt_id=receipt_id
+            doc.id, enriched=enriched, attach=attach, written_back=written, ledger_receipt_id=receipt_id
         )
         if not finished.attached:  # an attachment is still open (outcome unknown, failed): a later pass
             result.errors.append(self._problem("OUTBOUND_SEND_PENDING", doc, field="attachments", detail="open"))
-        result.done = finished.state == DocState.WRITTEN_BACK and (attach or not rows)
+        # a refused enrichment stays SENT for the next run (its error is in Taimer); another pass would not change it
+        result.done = enrichment is Enrichment.REFUSED or (
+            finished.state == DocState.WRITTEN_BACK and (attach or not rows)
+        )
 
     def _update(self, doc: OutboundDocument, prepared: PreparedInvoice, current_hash: str, result: DocResult) -> Any:
         """The Taimer document changed after it was sent, or a person asked to resend it. Returns the ledger
@@ -453,18 +472,17 @@ class Loader:
 
     def _enrich(
         self, doc: OutboundDocument, accounting: ReceiptAccounting | None, receipt_id: int | None, result: DocResult
-    ) -> tuple[bool, int | None]:
+    ) -> tuple[Enrichment, int | None]:
         """Sales account and cost center on every ENTRY transaction of the ledger receipt. Each try reads the
         receipt first and sends only what is missing, with its current version, so repeating after an unknown
-        outcome or a concurrent writer is safe. (True when the receipt is as Taimer says, the receipt id); the
-        caller records it."""
+        outcome or a concurrent writer is safe. Returns how it went and the receipt id; the caller records it."""
         if accounting is not None and (accounting.sales_account or accounting.cost_center is not None):
             try:
                 if receipt_id is None:
                     receipt_id = self.client.invoices.get(int(doc.procountor_invoice_id or 0)).ledger_receipt_id
                 if receipt_id is None:
                     result.errors.append(self._problem("PROCOUNTOR_NOT_FOUND", doc, field="ledgerReceiptId"))
-                    return False, None
+                    return Enrichment.REFUSED, None
                 for attempt in range(1, 5):
                     wanted = with_accounting(self.client.ledger_receipts.get(receipt_id), accounting)
                     if wanted is None:
@@ -479,8 +497,9 @@ class Loader:
                         raise
             except ProcountorError as exc:
                 result.errors.append(self._problem(exc.code, doc, field=exc.field or "ledgerReceipt", detail=exc))
-                return False, receipt_id
-        return True, receipt_id
+                again = exc.retryable or isinstance(exc, ProcountorOutcomeUnknown)
+                return (Enrichment.RETRY if again else Enrichment.REFUSED), receipt_id
+        return Enrichment.DONE, receipt_id
 
     def _attach(
         self, doc: OutboundDocument, rows: Sequence[OutboundAttachment], prepared: PreparedInvoice, result: DocResult

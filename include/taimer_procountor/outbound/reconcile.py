@@ -5,13 +5,14 @@ For each touched document that the ledger knows as created in Procountor:
 - Procountor holds **exactly one** live (not ``INVALIDATED``) invoice whose ``originalInvoiceNumber`` is the Taimer
   number (``OUTBOUND_RECONCILE_MISSING`` / ``OUTBOUND_RECONCILE_DUPLICATE``: the latter is also how a user finds a
   duplicate someone made by hand), and it is the one the ledger recorded (``OUTBOUND_RECONCILE_OTHER_INVOICE``);
-- its gross total is Taimer's (``OUTBOUND_RECONCILE_TOTAL_MISMATCH``; skipped while an edit waits for a person as an
-  update conflict, which is reported already);
+- its gross total is Taimer's (``OUTBOUND_RECONCILE_TOTAL_MISMATCH``), and its ledger receipt carries the sales
+  account and cost center Taimer gives (``OUTBOUND_RECONCILE_ACCOUNTING_MISMATCH``); both skipped while an edit waits
+  for a person as an update conflict, which is reported already;
 - Taimer's write-back (Procountor id, number, status) agrees with Procountor (``OUTBOUND_RECONCILE_WRITE_BACK_
   MISMATCH``).
 
-Read-only on both sides: two GETs to Procountor and one Taimer read per document, in parallel inside the client's
-rate.
+Read-only on both sides: two GETs to Procountor (three when the receipt's accounts are set) and one Taimer read per
+document, in parallel inside the client's rate.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from taimer_procountor.ledger import Ledger
 from taimer_procountor.ledger.states import POST_SEND_STATES
 from taimer_procountor.outbound.extract import CustomerCache, read_document, split_source_id
-from taimer_procountor.outbound.load import INVALIDATED, problem
+from taimer_procountor.outbound.load import INVALIDATED, problem, with_accounting
 from taimer_procountor.outbound.transform import prepared_part
 from taimer_procountor.procountor.client import ProcountorClient
 from taimer_procountor.procountor.errors import ProcountorError
@@ -100,6 +101,11 @@ def reconcile_kind(
                     p("OUTBOUND_RECONCILE_OTHER_INVOICE", f"Procountor {hit.id}, ledger {doc.procountor_invoice_id}")
                 ]
             invoice = client.invoices.get(hit.id)
+            accounting = None if doc.changed_after_send else prepared.receipt_accounting
+            if accounting is not None and not (accounting.sales_account or accounting.cost_center is not None):
+                accounting = None  # nothing for the load to set
+            receipt_id = invoice.ledger_receipt_id
+            receipt = client.ledger_receipts.get(receipt_id) if accounting and receipt_id is not None else None
         except TaimerError as exc:
             return [p(exc.code, exc)]
         except ProcountorError as exc:
@@ -108,6 +114,11 @@ def reconcile_kind(
         total = gross_total_of(invoice)
         if not doc.changed_after_send and total is not None and total != Decimal(prepared.gross_total):
             found.append(p("OUTBOUND_RECONCILE_TOTAL_MISMATCH", f"Procountor {total}, Taimer {prepared.gross_total}"))
+        if accounting is not None and (receipt is None or with_accounting(receipt, accounting) is not None):
+            wanted = f"sales account {accounting.sales_account}, cost center {accounting.cost_center_code}"
+            found.append(
+                p("OUTBOUND_RECONCILE_ACCOUNTING_MISMATCH", f"receipt {receipt_id}: {wanted}", "ledgerReceipt")
+            )
         status = document.integration
         ours = (status.procountor_id, status.procountor_number, status.procountor_status)
         if prepared.part is not None:  # an expense half: its entry among the report's linked invoices

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import requests
@@ -25,8 +26,9 @@ from sandboxes.taimer.app import create_app as taimer_app
 from sandboxes.taimer.settings import TaimerSandboxSettings
 from taimer_procountor.http import RetryPolicy
 from taimer_procountor.ledger import DocState, Ledger, connect, migrate
-from taimer_procountor.outbound.extract import Selection, extract_kind, ledger_source_id
+from taimer_procountor.outbound.extract import Selection, extract_kind, ledger_source_id, watermark_flow
 from taimer_procountor.outbound.load import Loader, LoadSettings
+from taimer_procountor.outbound.reconcile import reconcile_kind
 from taimer_procountor.outbound.steps import build_context
 from taimer_procountor.outbound.transform import COMPANY, OWN, PART_SUFFIXES
 from taimer_procountor.procountor import ProcountorClient, ProcountorSettings
@@ -172,3 +174,85 @@ def test_both_halves_of_an_expense_report_finishing_at_once_leave_both_in_taimer
         }
         assert doc.integration.sync_state == "transferred"
         ledger.engine.dispose()
+
+
+def test_accounts_a_ledger_receipt_could_not_take_stay_owed_are_reported_and_set_by_the_next_run(tmp_path) -> None:
+    """Procountor refuses every PUT of a ledger receipt during the first run: the invoices go, Taimer learns their
+    ids, and the ledger keeps each whose receipt still lacks the sales account or cost center at SENT, which the
+    reconciliation reports. A later nightly run with nothing new in Taimer takes exactly those up and sets the
+    accounts (judged from the sandbox's receipts), and the reconciliation then agrees."""
+    seed = outbound_seed(seed=8, sales_invoices=6, attachment_share=0.5)
+    kind = DocumentKind.SALES_INVOICE
+    with seeded_world(seed, tmp_path) as (procountor, _taimer_server, ledger, taimer):
+        extracted = extract_kind(taimer, ledger, kind, Selection())
+        for doc_id in extracted.doc_ids:
+            assert ledger.outbound.mark_validated(doc_id, [])
+        rule = {"kind": "error_before_commit", "method": "PUT", "path": "^/api/ledgerreceipts/"}
+        requests.post(f"{procountor.base_url}/_control/faults", json=rule, timeout=10).raise_for_status()
+        ctx = build_context(ledger, taimer)
+        settings = ProcountorSettings(f"{procountor.base_url}/api", *CREDENTIALS, rate_per_second=200)
+        with ProcountorClient(settings, retry=RetryPolicy(max_attempts=2, initial_backoff=0.01)) as client:
+
+            def load(doc_ids: list[int], worker: str) -> list:
+                settings = LoadSettings(worker=worker, run_id=worker, claim_ttl=30, concurrency=3, held_wait=1)
+                return Loader(ledger, taimer, client, ctx, kind, settings).run(doc_ids)
+
+            def lacking() -> set[str]:
+                """Taimer numbers whose Procountor ledger receipt lacks Taimer's sales account or cost center."""
+                state = requests.get(f"{procountor.base_url}/_control/state", timeout=30).json()
+                return {
+                    inv["originalInvoiceNumber"]
+                    for inv in state["invoices"]
+                    if not _receipt_has_accounts(seed, state, inv)
+                }
+
+            first = load(extracted.doc_ids, "run-1")
+            owed = lacking()
+            assert owed, "the seed gives no receipt anything to set: the test proves nothing"
+            by_number = {ledger.outbound.get_outbound(i).taimer_number: i for i in extracted.doc_ids}
+            states = {n: ledger.outbound.get_outbound(i).state for n, i in by_number.items()}
+            assert states == {n: DocState.SENT if n in owed else DocState.WRITTEN_BACK for n in by_number}
+            assert {r.taimer_number for r in first if any(e.field == "ledgerReceipt" for e in r.errors)} == owed
+            written = {str(d.number): d.integration.procountor_id for d in _taimer_sales(taimer)}
+            assert all(written[n] is not None for n in by_number)  # Taimer learns the invoice at once
+            check = reconcile_kind(ledger, taimer, client, ctx, kind, extracted.doc_ids)
+            mismatched = {p.where.split(":", 1)[1] for p in check.problems}
+            assert {p.code for p in check.problems} == {"OUTBOUND_RECONCILE_ACCOUNTING_MISMATCH"}
+            assert mismatched == owed
+
+            # a later night: Taimer offers nothing new (ready or changed), Procountor takes receipt PUTs again
+            requests.delete(f"{procountor.base_url}/_control/faults", timeout=10).raise_for_status()
+            later = datetime.now(UTC).replace(tzinfo=None) + timedelta(hours=1)
+            ledger.inbound.advance_watermark(watermark_flow(kind.value), later, overlap=timedelta(0))
+            again = extract_kind(taimer, ledger, kind, Selection())
+            assert {ledger.outbound.get_outbound(i).taimer_number for i in again.doc_ids} == owed
+            load(again.doc_ids, "run-2")
+            assert lacking() == set()
+            assert {ledger.outbound.get_outbound(i).state for i in extracted.doc_ids} == {DocState.WRITTEN_BACK}
+            check = reconcile_kind(ledger, taimer, client, ctx, kind, extracted.doc_ids)
+            assert (check.problems, check.agreed) == ([], len(extracted.doc_ids))
+        ledger.engine.dispose()
+
+
+def _taimer_sales(taimer: TaimerRestAdapter) -> list:
+    listing = taimer.iter_changed_since(DocumentKind.SALES_INVOICE, datetime(2000, 1, 1, tzinfo=UTC))
+    return [taimer.get_document(DocumentKind.SALES_INVOICE, s.id) for s in listing]
+
+
+def _receipt_has_accounts(seed: SeedResult, state: dict, invoice: dict) -> bool:
+    """The sandbox's ledger receipt of ``invoice`` has, on every ENTRY transaction, the sales account and cost center
+    of the seeded Taimer invoice it came from."""
+    doc = next(d for d in seed.taimer.sales_invoices if str(d.number) == invoice["originalInvoiceNumber"])
+    cost_centers = {
+        item["codeName"]: item["id"]
+        for dim in seed.procountor.dimensions
+        if dim["name"] == "Kustannuspaikka"
+        for item in dim["items"]
+    }
+    receipt = next(r for r in state["ledger_receipts"] if r["id"] == invoice["ledgerReceiptId"])
+    entries = [t for t in receipt["transactions"] if t["transactionType"] == "ENTRY"]
+    wanted_items = [cost_centers[doc.cost_center]] if doc.cost_center else []
+    return bool(entries) and all(
+        t["account"] == doc.sales_account and [v["itemId"] for v in t.get("dimensionItemValues") or []] == wanted_items
+        for t in entries
+    )
