@@ -95,6 +95,30 @@ def marked_for_transfer(dataset: Any) -> dict[tuple[str, str], set[str]]:
     return expected
 
 
+def created_invoices(state: dict[str, Any], received: set[int]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """The live invoices of a Procountor sandbox's state (``GET /_control/state``) that the integration created (not
+    the ``received`` ids the seed put there), by (type, ``originalInvoiceNumber``): more than one under a key is a
+    duplicate."""
+    created: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for inv in state["invoices"]:
+        if inv["id"] not in received and inv.get("status") != "INVALIDATED":
+            created.setdefault((inv["type"], str(inv.get("originalInvoiceNumber"))), []).append(inv)
+    return created
+
+
+def written_back(collection: str, integration: dict[str, Any]) -> set[tuple[Any, Any, Any]]:
+    """(Procountor id, number, status) of each invoice a Taimer document's write-back names: an expense report's
+    linked invoices (one per half), otherwise the document's own fields. Compare with ``procountor_fields``."""
+    if collection == "expense_reports":
+        return {(li["procountor_id"], li["procountor_number"], li["status"]) for li in integration["linked_invoices"]}
+    return {(integration["procountor_id"], integration["procountor_number"], integration["procountor_status"])}
+
+
+def procountor_fields(invoices: list[dict[str, Any]]) -> set[tuple[Any, Any, Any]]:
+    """(id, number, status) of Procountor invoices, as ``written_back`` reads them from Taimer."""
+    return {(inv["id"], inv.get("invoiceNumber"), inv["status"]) for inv in invoices}
+
+
 def write_requests(entries: list[dict[str, Any]]) -> list[str]:
     """``METHOD path`` of every write request in a sandbox's request log (``GET /_control/requests``)."""
     return [f"{e['method']} {e['path']}" for e in entries if e["method"] in WRITE_METHODS and e["path"] != LOGIN_PATH]

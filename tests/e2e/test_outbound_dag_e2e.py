@@ -27,10 +27,13 @@ from sandboxes.demo import program as demo
 from sandboxes.outbound_scenario import (
     OUTBOUND_TYPES,
     SALES_DEFECTS,
+    created_invoices,
     marked_for_transfer,
     outbound_seed,
+    procountor_fields,
     store_reference_snapshot,
     write_requests,
+    written_back,
 )
 from sandboxes.procountor.app import create_app as procountor_app
 from sandboxes.procountor.settings import ProcountorSandboxSettings
@@ -371,11 +374,7 @@ def assert_every_kind_once(world: World) -> dict[tuple[str, str], dict[str, Any]
     """Every document marked for transfer is in Procountor once per invoice it becomes (both halves of an expense
     report), nothing else is, and Taimer's write-back names each invoice's id, number and status. Returns
     Procountor's invoice per (type, originalInvoiceNumber)."""
-    received = {inv["id"] for inv in world.seed.procountor.invoices}
-    procountor: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for inv in world.procountor_state()["invoices"]:
-        if inv["id"] not in received and inv.get("status") != "INVALIDATED":
-            procountor.setdefault((inv["type"], str(inv.get("originalInvoiceNumber"))), []).append(inv)
+    procountor = created_invoices(world.procountor_state(), {inv["id"] for inv in world.seed.procountor.invoices})
     assert {k: len(v) for k, v in procountor.items() if len(v) > 1} == {}, "an invoice is in Procountor twice"
     taimer = world.taimer_state()
     expected: set[tuple[str, str]] = set()
@@ -385,13 +384,8 @@ def assert_every_kind_once(world: World) -> dict[tuple[str, str], dict[str, Any]
         assert keys <= procountor.keys(), f"{collection} {doc_id}: missing {sorted(keys - procountor.keys())}"
         integration = next(d for d in taimer[collection] if d["id"] == doc_id)["integration"]
         assert integration["sync_state"] == "transferred", (collection, doc_id, integration["errors"])
-        written = (
-            {(li["procountor_id"], li["procountor_number"], li["status"]) for li in integration["linked_invoices"]}
-            if collection == "expense_reports"
-            else {(integration["procountor_id"], integration["procountor_number"], integration["procountor_status"])}
-        )
         invoices = [procountor[k][0] for k in keys]
-        assert written == {(inv["id"], inv.get("invoiceNumber"), inv["status"]) for inv in invoices}, doc_id
+        assert written_back(collection, integration) == procountor_fields(invoices), doc_id
     assert set(procountor) == expected, f"not asked for: {sorted(set(procountor) - expected)}"
     return {k: v[0] for k, v in procountor.items()}
 

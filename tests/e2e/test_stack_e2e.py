@@ -24,7 +24,13 @@ from typing import Any
 import pytest
 import requests
 
-from sandboxes.outbound_scenario import OUTBOUND_TYPES, marked_for_transfer
+from sandboxes.outbound_scenario import (
+    OUTBOUND_TYPES,
+    created_invoices,
+    marked_for_transfer,
+    procountor_fields,
+    written_back,
+)
 from sandboxes.runner import free_port
 from sandboxes.stack.launcher import Stack, seed_demo
 from sandboxes.stack.rest import AirflowApi
@@ -195,11 +201,7 @@ def check_outbound(rs: RunningStack, runs: list[dict[str, Any]]) -> None:
     assert runs and {r["state"] for r in runs} == {"success"}, runs
     from taimer_procountor.errors import CATALOGUE
 
-    received = {inv["id"] for inv in rs.procountor_fixture.invoices}
-    procountor: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for inv in rs.state("procountor")["invoices"]:
-        if inv["id"] not in received and inv.get("status") != "INVALIDATED":
-            procountor.setdefault((inv["type"], str(inv.get("originalInvoiceNumber"))), []).append(inv)
+    procountor = created_invoices(rs.state("procountor"), {inv["id"] for inv in rs.procountor_fixture.invoices})
     assert {k: len(v) for k, v in procountor.items() if len(v) > 1} == {}, "an invoice is in Procountor twice"
 
     taimer = rs.state("taimer")
@@ -222,15 +224,7 @@ def check_outbound(rs: RunningStack, runs: list[dict[str, Any]]) -> None:
         assert keys <= procountor.keys(), f"{collection} {doc_id}: missing in Procountor {keys - procountor.keys()}"
         accounted |= keys
         invoices = [procountor[k][0] for k in sorted(keys)]
-        written = (
-            {
-                (link["procountor_id"], link["procountor_number"], link["status"])
-                for link in integration["linked_invoices"]
-            }
-            if collection == "expense_reports"
-            else {(integration["procountor_id"], integration["procountor_number"], integration["procountor_status"])}
-        )
-        assert written == {(inv["id"], inv.get("invoiceNumber"), inv["status"]) for inv in invoices}, doc_id
+        assert written_back(collection, integration) == procountor_fields(invoices), doc_id
     assert set(procountor) == accounted, f"invoices in Procountor nobody asked for: {set(procountor) - accounted}"
     assert [e for e in rs.request_log("procountor") if e["status"] == 400] == []
     # The seeded company bank account is not in Procountor and every sales invoice carries it: each one is held

@@ -42,6 +42,7 @@ from taimer_procountor.ledger.models import OutboundAttachment, OutboundDocument
 from taimer_procountor.ledger.states import (
     ATTACHMENT_DONE,
     CLAIM_STATES,
+    OWED_AFTER_SEND_STATES,
     POST_SEND_STATES,
     SENDABLE_STATES,
     AttachmentState,
@@ -222,7 +223,7 @@ class Loader:
         if result.done:
             return False
         doc = self.ledger.outbound.get_outbound(result.doc_id)
-        if doc.state in (*CLAIM_STATES, *SENDABLE_STATES, DocState.SENT, DocState.ENRICHED, DocState.ATTACHED):
+        if doc.state in (*CLAIM_STATES, *SENDABLE_STATES, *OWED_AFTER_SEND_STATES):
             return True
         return doc.state == DocState.WRITTEN_BACK and _attachments_open(doc.attachments)
 
