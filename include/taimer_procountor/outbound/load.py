@@ -477,7 +477,7 @@ class Loader:
         """Sales account and cost center on every ENTRY transaction of the ledger receipt. Each try reads the
         receipt first and sends only what is missing, with its current version, so repeating after an unknown
         outcome or a concurrent writer is safe. Returns how it went and the receipt id; the caller records it."""
-        if accounting is not None and (accounting.sales_account or accounting.cost_center is not None):
+        if accounting is not None and accounting.sets_anything:
             try:
                 if receipt_id is None:
                     receipt_id = self.client.invoices.get(int(doc.procountor_invoice_id or 0)).ledger_receipt_id

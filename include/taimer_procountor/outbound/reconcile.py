@@ -102,7 +102,7 @@ def reconcile_kind(
                 ]
             invoice = client.invoices.get(hit.id)
             accounting = None if doc.changed_after_send else prepared.receipt_accounting
-            if accounting is not None and not (accounting.sales_account or accounting.cost_center is not None):
+            if accounting is not None and not accounting.sets_anything:
                 accounting = None  # nothing for the load to set
             receipt_id = invoice.ledger_receipt_id
             receipt = client.ledger_receipts.get(receipt_id) if accounting and receipt_id is not None else None

@@ -121,6 +121,11 @@ class ReceiptAccounting:
     cost_center_code: str | None
     cost_center: CostCenter | None
 
+    @property
+    def sets_anything(self) -> bool:
+        """Whether there is anything to put on the receipt (a sales account, or a cost center Procountor has)."""
+        return bool(self.sales_account) or self.cost_center is not None
+
 
 @dataclass(frozen=True)
 class Receipt:
