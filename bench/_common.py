@@ -9,10 +9,15 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
+
+PG_ADMIN_URL = os.environ.get("TP_TEST_PG_URL", "postgresql+psycopg2://root@127.0.0.1:5432/test")
 
 
 def parse_args(description: str) -> argparse.Namespace:
@@ -85,3 +90,45 @@ def _fmt(value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
+
+
+def pg_reachable() -> bool:
+    from sqlalchemy import create_engine, text
+
+    try:
+        engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+        return True
+    except Exception as exc:  # any failure to connect means "absent" here
+        print(f"PostgreSQL not reachable at {PG_ADMIN_URL} ({type(exc).__name__}): SQLite only")
+        return False
+
+
+@contextmanager
+def database(backend: str) -> Iterator[str]:
+    """A fresh, migrated ledger database (``backend`` "sqlite" or "postgresql"); removed afterwards."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from taimer_procountor.ledger import migrate
+
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="tp_bench_") as tmp:
+            url = f"sqlite:///{Path(tmp) / 'ledger.sqlite'}"
+            migrate(url)
+            yield url
+        return
+    name = f"tp_bench_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+        migrate(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

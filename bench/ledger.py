@@ -15,23 +15,16 @@ benchmark creates its own database there and drops it afterwards.
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
-import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 
-from _common import banner, best, parse_args, table, timed
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import make_url
+from _common import banner, best, database, parse_args, pg_reachable, table, timed
+from sqlalchemy import event, text
 
-from taimer_procountor.ledger import DocState, Ledger, connect, migrate
+from taimer_procountor.ledger import DocState, Ledger, connect
 from taimer_procountor.ledger.engine import BEGIN_OPTION
 
-PG_ADMIN_URL = os.environ.get("TP_TEST_PG_URL", "postgresql+psycopg2://root@127.0.0.1:5432/test")
 RATE_FLOOR = 20  # Procountor's documented limit: one POST /invoices per document at best 20 documents per second
 
 BARE_DDL = {
@@ -46,41 +39,6 @@ BARE_UPDATES = (
     "UPDATE bench_bare SET state = 'sending', updated_at = :now WHERE id = :id",
     "UPDATE bench_bare SET state = 'sent', claim_token = NULL, invoice_id = :inv, updated_at = :now WHERE id = :id",
 )
-
-
-def pg_reachable() -> bool:
-    try:
-        engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
-        with engine.connect() as conn:
-            conn.execute(text("select 1"))
-        engine.dispose()
-        return True
-    except Exception as exc:  # any failure to connect means "absent" here
-        print(f"PostgreSQL not reachable at {PG_ADMIN_URL} ({type(exc).__name__}): SQLite only")
-        return False
-
-
-@contextmanager
-def database(backend: str) -> Iterator[str]:
-    """A fresh, migrated ledger database; removed afterwards."""
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="tp_bench_") as tmp:
-            url = f"sqlite:///{Path(tmp) / 'ledger.sqlite'}"
-            migrate(url)
-            yield url
-        return
-    name = f"tp_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-        migrate(url)
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def protocol(ledger: Ledger, prefix: str, n: int) -> None:
