@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from _common import banner, table
+from _common import banner, database, table
 from outbound import CREDENTIALS, KIND, NO_LIMIT, Spec, Stack, _client, _taimer, store_reference_snapshot
 
 OTHER = "other (load logic, threads)"
@@ -170,13 +170,10 @@ def main() -> None:
         stack.seed(args.invoices)
         control = stack.procountor.base_url + "/_control/settings"
         requests.patch(control, json={"rate_per_second": 0}, timeout=10).raise_for_status()
-        ledger = stack.tmp / f"ledger-{time.time_ns()}.sqlite"
-        spec = Spec("load", stack.procountor.base_url, stack.taimer.base_url, f"sqlite:///{ledger}", NO_LIMIT,
-                    args.threads)  # fmt: skip
         sandboxes = {"Procountor sandbox": pids["sandboxes.procountor"], "Taimer sandbox": pids["sandboxes.taimer"]}
-        job = Job(spec, sandboxes, args.by_method)
-        with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
-            r = pool.submit(run_child, job).result()
+        with database("sqlite") as ledger_url, ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+            spec = Spec("load", stack.procountor.base_url, stack.taimer.base_url, ledger_url, NO_LIMIT, args.threads)
+            r = pool.submit(run_child, Job(spec, sandboxes, args.by_method)).result()
     finally:
         stack.close()
     n = r["invoices"]
