@@ -185,16 +185,17 @@ def _bare(spec: Spec, ledger: Any, taimer: Any, step: Any) -> dict[str, Any]:
     Mode "bare_all" also sends, inside the loop, the Taimer requests the load makes: GET the document (and each
     customer once), GET each attachment's content, PATCH the write-back; only the transform is done beforehand."""
     from taimer_procountor.outbound.attachments import HEAD_BYTES, AttachmentRefusedError, read_attachment, sniff
-    from taimer_procountor.outbound.extract import read_document
+    from taimer_procountor.outbound.extract import CustomerCache, read_document
     from taimer_procountor.outbound.steps import build_context
     from taimer_procountor.outbound.transform import prepare
     from taimer_procountor.taimer.models import DocumentKind
 
     def prepare_all() -> list[Work]:
         ctx = build_context(ledger, taimer)
+        customers = CustomerCache(taimer)
         work = []
         for summary in taimer.iter_ready(DocumentKind.SALES_INVOICE):
-            document, customer = read_document(taimer, DocumentKind.SALES_INVOICE, summary.id)
+            document, customer = read_document(taimer, DocumentKind.SALES_INVOICE, summary.id, customers=customers)
             (prepared,) = prepare(document, customer, ctx)
             files = []
             for att in prepared.attachments:

@@ -192,16 +192,14 @@ class CustomerCache:
 
 
 def read_document(
-    taimer: TaimerAdapter, kind: DocumentKind, document_id: str, *, customers: CustomerCache | None = None
+    taimer: TaimerAdapter, kind: DocumentKind, document_id: str, *, customers: CustomerCache
 ) -> tuple[TaimerDocument, Customer | None]:
     """One document and (sales invoices) its customer; ``document_id`` may be a ledger ``source_id`` with its part.
-    ``customers`` reads each customer once per step. Raises ``TaimerError`` subclasses."""
+    ``customers`` (one per step, over the same adapter) reads each customer once. Raises ``TaimerError``
+    subclasses."""
     document = taimer.get_document(kind, split_source_id(document_id)[0])
     customer_id = getattr(document, "customer_id", None)
-    if not customer_id:
-        return document, None
-    customer = customers.get(customer_id) if customers is not None else taimer.get_customer(customer_id)
-    return document, customer
+    return document, (customers.get(customer_id) if customer_id else None)
 
 
 def _candidates(
