@@ -58,7 +58,13 @@ class AttachmentState(StrEnum):
 
 ATTACHMENT_CLAIMABLE: tuple[AttachmentState, ...] = (AttachmentState.PENDING, AttachmentState.OUTCOME_UNKNOWN)
 ATTACHMENT_CLAIM_STATES: tuple[AttachmentState, ...] = (AttachmentState.CLAIMED, AttachmentState.UPLOADING)
-ATTACHMENT_DONE: tuple[AttachmentState, ...] = (AttachmentState.UPLOADED, AttachmentState.SKIPPED)
+# Nothing more for the load to do: uploaded, deliberately not moved, or refused by Procountor (a 4xx that no retry
+# changes; its code is in the report and in Taimer). The document's later steps do not wait for these.
+ATTACHMENT_DONE: tuple[AttachmentState, ...] = (
+    AttachmentState.UPLOADED,
+    AttachmentState.SKIPPED,
+    AttachmentState.FAILED,
+)
 
 
 class PaymentState(StrEnum):

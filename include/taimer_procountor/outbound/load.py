@@ -15,7 +15,8 @@ document goes through the ledger protocol of docs/ledger.md:
    Until it succeeds the document stays SENT (the ledger takes the later steps only in order), so a later pass, or
    for a refusal the next run, tries again.
 4. **attach**: each attachment at most once: content judged by its first bytes and streamed under a size guard;
-   after an unknown outcome the invoice's attachment list is checked before uploading again.
+   after an unknown outcome the invoice's attachment list is checked before uploading again; one Procountor refuses
+   (4xx) is FAILED with its code and not tried again, and the invoice finishes without it.
 5. **write back** to Taimer: Procountor id, number and status, or the errors (invalid and refused documents).
 
 Documents another worker holds (a concurrent run) are waited for, up to ``held_wait`` seconds, then reported as
@@ -379,10 +380,12 @@ class Loader:
             step = self._update(doc, prepared, current_hash, result)
             if step is _REPLACED:  # invalidated and resent: the new invoice went through _send and _finish
                 return
-            if step is not None:
+            if result.outcome == UPDATED:
+                # as ``record_updated`` left it: the receipt Procountor re-created (None: read from the invoice)
+                # needs its accounts, and Taimer the new state
+                state, receipt_id, wrote = DocState.SENT, step, True
+            elif step is not None:  # a conflict: the receipt stays as it was
                 receipt_id, wrote = step, True
-                if result.outcome == UPDATED:
-                    state = DocState.SENT  # as ``record_updated`` left it: the new receipt needs its accounts
         enrichment = Enrichment.DONE
         if state == DocState.SENT:
             enrichment, receipt_id = self._enrich(doc, prepared.receipt_accounting, receipt_id, result)
@@ -408,15 +411,16 @@ class Loader:
         )
         if not finished.attached:  # an attachment is still open (outcome unknown, failed): a later pass
             result.errors.append(self._problem("OUTBOUND_SEND_PENDING", doc, field="attachments", detail="open"))
-        # a refused enrichment stays SENT for the next run (its error is in Taimer); another pass would not change it
-        result.done = enrichment is Enrichment.REFUSED or (
-            finished.state == DocState.WRITTEN_BACK and (attach or not rows)
-        )
+        if enrichment is Enrichment.REFUSED:
+            # stays SENT for the next run once its error is in Taimer: another pass would only be refused again
+            result.done = written and finished.attached
+        else:
+            result.done = finished.state == DocState.WRITTEN_BACK and (attach or not rows)
 
     def _update(self, doc: OutboundDocument, prepared: PreparedInvoice, current_hash: str, result: DocResult) -> Any:
         """The Taimer document changed after it was sent, or a person asked to resend it. Returns the ledger
-        receipt id to enrich (updated, or a conflict), None when there is nothing to change, or ``_REPLACED`` when
-        an invalidated invoice was replaced by a new one."""
+        receipt id (the new one when updated, the one it has on a conflict; ``result.outcome`` says which), None
+        when there is nothing to change, or ``_REPLACED`` when an invalidated invoice was replaced by a new one."""
         invoice_id = doc.procountor_invoice_id
         assert invoice_id is not None
         for attempt in (1, 2):

@@ -27,7 +27,7 @@ from taimer_procountor.ledger import Ledger
 from taimer_procountor.ledger.states import POST_SEND_STATES
 from taimer_procountor.outbound.extract import CustomerCache, read_document, split_source_id
 from taimer_procountor.outbound.load import INVALIDATED, problem, with_accounting
-from taimer_procountor.outbound.transform import prepared_part
+from taimer_procountor.outbound.transform import ReceiptAccounting, prepared_part
 from taimer_procountor.procountor.client import ProcountorClient
 from taimer_procountor.procountor.errors import ProcountorError
 from taimer_procountor.summary import Problem
@@ -101,11 +101,6 @@ def reconcile_kind(
                     p("OUTBOUND_RECONCILE_OTHER_INVOICE", f"Procountor {hit.id}, ledger {doc.procountor_invoice_id}")
                 ]
             invoice = client.invoices.get(hit.id)
-            accounting = None if doc.changed_after_send else prepared.receipt_accounting
-            if accounting is not None and not accounting.sets_anything:
-                accounting = None  # nothing for the load to set
-            receipt_id = invoice.ledger_receipt_id
-            receipt = client.ledger_receipts.get(receipt_id) if accounting and receipt_id is not None else None
         except TaimerError as exc:
             return [p(exc.code, exc)]
         except ProcountorError as exc:
@@ -114,11 +109,9 @@ def reconcile_kind(
         total = gross_total_of(invoice)
         if not doc.changed_after_send and total is not None and total != Decimal(prepared.gross_total):
             found.append(p("OUTBOUND_RECONCILE_TOTAL_MISMATCH", f"Procountor {total}, Taimer {prepared.gross_total}"))
-        if accounting is not None and (receipt is None or with_accounting(receipt, accounting) is not None):
-            wanted = f"sales account {accounting.sales_account}, cost center {accounting.cost_center_code}"
-            found.append(
-                p("OUTBOUND_RECONCILE_ACCOUNTING_MISMATCH", f"receipt {receipt_id}: {wanted}", "ledgerReceipt")
-            )
+        accounting = None if doc.changed_after_send else prepared.receipt_accounting
+        if accounting is not None and accounting.sets_anything:
+            found.extend(_accounting_problems(client, invoice.ledger_receipt_id, accounting, p))
         status = document.integration
         ours = (status.procountor_id, status.procountor_number, status.procountor_status)
         if prepared.part is not None:  # an expense half: its entry among the report's linked invoices
@@ -143,3 +136,20 @@ def gross_total_of(invoice: Any) -> Decimal | None:
         if info.invoice_sum_total is not None:
             return Decimal(info.invoice_sum_total)
     return None
+
+
+def _accounting_problems(
+    client: ProcountorClient, receipt_id: int | None, accounting: ReceiptAccounting, p: Callable[..., Problem]
+) -> list[Problem]:
+    """``OUTBOUND_RECONCILE_ACCOUNTING_MISMATCH`` when the invoice's ledger receipt lacks what the load sets on it;
+    a receipt that cannot be read is reported with its own code, apart from the invoice's other checks."""
+    if receipt_id is None:
+        return [p("OUTBOUND_RECONCILE_ACCOUNTING_MISMATCH", "the invoice has no ledger receipt", "ledgerReceiptId")]
+    try:
+        receipt = client.ledger_receipts.get(receipt_id)
+    except ProcountorError as exc:
+        return [p(exc.code, exc, exc.field or "ledgerReceipt")]
+    if with_accounting(receipt, accounting) is None:
+        return []
+    wanted = f"sales account {accounting.sales_account}, cost center {accounting.cost_center_code}"
+    return [p("OUTBOUND_RECONCILE_ACCOUNTING_MISMATCH", f"receipt {receipt_id}: {wanted}", "ledgerReceipt")]

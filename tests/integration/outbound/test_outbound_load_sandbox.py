@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 import requests
 
 from sandboxes.outbound_kinds_scenario import EXPENSE_NUMBER, kinds_seed
@@ -26,6 +27,7 @@ from sandboxes.taimer.app import create_app as taimer_app
 from sandboxes.taimer.settings import TaimerSandboxSettings
 from taimer_procountor.http import RetryPolicy
 from taimer_procountor.ledger import DocState, Ledger, connect, migrate
+from taimer_procountor.ledger.states import AttachmentState
 from taimer_procountor.outbound.extract import Selection, extract_kind, ledger_source_id, watermark_flow
 from taimer_procountor.outbound.load import Loader, LoadSettings
 from taimer_procountor.outbound.reconcile import reconcile_kind
@@ -176,18 +178,22 @@ def test_both_halves_of_an_expense_report_finishing_at_once_leave_both_in_taimer
         ledger.engine.dispose()
 
 
-def test_accounts_a_ledger_receipt_could_not_take_stay_owed_are_reported_and_set_by_the_next_run(tmp_path) -> None:
-    """Procountor refuses every PUT of a ledger receipt during the first run: the invoices go, Taimer learns their
-    ids, and the ledger keeps each whose receipt still lacks the sales account or cost center at SENT, which the
-    reconciliation reports. A later nightly run with nothing new in Taimer takes exactly those up and sets the
-    accounts (judged from the sandbox's receipts), and the reconciliation then agrees."""
+@pytest.mark.parametrize("status", [503, 400], ids=["unavailable", "refused"])
+def test_accounts_a_ledger_receipt_could_not_take_stay_owed_are_reported_and_set_by_the_next_run(
+    tmp_path, status: int
+) -> None:
+    """Procountor fails (503, retried within the run) or refuses (400: not asked again in this run) every PUT of a
+    ledger receipt during the first run: the invoices go, Taimer learns their ids, and the ledger keeps each whose
+    receipt still lacks the sales account or cost center at SENT, which the reconciliation reports. A later nightly
+    run with nothing new in Taimer takes exactly those up and sets the accounts (judged from the sandbox's
+    receipts), and the reconciliation then agrees."""
     seed = outbound_seed(seed=8, sales_invoices=6, attachment_share=0.5)
     kind = DocumentKind.SALES_INVOICE
     with seeded_world(seed, tmp_path) as (procountor, _taimer_server, ledger, taimer):
         extracted = extract_kind(taimer, ledger, kind, Selection())
         for doc_id in extracted.doc_ids:
             assert ledger.outbound.mark_validated(doc_id, [])
-        rule = {"kind": "error_before_commit", "method": "PUT", "path": "^/api/ledgerreceipts/"}
+        rule = {"kind": "error_before_commit", "method": "PUT", "path": "^/api/ledgerreceipts/", "status": status}
         requests.post(f"{procountor.base_url}/_control/faults", json=rule, timeout=10).raise_for_status()
         ctx = build_context(ledger, taimer)
         settings = ProcountorSettings(f"{procountor.base_url}/api", *CREDENTIALS, rate_per_second=200)
@@ -209,6 +215,10 @@ def test_accounts_a_ledger_receipt_could_not_take_stay_owed_are_reported_and_set
             first = load(extracted.doc_ids, "run-1")
             owed = lacking()
             assert owed, "the seed gives no receipt anything to set: the test proves nothing"
+            if status == 400:  # a refusal is not repeated by a later pass of the same run
+                log = requests.get(f"{procountor.base_url}/_control/requests", timeout=30).json()
+                puts = Counter(e["path"] for e in log if e["method"] == "PUT" and "/ledgerreceipts/" in e["path"])
+                assert sorted(puts.values()) == [1] * len(owed), puts
             by_number = {ledger.outbound.get_outbound(i).taimer_number: i for i in extracted.doc_ids}
             states = {n: ledger.outbound.get_outbound(i).state for n, i in by_number.items()}
             assert states == {n: DocState.SENT if n in owed else DocState.WRITTEN_BACK for n in by_number}
@@ -231,6 +241,47 @@ def test_accounts_a_ledger_receipt_could_not_take_stay_owed_are_reported_and_set
             assert {ledger.outbound.get_outbound(i).state for i in extracted.doc_ids} == {DocState.WRITTEN_BACK}
             check = reconcile_kind(ledger, taimer, client, ctx, kind, extracted.doc_ids)
             assert (check.problems, check.agreed) == ([], len(extracted.doc_ids))
+        ledger.engine.dispose()
+
+
+def test_an_attachment_procountor_refuses_is_reported_once_and_its_invoice_finishes(tmp_path) -> None:
+    """Procountor refuses (400) every attachment upload: each is tried once, its code reaches the run's result and
+    Taimer's write-back, and its invoice still finishes (accounts set, written back) instead of waiting for an upload
+    no retry would change; a later nightly run with nothing new in Taimer selects nothing."""
+    seed = outbound_seed(seed=8, sales_invoices=6, attachment_share=0.5)
+    kind = DocumentKind.SALES_INVOICE
+    with seeded_world(seed, tmp_path) as (procountor, _taimer_server, ledger, taimer):
+        extracted = extract_kind(taimer, ledger, kind, Selection())
+        for doc_id in extracted.doc_ids:
+            assert ledger.outbound.mark_validated(doc_id, [])
+        with_files = {i for i in extracted.doc_ids if ledger.attachments.attachments_of(i)}
+        assert with_files, "the seed gives no invoice an attachment: the test proves nothing"
+        seeded = requests.get(f"{procountor.base_url}/_control/state", timeout=30).json()["attachments"]
+        rule = {"kind": "error_before_commit", "method": "POST", "path": "^/api/attachments", "status": 400}
+        requests.post(f"{procountor.base_url}/_control/faults", json=rule, timeout=10).raise_for_status()
+        settings = ProcountorSettings(f"{procountor.base_url}/api", *CREDENTIALS, rate_per_second=200)
+        with ProcountorClient(settings) as client:
+            run = LoadSettings(worker="w", run_id="r", claim_ttl=30, concurrency=3, held_wait=5)
+            results = Loader(ledger, taimer, client, build_context(ledger, taimer), kind, run).run(extracted.doc_ids)
+        assert {r.outcome for r in results} == {"created"}
+        assert {ledger.outbound.get_outbound(i).state for i in extracted.doc_ids} == {DocState.WRITTEN_BACK}
+        rows = [a for i in with_files for a in ledger.attachments.attachments_of(i)]
+        assert {a.state for a in rows} == {AttachmentState.FAILED}
+        log = requests.get(f"{procountor.base_url}/_control/requests", timeout=30).json()
+        posts = [e for e in log if e["method"] == "POST" and e["path"].startswith("/api/attachments")]
+        assert (len(posts), {e["status"] for e in posts}) == (len(rows), {400})
+        state = requests.get(f"{procountor.base_url}/_control/state", timeout=30).json()
+        assert state["attachments"] == seeded  # none uploaded
+        refused = {r.taimer_number: {e.code for e in r.errors if e.field == "attachments"} for r in results}
+        numbers = {ledger.outbound.get_outbound(i).taimer_number for i in with_files}
+        assert {n for n, codes in refused.items() if codes} == numbers
+        for doc in _taimer_sales(taimer):
+            if str(doc.number) in numbers:
+                assert doc.integration.sync_state == "transferred" and doc.integration.procountor_id is not None
+                assert refused[str(doc.number)] <= {e.code for e in doc.integration.errors}, doc.integration.errors
+        later = datetime.now(UTC).replace(tzinfo=None) + timedelta(hours=1)
+        ledger.inbound.advance_watermark(watermark_flow(kind.value), later, overlap=timedelta(0))
+        assert extract_kind(taimer, ledger, kind, Selection()).doc_ids == []
         ledger.engine.dispose()
 
 
