@@ -265,6 +265,41 @@ def test_an_update_puts_a_written_back_document_back_to_sent_for_its_new_receipt
     assert (row.state, row.procountor_ledger_receipt_id, row.content_hash) == (DocState.SENT, 9002, "h-new")
 
 
+def test_owed_after_send_is_every_step_still_owed_and_only_that(ledger):
+    owed_states = {}
+    for n, steps in enumerate(([], ["enrich"], ["enrich", "attach"], ["enrich", "attach", "write"])):
+        doc = _valid_doc(ledger, source_id=f"S{n}", number=f"10{n}")
+        [c] = ledger.outbound.claim([doc.id], "w", 60)
+        ledger.outbound.mark_sending(doc.id, c.claim_token)
+        ledger.outbound.record_sent(doc.id, c.claim_token, 500 + n)
+        if steps:
+            ledger.outbound.record_finished(
+                doc.id, enriched=True, attach="attach" in steps, written_back="write" in steps
+            )
+        owed_states[doc.id] = ledger.outbound.get_outbound(doc.id).state
+    done = next(i for i, state in owed_states.items() if state == DocState.WRITTEN_BACK)
+    _valid_doc(ledger, source_id="S-unsent", number="199")  # not in Procountor: nothing owed after a send
+    other = _valid_doc(ledger, source_id="B1", number="299", source_type="purchase_invoice")
+    [c] = ledger.outbound.claim([other.id], "w", 60)
+    ledger.outbound.mark_sending(other.id, c.claim_token)
+    ledger.outbound.record_sent(other.id, c.claim_token, 600)
+    assert sorted(owed_states.values()) == sorted(
+        [DocState.SENT, DocState.ENRICHED, DocState.ATTACHED, DocState.WRITTEN_BACK]
+    )
+
+    def owed() -> list[int]:
+        return [d.id for d in ledger.outbound.owed_after_send("sales_invoice")]
+
+    assert owed() == sorted(i for i in owed_states if i != done)
+    # a written-back document with an attachment still open (an update conflict, then an unknown upload) is owed
+    att = ledger.attachments.upsert_attachment(done, "A9", "late.pdf")
+    assert owed() == sorted(owed_states)
+    c = ledger.attachments.claim_attachment(att.id, "w", 60)
+    ledger.attachments.mark_attachment_uploading(att.id, c.claim_token)
+    ledger.attachments.record_attachment_failure(att.id, c.claim_token, "PROCOUNTOR_BAD_REQUEST")  # refused: done
+    assert owed() == sorted(i for i in owed_states if i != done)
+
+
 def test_record_attached_refuses_open_attachments(ledger):
     doc = _valid_doc(ledger)
     ledger.attachments.upsert_attachment(doc.id, "A1", "a.txt")

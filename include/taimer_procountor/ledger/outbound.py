@@ -48,6 +48,7 @@ from taimer_procountor.ledger.models import OutboundAttachment, OutboundDocument
 from taimer_procountor.ledger.states import (
     ATTACHMENT_DONE,
     CLAIM_STATES,
+    OWED_AFTER_SEND_STATES,
     POST_SEND_STATES,
     PRE_SEND_STATES,
     SENDABLE_STATES,
@@ -738,6 +739,15 @@ class OutboundRepository(Repository):
             q = q.limit(limit)
         with self.read() as s:
             return list(s.execute(q).scalars())
+
+    def owed_after_send(self, source_type: str) -> list[OutboundDocument]:
+        """Documents in Procountor with a later step still owed, oldest first: in ``OWED_AFTER_SEND_STATES``, or
+        written back with an attachment not done (an upload whose outcome stayed unknown after an update conflict,
+        say). The nightly run takes these up whatever Taimer says of them now."""
+        open_attachment = select(A.id).where(A.document_id == D.id, A.state.not_in(ATTACHMENT_DONE)).exists()
+        owed = or_(D.state.in_(OWED_AFTER_SEND_STATES), and_(D.state == DocState.WRITTEN_BACK, open_attachment))
+        with self.read() as s:
+            return list(s.execute(select(D).where(D.source_type == source_type, owed).order_by(D.id)).scalars())
 
     def count_by_state(self, *, source_type: str | None = None) -> dict[str, int]:
         q = select(D.state, func.count()).group_by(D.state)

@@ -5,8 +5,8 @@ A run selects documents in one of three ways (docs/outbound.md, "Selection"):
 - **nightly** (a scheduled or manual run without ``numbers`` or dates): what users marked for transfer (sync state
   ``ready``) plus documents changed in Taimer since the last nightly run that the ledger knows as sent (the update
   path), plus documents in Procountor whose later steps the ledger still owes (accounts on the ledger receipt, an
-  attachment, the write-back: ``OWED_AFTER_SEND_STATES``) whatever Taimer says of them now; documents changed but
-  never marked stay where they are;
+  attachment, the write-back: ``ledger.outbound.owed_after_send``) whatever Taimer says of them now; documents
+  changed but never marked stay where they are;
 - **date range** (``date_from``/``date_to``, and every backfill run, whose range is its data interval): documents
   dated in the range that are marked for transfer or already known to the ledger -- a range that was synced before
   is re-checked and finds nothing to send;
@@ -33,7 +33,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from taimer_procountor.ledger import Ledger, ReceiptToPay, content_hash
-from taimer_procountor.ledger.states import OWED_AFTER_SEND_STATES
 from taimer_procountor.outbound.transform import (
     COMPANY,
     PART_SUFFIXES,
@@ -220,7 +219,7 @@ def _candidates(
             for item in once(taimer.iter_changed_since(kind, since)):
                 if _known(ledger, kind, item.id):
                     yield item
-        owed = ledger.outbound.outbound_documents(states=OWED_AFTER_SEND_STATES, source_type=kind.value)
+        owed = ledger.outbound.owed_after_send(kind.value)
         yield from once(
             DocumentSummary(kind=kind, id=split_source_id(d.source_id)[0], number=d.taimer_number) for d in owed
         )
