@@ -409,7 +409,7 @@ class Loader:
         finished = self.ledger.outbound.record_finished(
             doc.id, enriched=enriched, attach=attach, written_back=written, ledger_receipt_id=receipt_id
         )
-        if not finished.attached:  # an attachment is still open (outcome unknown, failed): a later pass
+        if not finished.attached:  # an attachment is still open (outcome unknown, a transient failure): a later pass
             result.errors.append(self._problem("OUTBOUND_SEND_PENDING", doc, field="attachments", detail="open"))
         if enrichment is Enrichment.REFUSED:
             # stays SENT for the next run once its error is in Taimer: another pass would only be refused again
