@@ -1,7 +1,9 @@
 """The load loop without Airflow, against both sandboxes on loopback: two ``Loader``s (two workers, as two runs at
 once) over the same documents while the Procountor sandbox fails POSTs after committing them; each invoice and
 attachment ends in Procountor exactly once (from the sandbox's own state), and a rerun writes nothing. And the two
-halves of an expense report finishing at once, in the order that loses a write-back unless it is written again."""
+halves of an expense report finishing at once, in the order that loses a write-back unless it is written again. And
+the steps after the send under refusals and lost answers: receipt accounts owed to the next run, attachments
+refused or looked up."""
 
 from __future__ import annotations
 
@@ -241,6 +243,40 @@ def test_accounts_a_ledger_receipt_could_not_take_stay_owed_are_reported_and_set
             assert {ledger.outbound.get_outbound(i).state for i in extracted.doc_ids} == {DocState.WRITTEN_BACK}
             check = reconcile_kind(ledger, taimer, client, ctx, kind, extracted.doc_ids)
             assert (check.problems, check.agreed) == ([], len(extracted.doc_ids))
+        ledger.engine.dispose()
+
+
+def test_a_refused_enrichment_still_settles_its_attachments_within_the_run(tmp_path) -> None:
+    """Procountor refuses every ledger receipt PUT (400) and loses the answer of every first attachment upload (500
+    after commit): a later pass of the same run looks each attachment up on its invoice and records it, so each is
+    in Procountor once and none is left unknown, while the documents stay SENT for the next run's enrichment."""
+    seed = outbound_seed(seed=8, sales_invoices=6, attachment_share=0.5)
+    kind = DocumentKind.SALES_INVOICE
+    with seeded_world(seed, tmp_path) as (procountor, _taimer_server, ledger, taimer):
+        extracted = extract_kind(taimer, ledger, kind, Selection())
+        for doc_id in extracted.doc_ids:
+            assert ledger.outbound.mark_validated(doc_id, [])
+        with_files = {i for i in extracted.doc_ids if ledger.attachments.attachments_of(i)}
+        assert with_files, "the seed gives no invoice an attachment: the test proves nothing"
+        seeded = len(requests.get(f"{procountor.base_url}/_control/state", timeout=30).json()["attachments"])
+        rules = [
+            {"kind": "error_before_commit", "method": "PUT", "path": "^/api/ledgerreceipts/", "status": 400},
+            {"kind": "error_after_commit", "method": "POST", "path": "^/api/attachments", "nth": 1, "count": 100},
+        ]
+        for rule in rules:
+            requests.post(f"{procountor.base_url}/_control/faults", json=rule, timeout=10).raise_for_status()
+        settings = ProcountorSettings(f"{procountor.base_url}/api", *CREDENTIALS, rate_per_second=200)
+        with ProcountorClient(settings) as client:
+            run = LoadSettings(worker="w", run_id="r", claim_ttl=30, concurrency=3, held_wait=10)
+            Loader(ledger, taimer, client, build_context(ledger, taimer), kind, run).run(extracted.doc_ids)
+        rows = [a for i in with_files for a in ledger.attachments.attachments_of(i)]
+        assert {a.state for a in rows} == {AttachmentState.UPLOADED}
+        state = requests.get(f"{procountor.base_url}/_control/state", timeout=30).json()
+        assert len(state["attachments"]) - seeded == len(rows)  # each once: looked up, never sent again
+        log = requests.get(f"{procountor.base_url}/_control/requests", timeout=30).json()
+        posts = [e for e in log if e["method"] == "POST" and e["path"].startswith("/api/attachments")]
+        assert len(posts) == len(rows)
+        assert {ledger.outbound.get_outbound(i).state for i in extracted.doc_ids} == {DocState.SENT}
         ledger.engine.dispose()
 
 
