@@ -341,6 +341,12 @@ def _sent_doc(ledger, invoice_id=501, receipt_id=9001):
     return doc
 
 
+def test_record_updated_forgets_the_old_receipt_when_the_answer_names_none(ledger):
+    doc = _sent_doc(ledger, receipt_id=9001)
+    assert ledger.outbound.record_updated(doc.id, "h-new")
+    assert ledger.outbound.get_outbound(doc.id).procountor_ledger_receipt_id is None  # read from the invoice
+
+
 def test_record_updated_keeps_the_new_ledger_receipt_id(ledger):
     doc = _sent_doc(ledger)
     ledger.outbound.upsert_outbound("sales_invoice", "S1", "1001", "h2")

@@ -658,8 +658,8 @@ class OutboundRepository(Repository):
         }
         if version is not None:
             values["procountor_version"] = version
-        if ledger_receipt_id is not None:
-            values["procountor_ledger_receipt_id"] = ledger_receipt_id
+        # the old receipt is gone: keep the new id, or none (the load then reads it from the invoice)
+        values["procountor_ledger_receipt_id"] = ledger_receipt_id
         with self.write() as s:
             return conditional_update(s, D, [D.id == doc_id, D.state.in_(POST_SEND_STATES)], values) == 1
 

@@ -195,6 +195,8 @@ class Loader:
         self._prepare = prepare
         self._local = threading.local()
         self._customers = CustomerCache(taimer)
+        # enrichments Procountor refused in this run, by document: a later pass reports them again, never re-PUTs
+        self._refused: dict[int, list[Problem]] = {}
 
     # ------------------------------------------------------------------------------------------------- driver
     def run(self, doc_ids: Sequence[int]) -> list[DocResult]:
@@ -387,8 +389,14 @@ class Loader:
             elif step is not None:  # a conflict: the receipt stays as it was
                 receipt_id, wrote = step, True
         enrichment = Enrichment.DONE
-        if state == DocState.SENT:
+        if state == DocState.SENT and doc.id in self._refused:
+            enrichment = Enrichment.REFUSED
+            result.errors.extend(self._refused[doc.id])
+        elif state == DocState.SENT:
+            before = len(result.errors)
             enrichment, receipt_id = self._enrich(doc, prepared.receipt_accounting, receipt_id, result)
+            if enrichment is Enrichment.REFUSED:
+                self._refused[doc.id] = result.errors[before:]
         enriched = enrichment is Enrichment.DONE
         attaching = _attachments_open(rows)
         if attaching:
@@ -585,10 +593,15 @@ class Loader:
         records it in the ledger). ``rows``: the attachments as read before the send (read again only if any)."""
         from taimer_procountor.outbound.attachments import NOT_MOVED_GOOGLE_DRIVE
 
-        not_moved = any(
-            a.state == AttachmentState.SKIPPED and a.error_code == NOT_MOVED_GOOGLE_DRIVE
-            for a in (self.ledger.attachments.attachments_of(doc.id) if rows else ())
-        )
+        current = self.ledger.attachments.attachments_of(doc.id) if rows else []
+        not_moved = any(a.state == AttachmentState.SKIPPED and a.error_code == NOT_MOVED_GOOGLE_DRIVE for a in current)
+        # a refusal recorded by an earlier pass or run stays in Taimer: each write-back replaces its errors
+        reported = {p.code for p in result.errors if p.field == "attachments"}
+        refusals = [
+            IntegrationError(code=a.error_code, field="attachments", message=a.error_detail)
+            for a in current
+            if a.error_code is not None and _refused_attachment(a) and a.error_code not in reported
+        ]
         status = result.status or UNFINISHED
         update = IntegrationUpdate(
             sync_state=SyncState.TRANSFERRED,
@@ -600,7 +613,8 @@ class Loader:
                 IntegrationError(code=p.code, field=p.field, message=p.detail)
                 for p in result.errors
                 if lookup(p.code).fix_where is not FixWhere.TRANSIENT
-            ],
+            ]
+            + refusals,
             linked_invoices=[
                 LinkedProcountorInvoice(procountor_id=int(i), status=INVALIDATED)
                 for i in (doc.details or {}).get("replaced_invoices", [])
@@ -725,8 +739,18 @@ def _halves_view(halves: list[tuple[str, OutboundDocument]]) -> list[tuple[str, 
 
 
 def _attachments_open(rows: Iterable[OutboundAttachment]) -> bool:
-    """An attachment still to upload (a refused one, FAILED, waits for a person, not for a retry)."""
+    """An attachment still to upload (``ATTACHMENT_DONE`` ones are not: a FAILED one is reported, not retried)."""
     return any(a.state in OPEN_ATTACHMENT for a in rows)
+
+
+def _refused_attachment(row: OutboundAttachment) -> bool:
+    """Refused for good, with a code a person acts on: by Procountor (FAILED) or by our checks (SKIPPED other than
+    for Google Drive, which is a notice)."""
+    from taimer_procountor.outbound.attachments import NOT_MOVED_GOOGLE_DRIVE
+
+    return row.state == AttachmentState.FAILED or (
+        row.state == AttachmentState.SKIPPED and row.error_code != NOT_MOVED_GOOGLE_DRIVE
+    )
 
 
 def with_accounting(receipt: LedgerReceipt, accounting: ReceiptAccounting) -> LedgerReceipt | None:

@@ -116,7 +116,7 @@ def build_summary(
                 elif att.state == AttachmentState.SKIPPED and att.error_code == NOT_MOVED_GOOGLE_DRIVE:
                     attachments["not_moved"] += 1
                     not_moved_docs.setdefault(where, []).append(att.name)
-                elif att.state == AttachmentState.SKIPPED:
+                elif att.state in (AttachmentState.SKIPPED, AttachmentState.FAILED):  # by our checks / Procountor
                     attachments["refused"] += 1
                     errors.append(Problem(att.error_code or STEP_FAILED, where, "attachments", att.error_detail))
                 elif not dry_run:

@@ -33,6 +33,7 @@ from taimer_procountor.ledger.states import AttachmentState
 from taimer_procountor.outbound.extract import Selection, extract_kind, ledger_source_id, watermark_flow
 from taimer_procountor.outbound.load import Loader, LoadSettings
 from taimer_procountor.outbound.reconcile import reconcile_kind
+from taimer_procountor.outbound.report import build_summary
 from taimer_procountor.outbound.steps import build_context
 from taimer_procountor.outbound.transform import COMPANY, OWN, PART_SUFFIXES
 from taimer_procountor.procountor import ProcountorClient, ProcountorSettings
@@ -276,7 +277,79 @@ def test_a_refused_enrichment_still_settles_its_attachments_within_the_run(tmp_p
         log = requests.get(f"{procountor.base_url}/_control/requests", timeout=30).json()
         posts = [e for e in log if e["method"] == "POST" and e["path"].startswith("/api/attachments")]
         assert len(posts) == len(rows)
+        puts = Counter(e["path"] for e in log if e["method"] == "PUT" and "/ledgerreceipts/" in e["path"])
+        assert sorted(puts.values()) == [1] * len(extracted.doc_ids), puts  # the later pass did not ask again
         assert {ledger.outbound.get_outbound(i).state for i in extracted.doc_ids} == {DocState.SENT}
+        numbers = {ledger.outbound.get_outbound(i).taimer_number for i in with_files}
+        for doc in _taimer_sales(taimer):  # written back again by the later pass, the refusal still there
+            if str(doc.number) in numbers:
+                assert any(e.field == "ledgerReceipt" for e in doc.integration.errors), doc.integration.errors
+        ledger.engine.dispose()
+
+
+def test_an_attachment_refusal_stays_in_taimer_and_the_report_when_the_invoice_is_finished_later(tmp_path) -> None:
+    """Run 1: Procountor refuses every attachment upload and every ledger receipt PUT (400), so the invoices stay
+    SENT with their attachments FAILED. Run 2, a nightly run with the receipts accepted again: the invoices finish
+    with no attachment sent again, and the write-back that finishes them (which replaces Taimer's errors) still
+    names each refused attachment's code; the run report counts them as refused."""
+    seed = outbound_seed(seed=8, sales_invoices=6, attachment_share=0.5)
+    kind = DocumentKind.SALES_INVOICE
+    with seeded_world(seed, tmp_path) as (procountor, _taimer_server, ledger, taimer):
+        extracted = extract_kind(taimer, ledger, kind, Selection())
+        for doc_id in extracted.doc_ids:
+            assert ledger.outbound.mark_validated(doc_id, [])
+        with_files = {i for i in extracted.doc_ids if ledger.attachments.attachments_of(i)}
+        assert with_files, "the seed gives no invoice an attachment: the test proves nothing"
+        faults = f"{procountor.base_url}/_control/faults"
+        receipts = {"kind": "error_before_commit", "method": "PUT", "path": "^/api/ledgerreceipts/", "status": 400}
+        files = {"kind": "error_before_commit", "method": "POST", "path": "^/api/attachments", "status": 400}
+        for rule in (receipts, files):
+            requests.post(faults, json=rule, timeout=10).raise_for_status()
+        settings = ProcountorSettings(f"{procountor.base_url}/api", *CREDENTIALS, rate_per_second=200)
+        with ProcountorClient(settings) as client:
+            ctx = build_context(ledger, taimer)
+
+            def load(doc_ids: list[int], worker: str) -> None:
+                run = LoadSettings(worker=worker, run_id=worker, claim_ttl=30, concurrency=3, held_wait=2)
+                Loader(ledger, taimer, client, ctx, kind, run).run(doc_ids)
+
+            load(extracted.doc_ids, "run-1")
+            assert {ledger.outbound.get_outbound(i).state for i in extracted.doc_ids} == {DocState.SENT}
+            rows = [a for i in with_files for a in ledger.attachments.attachments_of(i)]
+            assert {a.state for a in rows} == {AttachmentState.FAILED}
+            wanted = {ledger.outbound.get_outbound(i).taimer_number: set() for i in with_files}
+            for a in rows:
+                wanted[ledger.outbound.get_outbound(a.document_id).taimer_number].add(a.error_code)
+
+            requests.delete(faults, timeout=10).raise_for_status()
+            requests.post(faults, json=files, timeout=10).raise_for_status()  # only the receipts are taken again
+            later = datetime.now(UTC).replace(tzinfo=None) + timedelta(hours=1)
+            ledger.inbound.advance_watermark(watermark_flow(kind.value), later, overlap=timedelta(0))
+            again = extract_kind(taimer, ledger, kind, Selection())
+            assert sorted(again.doc_ids) == sorted(extracted.doc_ids)
+            load(again.doc_ids, "run-2")
+        assert {ledger.outbound.get_outbound(i).state for i in extracted.doc_ids} == {DocState.WRITTEN_BACK}
+        log = requests.get(f"{procountor.base_url}/_control/requests", timeout=30).json()
+        posts = [e for e in log if e["method"] == "POST" and e["path"].startswith("/api/attachments")]
+        assert len(posts) == len(rows)  # run 2 sent none again
+        for doc in _taimer_sales(taimer):
+            if str(doc.number) in wanted:
+                attachment_codes = {e.code for e in doc.integration.errors if e.field == "attachments"}
+                assert attachment_codes == wanted[str(doc.number)], doc.integration.errors
+        summary = build_summary(
+            ledger,
+            dag_id="d",
+            run_id="run-2",
+            kinds=[kind.value],
+            started_at=None,
+            extracts={kind.value: {"doc_ids": again.doc_ids}},
+            validations={kind.value: {}},
+            loads={kind.value: {}},
+            reconciles={kind.value: {}},
+        )
+        assert summary.details["attachments"]["refused"] == len(rows)
+        refused = [p for p in summary.errors if p.field == "attachments"]
+        assert sorted(p.code for p in refused) == sorted(a.error_code for a in rows)
         ledger.engine.dispose()
 
 
