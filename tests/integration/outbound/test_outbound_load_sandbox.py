@@ -30,7 +30,13 @@ from sandboxes.taimer.settings import TaimerSandboxSettings
 from taimer_procountor.http import RetryPolicy
 from taimer_procountor.ledger import DocState, Ledger, connect, migrate
 from taimer_procountor.ledger.states import AttachmentState
-from taimer_procountor.outbound.extract import Selection, extract_kind, ledger_source_id, watermark_flow
+from taimer_procountor.outbound.extract import (
+    ExtractResult,
+    Selection,
+    extract_kind,
+    ledger_source_id,
+    watermark_flow,
+)
 from taimer_procountor.outbound.load import Loader, LoadSettings
 from taimer_procountor.outbound.reconcile import reconcile_kind
 from taimer_procountor.outbound.report import build_summary
@@ -190,12 +196,10 @@ def test_accounts_a_ledger_receipt_could_not_take_stay_owed_are_reported_and_set
     receipt still lacks the sales account or cost center at SENT, which the reconciliation reports. A later nightly
     run with nothing new in Taimer takes exactly those up and sets the accounts (judged from the sandbox's
     receipts), and the reconciliation then agrees."""
-    seed = outbound_seed(seed=8, sales_invoices=6, attachment_share=0.5)
+    seed = _receipt_seed()
     kind = DocumentKind.SALES_INVOICE
     with seeded_world(seed, tmp_path) as (procountor, _taimer_server, ledger, taimer):
-        extracted = extract_kind(taimer, ledger, kind, Selection())
-        for doc_id in extracted.doc_ids:
-            assert ledger.outbound.mark_validated(doc_id, [])
+        extracted, _with_files = _validated_sales(ledger, taimer)
         rule = {"kind": "error_before_commit", "method": "PUT", "path": "^/api/ledgerreceipts/", "status": status}
         requests.post(f"{procountor.base_url}/_control/faults", json=rule, timeout=10).raise_for_status()
         ctx = build_context(ledger, taimer)
@@ -251,14 +255,9 @@ def test_a_refused_enrichment_still_settles_its_attachments_within_the_run(tmp_p
     """Procountor refuses every ledger receipt PUT (400) and loses the answer of every first attachment upload (500
     after commit): a later pass of the same run looks each attachment up on its invoice and records it, so each is
     in Procountor once and none is left unknown, while the documents stay SENT for the next run's enrichment."""
-    seed = outbound_seed(seed=8, sales_invoices=6, attachment_share=0.5)
     kind = DocumentKind.SALES_INVOICE
-    with seeded_world(seed, tmp_path) as (procountor, _taimer_server, ledger, taimer):
-        extracted = extract_kind(taimer, ledger, kind, Selection())
-        for doc_id in extracted.doc_ids:
-            assert ledger.outbound.mark_validated(doc_id, [])
-        with_files = {i for i in extracted.doc_ids if ledger.attachments.attachments_of(i)}
-        assert with_files, "the seed gives no invoice an attachment: the test proves nothing"
+    with seeded_world(_receipt_seed(), tmp_path) as (procountor, _taimer_server, ledger, taimer):
+        extracted, with_files = _validated_sales(ledger, taimer)
         seeded = len(requests.get(f"{procountor.base_url}/_control/state", timeout=30).json()["attachments"])
         rules = [
             {"kind": "error_before_commit", "method": "PUT", "path": "^/api/ledgerreceipts/", "status": 400},
@@ -275,7 +274,7 @@ def test_a_refused_enrichment_still_settles_its_attachments_within_the_run(tmp_p
         state = requests.get(f"{procountor.base_url}/_control/state", timeout=30).json()
         assert len(state["attachments"]) - seeded == len(rows)  # each once: looked up, never sent again
         log = requests.get(f"{procountor.base_url}/_control/requests", timeout=30).json()
-        posts = [e for e in log if e["method"] == "POST" and e["path"].startswith("/api/attachments")]
+        posts = _attachment_posts(log)
         assert len(posts) == len(rows)
         puts = Counter(e["path"] for e in log if e["method"] == "PUT" and "/ledgerreceipts/" in e["path"])
         assert sorted(puts.values()) == [1] * len(extracted.doc_ids), puts  # the later pass did not ask again
@@ -292,14 +291,9 @@ def test_an_attachment_refusal_stays_in_taimer_and_the_report_when_the_invoice_i
     SENT with their attachments FAILED. Run 2, a nightly run with the receipts accepted again: the invoices finish
     with no attachment sent again, and the write-back that finishes them (which replaces Taimer's errors) still
     names each refused attachment's code; the run report counts them as refused."""
-    seed = outbound_seed(seed=8, sales_invoices=6, attachment_share=0.5)
     kind = DocumentKind.SALES_INVOICE
-    with seeded_world(seed, tmp_path) as (procountor, _taimer_server, ledger, taimer):
-        extracted = extract_kind(taimer, ledger, kind, Selection())
-        for doc_id in extracted.doc_ids:
-            assert ledger.outbound.mark_validated(doc_id, [])
-        with_files = {i for i in extracted.doc_ids if ledger.attachments.attachments_of(i)}
-        assert with_files, "the seed gives no invoice an attachment: the test proves nothing"
+    with seeded_world(_receipt_seed(), tmp_path) as (procountor, _taimer_server, ledger, taimer):
+        extracted, with_files = _validated_sales(ledger, taimer)
         faults = f"{procountor.base_url}/_control/faults"
         receipts = {"kind": "error_before_commit", "method": "PUT", "path": "^/api/ledgerreceipts/", "status": 400}
         files = {"kind": "error_before_commit", "method": "POST", "path": "^/api/attachments", "status": 400}
@@ -330,7 +324,7 @@ def test_an_attachment_refusal_stays_in_taimer_and_the_report_when_the_invoice_i
             load(again.doc_ids, "run-2")
         assert {ledger.outbound.get_outbound(i).state for i in extracted.doc_ids} == {DocState.WRITTEN_BACK}
         log = requests.get(f"{procountor.base_url}/_control/requests", timeout=30).json()
-        posts = [e for e in log if e["method"] == "POST" and e["path"].startswith("/api/attachments")]
+        posts = _attachment_posts(log)
         assert len(posts) == len(rows)  # run 2 sent none again
         for doc in _taimer_sales(taimer):
             if str(doc.number) in wanted:
@@ -357,14 +351,9 @@ def test_an_attachment_procountor_refuses_is_reported_once_and_its_invoice_finis
     """Procountor refuses (400) every attachment upload: each is tried once, its code reaches the run's result and
     Taimer's write-back, and its invoice still finishes (accounts set, written back) instead of waiting for an upload
     no retry would change; a later nightly run with nothing new in Taimer selects nothing."""
-    seed = outbound_seed(seed=8, sales_invoices=6, attachment_share=0.5)
     kind = DocumentKind.SALES_INVOICE
-    with seeded_world(seed, tmp_path) as (procountor, _taimer_server, ledger, taimer):
-        extracted = extract_kind(taimer, ledger, kind, Selection())
-        for doc_id in extracted.doc_ids:
-            assert ledger.outbound.mark_validated(doc_id, [])
-        with_files = {i for i in extracted.doc_ids if ledger.attachments.attachments_of(i)}
-        assert with_files, "the seed gives no invoice an attachment: the test proves nothing"
+    with seeded_world(_receipt_seed(), tmp_path) as (procountor, _taimer_server, ledger, taimer):
+        extracted, with_files = _validated_sales(ledger, taimer)
         seeded = requests.get(f"{procountor.base_url}/_control/state", timeout=30).json()["attachments"]
         rule = {"kind": "error_before_commit", "method": "POST", "path": "^/api/attachments", "status": 400}
         requests.post(f"{procountor.base_url}/_control/faults", json=rule, timeout=10).raise_for_status()
@@ -377,7 +366,7 @@ def test_an_attachment_procountor_refuses_is_reported_once_and_its_invoice_finis
         rows = [a for i in with_files for a in ledger.attachments.attachments_of(i)]
         assert {a.state for a in rows} == {AttachmentState.FAILED}
         log = requests.get(f"{procountor.base_url}/_control/requests", timeout=30).json()
-        posts = [e for e in log if e["method"] == "POST" and e["path"].startswith("/api/attachments")]
+        posts = _attachment_posts(log)
         assert (len(posts), {e["status"] for e in posts}) == (len(rows), {400})
         state = requests.get(f"{procountor.base_url}/_control/state", timeout=30).json()
         assert state["attachments"] == seeded  # none uploaded
@@ -392,6 +381,28 @@ def test_an_attachment_procountor_refuses_is_reported_once_and_its_invoice_finis
         ledger.inbound.advance_watermark(watermark_flow(kind.value), later, overlap=timedelta(0))
         assert extract_kind(taimer, ledger, kind, Selection()).doc_ids == []
         ledger.engine.dispose()
+
+
+def _receipt_seed() -> SeedResult:
+    """Six sales invoices, half with attachments, every ledger receipt with accounts to set (a fresh copy: the
+    sandboxes change what they are given)."""
+    return outbound_seed(seed=8, sales_invoices=6, attachment_share=0.5)
+
+
+def _validated_sales(ledger: Ledger, taimer: TaimerRestAdapter) -> tuple[ExtractResult, set[int]]:
+    """The nightly extract of the seeded sales invoices, each marked valid; and the ids of those with attachments
+    (at least one, or a test about attachments proves nothing)."""
+    extracted = extract_kind(taimer, ledger, DocumentKind.SALES_INVOICE, Selection())
+    for doc_id in extracted.doc_ids:
+        assert ledger.outbound.mark_validated(doc_id, [])
+    with_files = {i for i in extracted.doc_ids if ledger.attachments.attachments_of(i)}
+    assert with_files, "the seed gives no invoice an attachment: the test proves nothing"
+    return extracted, with_files
+
+
+def _attachment_posts(log: list[dict]) -> list[dict]:
+    """The ``POST /api/attachments`` entries of a Procountor sandbox request log."""
+    return [e for e in log if e["method"] == "POST" and e["path"].startswith("/api/attachments")]
 
 
 def _taimer_sales(taimer: TaimerRestAdapter) -> list:
